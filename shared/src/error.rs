@@ -1,0 +1,95 @@
+//! The one error shape on the wire, `{"error":{"code","message"}}`, used by MiniVoice and by
+//! the proxy alike, so the widget branches on `code` whoever answered.
+
+use serde::{Deserialize, Serialize};
+
+use crate::minivoice::MiniVoiceCode;
+use crate::Extra;
+
+known_strings! {
+    /// Codes the proxy itself answers with (never MiniVoice's).
+    pub enum ProxyCode {
+        InvalidCallId = "invalid_call_id",
+        InvalidRecordingId = "invalid_recording_id",
+        InvalidAction = "invalid_action",
+        InvalidJson = "invalid_json",
+        UnsupportedMediaType = "unsupported_media_type",
+        PayloadTooLarge = "payload_too_large",
+        NotFound = "not_found",
+        MethodNotAllowed = "method_not_allowed",
+        UpstreamTimeout = "upstream_timeout",
+        UpstreamUnavailable = "upstream_unavailable",
+        UpstreamInvalidResponse = "upstream_invalid_response",
+        UpstreamError = "upstream_error",
+        Internal = "internal_error",
+    }
+}
+
+/// Any error code: MiniVoice's, the proxy's, or one we do not know (kept verbatim).
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum ErrorCode {
+    MiniVoice(MiniVoiceCode),
+    Proxy(ProxyCode),
+    Unknown(String),
+}
+
+impl ErrorCode {
+    pub fn as_str(&self) -> &str {
+        match self {
+            ErrorCode::MiniVoice(c) => c.as_str(),
+            ErrorCode::Proxy(c) => c.as_str(),
+            ErrorCode::Unknown(s) => s,
+        }
+    }
+}
+
+impl From<String> for ErrorCode {
+    fn from(s: String) -> Self {
+        if let Some(c) = MiniVoiceCode::from_known(&s) {
+            ErrorCode::MiniVoice(c)
+        } else if let Some(c) = ProxyCode::from_known(&s) {
+            ErrorCode::Proxy(c)
+        } else {
+            ErrorCode::Unknown(s)
+        }
+    }
+}
+
+impl From<ProxyCode> for ErrorCode {
+    fn from(c: ProxyCode) -> Self {
+        ErrorCode::Proxy(c)
+    }
+}
+
+impl From<MiniVoiceCode> for ErrorCode {
+    fn from(c: MiniVoiceCode) -> Self {
+        ErrorCode::MiniVoice(c)
+    }
+}
+
+string_serde!(ErrorCode);
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ErrorBody {
+    pub code: ErrorCode,
+    pub message: String,
+    #[serde(flatten)]
+    pub extra: Extra,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ErrorEnvelope {
+    pub error: ErrorBody,
+}
+
+impl ErrorEnvelope {
+    pub fn new(code: impl Into<ErrorCode>, message: impl Into<String>) -> Self {
+        ErrorEnvelope {
+            error: ErrorBody {
+                code: code.into(),
+                message: message.into(),
+                extra: Extra::new(),
+            },
+        }
+    }
+}

@@ -1,0 +1,22 @@
+//! Wire types shared by the proxy (`server/`) and the widget (`frontend/`).
+//!
+//! Depends on serde alone (serde_json only for `Value`, to keep unknown fields), so it builds
+//! for the host and for `wasm32-unknown-unknown`. Every type is tolerant: unknown fields,
+//! statuses, event types and error codes are kept and re-serialised unchanged.
+
+#[macro_use]
+mod macros;
+pub mod error;
+pub mod minivoice;
+pub mod proxy;
+pub mod recording;
+pub mod webhook;
+
+pub use error::{ErrorBody, ErrorCode, ErrorEnvelope, ProxyCode};
+pub use minivoice::{EventType, MiniVoiceCode, RecordingStatus};
+pub use proxy::ProxyInfo;
+pub use recording::{Action, ActionRequest, ActionResult, Data, Recording};
+pub use webhook::{WebhookCall, WebhookEvent};
+
+/// Fields a type does not name, kept so that re-serialising loses nothing.
+pub type Extra = serde_json::Map<String, serde_json::Value>;
