@@ -1,0 +1,73 @@
+//! The MiniVoice recording proxy: the widget's only server. It holds the API key, validates
+//! every request, forwards to MiniVoice (or to the built-in sandbox) and serves the widget.
+
+pub mod app;
+pub mod config;
+pub mod error;
+pub mod extract;
+pub mod recordings;
+pub mod sandbox;
+pub mod upstream;
+
+use std::future::Future;
+use std::net::SocketAddr;
+
+use minivoice_shared::ProxyInfo;
+use tokio::net::TcpListener;
+
+pub use app::{app, AppState};
+pub use config::{ApiKey, ServeConfig};
+
+/// A proxy that is listening; it serves until the shutdown future given to [`start`] resolves.
+pub struct Running {
+    pub addr: SocketAddr,
+    /// Where the built-in sandbox listens, in sandbox mode.
+    pub sandbox_addr: Option<SocketAddr>,
+    pub served: tokio::task::JoinHandle<std::io::Result<()>>,
+}
+
+/// Binds, starts the sandbox when no key is set, and serves in a background task.
+pub async fn start(
+    cfg: ServeConfig,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<Running> {
+    let (key, base_url, sandbox_addr) = match cfg.api_key.clone() {
+        Some(key) => (key, cfg.base_url.clone(), None),
+        None => {
+            // A fresh key per run: the sandbox checks it, so the auth header path is real.
+            let key = ApiKey::new(format!("sandbox_{:016x}", rand::random::<u64>()));
+            let addr = sandbox::spawn(cfg.sandbox_listen_addr, Some(key.clone())).await?;
+            tracing::warn!(
+                sandbox = %addr,
+                "SANDBOX MODE: no MINIVOICE_API_KEY set; forwarding to a simulated MiniVoice, \
+                 no real call is recorded"
+            );
+            (key, format!("http://{addr}"), Some(addr))
+        }
+    };
+    let upstream = upstream::Upstream::new(&base_url, key, cfg.upstream_timeout())
+        .map_err(std::io::Error::other)?;
+    if !cfg.widget_dir.join("index.html").is_file() {
+        tracing::warn!(dir = %cfg.widget_dir.display(), "no built widget found (index.html); only the API is served");
+    }
+    let state = AppState {
+        upstream,
+        info: ProxyInfo {
+            sandbox: sandbox_addr.is_some(),
+            version: env!("CARGO_PKG_VERSION").into(),
+        },
+        widget_dir: cfg.widget_dir.clone(),
+    };
+    let listener = TcpListener::bind(cfg.listen_addr).await?;
+    let addr = listener.local_addr()?;
+    let served = tokio::spawn(async move {
+        axum::serve(listener, app(state))
+            .with_graceful_shutdown(shutdown)
+            .await
+    });
+    Ok(Running {
+        addr,
+        sandbox_addr,
+        served,
+    })
+}

@@ -1,0 +1,137 @@
+//! Command line and environment. Every option is both a flag and a variable, and `--help`
+//! documents each.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand};
+
+/// MiniVoice call-recording proxy: holds the API key, validates and forwards the widget's
+/// requests, and serves the widget.
+#[derive(Debug, Parser)]
+#[command(name = "minivoice-proxy", version, args_conflicts_with_subcommands = true)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    #[command(flatten)]
+    pub serve: ServeConfig,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the proxy (the default when no subcommand is given).
+    Serve(ServeConfig),
+    /// Run only the simulated MiniVoice, for pointing your own tests at.
+    Sandbox(SandboxConfig),
+}
+
+#[derive(Clone, Debug, Args)]
+pub struct ServeConfig {
+    /// MiniVoice API key. Without one the proxy starts a built-in sandbox (a simulated
+    /// MiniVoice on loopback) and forwards to it instead.
+    #[arg(long, env = "MINIVOICE_API_KEY", hide_env_values = true)]
+    pub api_key: Option<ApiKey>,
+    /// MiniVoice base URL, without the `/v1` prefix. Ignored in sandbox mode.
+    #[arg(long, env = "MINIVOICE_BASE_URL", default_value = "https://api.minivoice.eu")]
+    pub base_url: String,
+    /// Address the proxy listens on.
+    #[arg(long, env = "LISTEN_ADDR", default_value = "127.0.0.1:8080")]
+    pub listen_addr: SocketAddr,
+    /// Directory holding the built widget (Trunk's output), served at `/`.
+    #[arg(long, env = "WIDGET_DIR", default_value = "dist")]
+    pub widget_dir: PathBuf,
+    /// Upper bound, in milliseconds, on one MiniVoice request (connect, answer and body).
+    #[arg(long, env = "UPSTREAM_TIMEOUT_MS", default_value_t = 10_000)]
+    pub upstream_timeout_ms: u64,
+    /// Address of the built-in sandbox when no API key is set (port 0: any free port).
+    #[arg(long, env = "SANDBOX_LISTEN_ADDR", default_value = "127.0.0.1:0")]
+    pub sandbox_listen_addr: SocketAddr,
+}
+
+impl ServeConfig {
+    pub fn upstream_timeout(&self) -> Duration {
+        Duration::from_millis(self.upstream_timeout_ms)
+    }
+
+    /// A configuration for tests and embedding: sandbox mode on free loopback ports.
+    pub fn sandbox_on_loopback(widget_dir: PathBuf) -> Self {
+        ServeConfig {
+            api_key: None,
+            base_url: "https://api.minivoice.eu".into(),
+            listen_addr: SocketAddr::from(([127, 0, 0, 1], 0)),
+            widget_dir,
+            upstream_timeout_ms: 10_000,
+            sandbox_listen_addr: SocketAddr::from(([127, 0, 0, 1], 0)),
+        }
+    }
+}
+
+#[derive(Clone, Debug, Args)]
+pub struct SandboxConfig {
+    /// Address the sandbox listens on.
+    #[arg(long = "listen", env = "SANDBOX_LISTEN_ADDR", default_value = "127.0.0.1:8090")]
+    pub listen: SocketAddr,
+    /// Key the sandbox requires as `Authorization: Bearer …`; without it any bearer token is
+    /// accepted (but one must be sent, as MiniVoice requires).
+    #[arg(long, env = "SANDBOX_API_KEY", hide_env_values = true)]
+    pub api_key: Option<ApiKey>,
+}
+
+/// A secret that never prints: `Debug` and `Display` are redacted, so neither a log line nor a
+/// panic message can carry it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct ApiKey(String);
+
+impl ApiKey {
+    pub fn new(key: impl Into<String>) -> Self {
+        ApiKey(key.into())
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for ApiKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ApiKey(<redacted>)")
+    }
+}
+
+impl std::str::FromStr for ApiKey {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let s = s.trim();
+        if s.is_empty() {
+            return Err("the API key is empty".into());
+        }
+        Ok(ApiKey(s.to_owned()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_never_shows_the_key() {
+        let mut cfg = ServeConfig::sandbox_on_loopback("dist".into());
+        cfg.api_key = Some(ApiKey::new("sk_live_secret"));
+        let shown = format!("{cfg:?}");
+        assert!(!shown.contains("sk_live_secret"), "{shown}");
+        assert!(shown.contains("redacted"));
+    }
+
+    #[test]
+    fn defaults_match_the_documentation() {
+        let cli = Cli::try_parse_from(["minivoice-proxy"]).unwrap();
+        assert_eq!(cli.serve.listen_addr.to_string(), "127.0.0.1:8080");
+        assert_eq!(cli.serve.upstream_timeout_ms, 10_000);
+        assert_eq!(cli.serve.widget_dir, PathBuf::from("dist"));
+        let cli = Cli::try_parse_from(["minivoice-proxy", "sandbox", "--listen", "127.0.0.1:9"])
+            .unwrap();
+        assert!(matches!(cli.command, Some(Command::Sandbox(_))));
+    }
+}

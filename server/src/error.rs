@@ -1,0 +1,136 @@
+//! The only place that shapes error responses: every failure becomes a status and the shared
+//! `{"error":{"code","message"}}` body.
+
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+use bytes::Bytes;
+use minivoice_shared::{ErrorEnvelope, ProxyCode};
+
+#[derive(Debug)]
+pub enum AppError {
+    InvalidCallId,
+    InvalidRecordingId,
+    InvalidAction(String),
+    InvalidJson(String),
+    UnsupportedMediaType,
+    PayloadTooLarge,
+    NotFound,
+    MethodNotAllowed,
+    UpstreamTimeout,
+    UpstreamUnavailable,
+    UpstreamInvalidResponse(String),
+    /// MiniVoice failed without its error shape (a bare 500 from a load balancer, say).
+    UpstreamError(StatusCode),
+    /// MiniVoice's own error: its status and body go to the widget unchanged.
+    Upstream { status: StatusCode, body: Bytes },
+    Internal(String),
+}
+
+impl AppError {
+    fn parts(&self) -> (StatusCode, ProxyCode, String) {
+        use AppError::*;
+        match self {
+            InvalidCallId => (
+                StatusCode::BAD_REQUEST,
+                ProxyCode::InvalidCallId,
+                "call ID must be 1-64 letters, digits, '_' or '-'".into(),
+            ),
+            InvalidRecordingId => (
+                StatusCode::BAD_REQUEST,
+                ProxyCode::InvalidRecordingId,
+                "recording ID must be 1-64 letters, digits, '_' or '-'".into(),
+            ),
+            InvalidAction(m) => (
+                StatusCode::BAD_REQUEST,
+                ProxyCode::InvalidAction,
+                format!("body must be {{\"action\":\"start\"}} or {{\"action\":\"stop\"}}: {m}"),
+            ),
+            InvalidJson(m) => (
+                StatusCode::BAD_REQUEST,
+                ProxyCode::InvalidJson,
+                format!("body is not valid JSON: {m}"),
+            ),
+            UnsupportedMediaType => (
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                ProxyCode::UnsupportedMediaType,
+                "send the body as Content-Type: application/json".into(),
+            ),
+            PayloadTooLarge => (
+                StatusCode::PAYLOAD_TOO_LARGE,
+                ProxyCode::PayloadTooLarge,
+                "request body is too large".into(),
+            ),
+            NotFound => (StatusCode::NOT_FOUND, ProxyCode::NotFound, "no such route".into()),
+            MethodNotAllowed => (
+                StatusCode::METHOD_NOT_ALLOWED,
+                ProxyCode::MethodNotAllowed,
+                "method not allowed on this route".into(),
+            ),
+            UpstreamTimeout => (
+                StatusCode::GATEWAY_TIMEOUT,
+                ProxyCode::UpstreamTimeout,
+                "MiniVoice did not answer in time".into(),
+            ),
+            UpstreamUnavailable => (
+                StatusCode::BAD_GATEWAY,
+                ProxyCode::UpstreamUnavailable,
+                "MiniVoice could not be reached".into(),
+            ),
+            UpstreamInvalidResponse(m) => (
+                StatusCode::BAD_GATEWAY,
+                ProxyCode::UpstreamInvalidResponse,
+                format!("MiniVoice sent an answer we cannot read: {m}"),
+            ),
+            UpstreamError(status) => (
+                StatusCode::BAD_GATEWAY,
+                ProxyCode::UpstreamError,
+                format!("MiniVoice failed with HTTP {}", status.as_u16()),
+            ),
+            Internal(m) => (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                ProxyCode::Internal,
+                format!("internal error: {m}"),
+            ),
+            Upstream { status, .. } => (*status, ProxyCode::UpstreamError, String::new()),
+        }
+    }
+}
+
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        if let AppError::Upstream { status, body } = self {
+            return (status, [(header::CONTENT_TYPE, "application/json")], body).into_response();
+        }
+        let (status, code, message) = self.parts();
+        if status.is_server_error() {
+            tracing::warn!(%status, code = code.as_str(), %message, "request failed");
+        } else {
+            tracing::debug!(%status, code = code.as_str(), %message, "request refused");
+        }
+        (status, axum::Json(ErrorEnvelope::new(code, message))).into_response()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn renders_the_shared_shape() {
+        let resp = AppError::UpstreamTimeout.into_response();
+        assert_eq!(resp.status(), StatusCode::GATEWAY_TIMEOUT);
+        let body = axum::body::to_bytes(resp.into_body(), 1 << 16).await.unwrap();
+        let env: ErrorEnvelope = serde_json::from_slice(&body).unwrap();
+        assert_eq!(env.error.code.as_str(), "upstream_timeout");
+    }
+
+    #[tokio::test]
+    async fn passes_minivoice_errors_through_unchanged() {
+        let raw = Bytes::from_static(br#"{"error":{"code":"x_new","message":"m","hint":1}}"#);
+        let resp = AppError::Upstream { status: StatusCode::CONFLICT, body: raw.clone() }
+            .into_response();
+        assert_eq!(resp.status(), StatusCode::CONFLICT);
+        let body = axum::body::to_bytes(resp.into_body(), 1 << 16).await.unwrap();
+        assert_eq!(body, raw);
+    }
+}

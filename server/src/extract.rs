@@ -1,0 +1,102 @@
+//! Extractors whose rejections use the shared error shape, so a bad request never gets
+//! axum's plain-text answer.
+
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{FromRequest, FromRequestParts, Path, Request};
+use axum::http::request::Parts;
+use minivoice_shared::ActionRequest;
+use serde::de::DeserializeOwned;
+
+use crate::error::AppError;
+
+/// IDs we forward into MiniVoice's URL paths: bounded and free of anything a path or query
+/// could interpret.
+pub fn is_valid_id(id: &str) -> bool {
+    (1..=64).contains(&id.len())
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+}
+
+/// A body type and the code its shape errors carry.
+pub trait ApiBody: DeserializeOwned {
+    fn invalid(message: String) -> AppError;
+}
+
+impl ApiBody for ActionRequest {
+    fn invalid(message: String) -> AppError {
+        AppError::InvalidAction(message)
+    }
+}
+
+/// `axum::Json`, with every rejection rendered as [`AppError`].
+pub struct ApiJson<T>(pub T);
+
+impl<S: Send + Sync, T: ApiBody> FromRequest<S> for ApiJson<T> {
+    type Rejection = AppError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, AppError> {
+        match axum::Json::<T>::from_request(req, state).await {
+            Ok(axum::Json(v)) => Ok(ApiJson(v)),
+            Err(JsonRejection::MissingJsonContentType(_)) => Err(AppError::UnsupportedMediaType),
+            Err(JsonRejection::JsonDataError(e)) => Err(T::invalid(e.body_text())),
+            Err(JsonRejection::JsonSyntaxError(e)) => Err(AppError::InvalidJson(e.body_text())),
+            Err(JsonRejection::BytesRejection(_)) => Err(AppError::PayloadTooLarge),
+            Err(other) => Err(AppError::InvalidJson(other.body_text())),
+        }
+    }
+}
+
+/// `{call_id}` from the path, validated.
+pub struct CallId(pub String);
+
+impl<S: Send + Sync> FromRequestParts<S> for CallId {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, AppError> {
+        let Path(id) = Path::<String>::from_request_parts(parts, state)
+            .await
+            .map_err(|_| AppError::InvalidCallId)?;
+        is_valid_id(&id)
+            .then_some(CallId(id))
+            .ok_or(AppError::InvalidCallId)
+    }
+}
+
+/// `{call_id}/…/{recording_id}` from the path, both validated.
+pub struct RecordingRef {
+    pub call_id: String,
+    pub recording_id: String,
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for RecordingRef {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, AppError> {
+        let Path((call_id, recording_id)) = Path::<(String, String)>::from_request_parts(parts, state)
+            .await
+            .map_err(|_| AppError::InvalidCallId)?;
+        if !is_valid_id(&call_id) {
+            return Err(AppError::InvalidCallId);
+        }
+        if !is_valid_id(&recording_id) {
+            return Err(AppError::InvalidRecordingId);
+        }
+        Ok(RecordingRef { call_id, recording_id })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_valid_id;
+
+    #[test]
+    fn id_pattern() {
+        for ok in ["call_123", "a", "A-b_9", &"x".repeat(64)] {
+            assert!(is_valid_id(ok), "{ok}");
+        }
+        for bad in ["", "../x", "a/b", "a b", "a%2F", "é", "a\0", "a.b", "a?x=1", &"x".repeat(65)] {
+            assert!(!is_valid_id(bad), "{bad:?}");
+        }
+    }
+}

@@ -1,0 +1,49 @@
+use clap::Parser;
+use minivoice_proxy::config::{Cli, Command};
+use minivoice_proxy::{sandbox, start, ServeConfig};
+use tracing_subscriber::EnvFilter;
+
+#[tokio::main]
+async fn main() -> std::io::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| EnvFilter::new("info,tower_http=info")),
+        )
+        .init();
+    let cli = Cli::parse();
+    match cli.command {
+        Some(Command::Sandbox(cfg)) => {
+            let addr = sandbox::spawn(cfg.listen, cfg.api_key).await?;
+            tracing::info!("MiniVoice sandbox listening on http://{addr}/v1");
+            shutdown_signal().await;
+            Ok(())
+        }
+        Some(Command::Serve(cfg)) => serve(cfg).await,
+        None => serve(cli.serve).await,
+    }
+}
+
+async fn serve(cfg: ServeConfig) -> std::io::Result<()> {
+    let running = start(cfg, shutdown_signal()).await?;
+    tracing::info!("widget and API on http://{}/", running.addr);
+    println!("Open http://{}/?call_id=call_123", running.addr);
+    running.served.await.map_err(std::io::Error::other)?
+}
+
+/// SIGTERM (what orchestrators send) or Ctrl-C.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending().await,
+        }
+    };
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+    tracing::info!("shutting down: finishing in-flight requests");
+}

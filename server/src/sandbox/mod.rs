@@ -1,0 +1,174 @@
+//! A simulated MiniVoice: its own axum router on a loopback port, reached by the proxy over
+//! real HTTP exactly as the real API is, so every sandbox run exercises the forward path.
+//!
+//! It follows the documented contract (and our inferences in `minivoice_shared::minivoice`)
+//! and offers deterministic call IDs for the documentation's three test paths.
+
+mod sim;
+
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use axum::extract::{Path, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use minivoice_shared::{minivoice, ActionRequest, Data, ErrorEnvelope, MiniVoiceCode};
+use tokio::net::TcpListener;
+
+pub use sim::Sim;
+
+use crate::config::ApiKey;
+
+/// Never answers in time: the timeout path.
+pub const TIMEOUT_CALL: &str = "call_timeout";
+/// Does not exist: every route answers 404 `call_not_found`.
+pub const MISSING_CALL: &str = "call_missing";
+/// Already completed: listing works, starting is refused with 409 `call_not_active`.
+pub const COMPLETED_CALL: &str = "call_completed";
+
+/// How long the timeout call stalls; far beyond any sane proxy timeout.
+const STALL: Duration = Duration::from_secs(600);
+
+#[derive(Clone)]
+struct SandboxState {
+    sim: Arc<Mutex<Sim>>,
+    key: Option<ApiKey>,
+}
+
+/// A failure as MiniVoice shapes it.
+#[derive(Debug)]
+pub struct Refusal(pub StatusCode, pub MiniVoiceCode, pub &'static str);
+
+impl IntoResponse for Refusal {
+    fn into_response(self) -> Response {
+        (self.0, Json(ErrorEnvelope::new(self.1, self.2))).into_response()
+    }
+}
+
+pub fn router(key: Option<ApiKey>) -> Router {
+    let state = SandboxState {
+        sim: Arc::new(Mutex::new(Sim::default())),
+        key,
+    };
+    let prefix = minivoice::API_PREFIX;
+    Router::new()
+        .route(
+            &format!("{prefix}/calls/{{call_id}}/recordings"),
+            get(list).post(act),
+        )
+        .route(
+            &format!("{prefix}/calls/{{call_id}}/recordings/{{recording_id}}"),
+            get(metadata),
+        )
+        .fallback(|| async {
+            Refusal(StatusCode::NOT_FOUND, MiniVoiceCode::CallNotFound, "no such route")
+        })
+        .with_state(state)
+}
+
+/// Serves the sandbox on `addr` in a background task and returns where it listens.
+pub async fn spawn(addr: SocketAddr, key: Option<ApiKey>) -> std::io::Result<SocketAddr> {
+    let listener = TcpListener::bind(addr).await?;
+    let bound = listener.local_addr()?;
+    tokio::spawn(async move {
+        if let Err(e) = axum::serve(listener, router(key)).await {
+            tracing::error!(error = %e, "sandbox stopped");
+        }
+    });
+    Ok(bound)
+}
+
+/// MiniVoice requires a bearer key; the sandbox checks it the same way.
+fn authorize(state: &SandboxState, headers: &HeaderMap) -> Result<(), Refusal> {
+    let given = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .filter(|k| !k.is_empty());
+    let ok = match (given, &state.key) {
+        (Some(k), Some(expected)) => k == expected.expose(),
+        (Some(_), None) => true,
+        (None, _) => false,
+    };
+    if ok {
+        Ok(())
+    } else {
+        Err(Refusal(
+            StatusCode::UNAUTHORIZED,
+            MiniVoiceCode::Unauthorized,
+            "missing or invalid API key",
+        ))
+    }
+}
+
+/// The special calls shared by every route.
+async fn special(call_id: &str) -> Result<(), Refusal> {
+    match call_id {
+        TIMEOUT_CALL => {
+            tokio::time::sleep(STALL).await;
+            Ok(())
+        }
+        MISSING_CALL => Err(Refusal(
+            StatusCode::NOT_FOUND,
+            MiniVoiceCode::CallNotFound,
+            "call not found",
+        )),
+        _ => Ok(()),
+    }
+}
+
+async fn list(
+    State(st): State<SandboxState>,
+    headers: HeaderMap,
+    Path(call_id): Path<String>,
+) -> Result<Response, Refusal> {
+    authorize(&st, &headers)?;
+    special(&call_id).await?;
+    let recordings = st.sim.lock().unwrap().list(&call_id, Instant::now());
+    Ok(Json(Data::new(recordings)).into_response())
+}
+
+async fn metadata(
+    State(st): State<SandboxState>,
+    headers: HeaderMap,
+    Path((call_id, recording_id)): Path<(String, String)>,
+) -> Result<Response, Refusal> {
+    authorize(&st, &headers)?;
+    special(&call_id).await?;
+    let rec = st
+        .sim
+        .lock()
+        .unwrap()
+        .get(&call_id, &recording_id, Instant::now())?;
+    Ok(Json(Data::new(rec)).into_response())
+}
+
+async fn act(
+    State(st): State<SandboxState>,
+    headers: HeaderMap,
+    Path(call_id): Path<String>,
+    body: Result<Json<ActionRequest>, axum::extract::rejection::JsonRejection>,
+) -> Result<Response, Refusal> {
+    authorize(&st, &headers)?;
+    let Ok(Json(req)) = body else {
+        return Ok((
+            StatusCode::BAD_REQUEST,
+            Json(ErrorEnvelope::new(
+                minivoice_shared::ErrorCode::Unknown("invalid_request".into()),
+                "body must be {\"action\":\"start\"|\"stop\"}",
+            )),
+        )
+            .into_response());
+    };
+    special(&call_id).await?;
+    let completed = call_id == COMPLETED_CALL;
+    let result = st
+        .sim
+        .lock()
+        .unwrap()
+        .act(&call_id, req.action, completed, Instant::now())?;
+    Ok(Json(Data::new(result)).into_response())
+}

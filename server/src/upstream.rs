@@ -1,0 +1,183 @@
+//! The reqwest client to MiniVoice: the one place that knows its base URL and key, bounds every
+//! request in time and size, and checks answers against the documented shapes.
+
+use std::time::Duration;
+
+use axum::http::StatusCode;
+use bytes::{Bytes, BytesMut};
+use minivoice_shared::{minivoice, ActionRequest, ActionResult, Data, ErrorEnvelope, Recording};
+use serde::de::DeserializeOwned;
+
+use crate::config::ApiKey;
+use crate::error::AppError;
+
+/// Larger answers are refused: a recording list is kilobytes, so megabytes mean a fault.
+pub const MAX_UPSTREAM_BODY: usize = 1 << 20;
+
+#[derive(Clone)]
+pub struct Upstream {
+    client: reqwest::Client,
+    base_url: String,
+    key: ApiKey,
+    timeout: Duration,
+}
+
+/// A validated success: MiniVoice's status and its JSON, byte for byte.
+#[derive(Debug)]
+pub struct Reply {
+    pub status: StatusCode,
+    pub body: Bytes,
+}
+
+impl Upstream {
+    pub fn new(base_url: &str, key: ApiKey, timeout: Duration) -> Result<Self, reqwest::Error> {
+        let client = reqwest::Client::builder()
+            .connect_timeout(timeout)
+            .user_agent(concat!("minivoice-proxy/", env!("CARGO_PKG_VERSION")))
+            .build()?;
+        Ok(Upstream {
+            client,
+            base_url: base_url.trim_end_matches('/').to_owned(),
+            key,
+            timeout,
+        })
+    }
+
+    pub async fn list(&self, call_id: &str) -> Result<Reply, AppError> {
+        let path = minivoice::recordings_path(call_id);
+        self.send::<Data<Vec<Recording>>>(self.client.get(self.url(&path))).await
+    }
+
+    pub async fn get(&self, call_id: &str, recording_id: &str) -> Result<Reply, AppError> {
+        let path = minivoice::recording_path(call_id, recording_id);
+        self.send::<Data<Recording>>(self.client.get(self.url(&path))).await
+    }
+
+    pub async fn act(&self, call_id: &str, body: &ActionRequest) -> Result<Reply, AppError> {
+        let path = minivoice::recordings_path(call_id);
+        let json = serde_json::to_vec(body).map_err(|e| AppError::Internal(e.to_string()))?;
+        let req = self
+            .client
+            .post(self.url(&path))
+            .header(reqwest::header::CONTENT_TYPE, "application/json")
+            .body(json);
+        self.send::<Data<ActionResult>>(req).await
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base_url, path)
+    }
+
+    /// One bounded exchange: the whole of it (connect, headers, body) fits in `timeout`.
+    async fn send<T: DeserializeOwned>(
+        &self,
+        req: reqwest::RequestBuilder,
+    ) -> Result<Reply, AppError> {
+        let req = req.bearer_auth(self.key.expose());
+        let exchange = async {
+            let mut resp = req.send().await.map_err(classify)?;
+            let status = StatusCode::from_u16(resp.status().as_u16())
+                .map_err(|e| AppError::UpstreamInvalidResponse(e.to_string()))?;
+            let body = read_capped(&mut resp).await?;
+            Ok::<_, AppError>((status, body))
+        };
+        let (status, body) = tokio::time::timeout(self.timeout, exchange)
+            .await
+            .map_err(|_| AppError::UpstreamTimeout)??;
+        check::<T>(status, body)
+    }
+}
+
+fn classify(err: reqwest::Error) -> AppError {
+    if err.is_timeout() {
+        AppError::UpstreamTimeout
+    } else if err.is_connect() {
+        AppError::UpstreamUnavailable
+    } else {
+        AppError::UpstreamInvalidResponse(err.without_url().to_string())
+    }
+}
+
+async fn read_capped(resp: &mut reqwest::Response) -> Result<Bytes, AppError> {
+    if resp.content_length().is_some_and(|n| n > MAX_UPSTREAM_BODY as u64) {
+        return Err(AppError::UpstreamInvalidResponse("answer too large".into()));
+    }
+    let mut buf = BytesMut::new();
+    while let Some(chunk) = resp
+        .chunk()
+        .await
+        .map_err(|e| AppError::UpstreamInvalidResponse(e.without_url().to_string()))?
+    {
+        if buf.len() + chunk.len() > MAX_UPSTREAM_BODY {
+            return Err(AppError::UpstreamInvalidResponse("answer too large".into()));
+        }
+        buf.extend_from_slice(&chunk);
+    }
+    Ok(buf.freeze())
+}
+
+/// Success must have the documented shape; failure passes through when it is MiniVoice's own
+/// error shape, and is ours to describe otherwise.
+fn check<T: DeserializeOwned>(status: StatusCode, body: Bytes) -> Result<Reply, AppError> {
+    if status.is_success() {
+        return match serde_json::from_slice::<T>(&body) {
+            Ok(_) => Ok(Reply { status, body }),
+            Err(e) => Err(AppError::UpstreamInvalidResponse(e.to_string())),
+        };
+    }
+    if (status.is_client_error() || status.is_server_error())
+        && serde_json::from_slice::<ErrorEnvelope>(&body).is_ok()
+    {
+        tracing::info!(%status, body = %String::from_utf8_lossy(&body), "MiniVoice refused");
+        return Err(AppError::Upstream { status, body });
+    }
+    Err(AppError::UpstreamError(status))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fixture(name: &str) -> Bytes {
+        let path = format!("{}/../fixtures/{name}", env!("CARGO_MANIFEST_DIR"));
+        std::fs::read(path).unwrap().into()
+    }
+
+    #[test]
+    fn documented_success_passes() {
+        let body = fixture("start_recording.response.json");
+        let reply = check::<Data<ActionResult>>(StatusCode::OK, body.clone()).unwrap();
+        assert_eq!(reply.body, body);
+    }
+
+    #[test]
+    fn documented_error_passes_through() {
+        let body = fixture("error.recording_not_started.json");
+        match check::<Data<ActionResult>>(StatusCode::CONFLICT, body.clone()) {
+            Err(AppError::Upstream { status, body: b }) => {
+                assert_eq!(status, StatusCode::CONFLICT);
+                assert_eq!(b, body);
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn wrong_shapes_are_refused() {
+        let bad = Bytes::from_static(br#"{"data":{"call_id":"c"}}"#);
+        assert!(matches!(
+            check::<Data<ActionResult>>(StatusCode::OK, bad),
+            Err(AppError::UpstreamInvalidResponse(_))
+        ));
+        let html = Bytes::from_static(b"<html>bad gateway</html>");
+        assert!(matches!(
+            check::<Data<ActionResult>>(StatusCode::SERVICE_UNAVAILABLE, html),
+            Err(AppError::UpstreamError(StatusCode::SERVICE_UNAVAILABLE))
+        ));
+        let trunc = Bytes::from_static(br#"{"data":[{"id":"r","#);
+        assert!(matches!(
+            check::<Data<Vec<Recording>>>(StatusCode::OK, trunc),
+            Err(AppError::UpstreamInvalidResponse(_))
+        ));
+    }
+}
