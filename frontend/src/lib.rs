@@ -1,0 +1,245 @@
+//! The MiniVoice call-recording widget: one call's recordings, Start/Stop, details, and clear
+//! loading, empty and error states. It talks only to the proxy, through [`api`].
+
+pub mod api;
+pub mod state;
+
+use leptos::prelude::*;
+use minivoice_shared::{Action as RecAction, Recording};
+
+use crate::api::{Api, ApiError};
+use crate::state::{controls, display_value, format_duration, format_size, human_message, newest_first};
+
+/// Where the widget finds its call and its proxy: `?call_id=…&api_base=…` on the page URL.
+pub fn params_from_location() -> (Option<String>, String) {
+    let search = web_sys::window()
+        .and_then(|w| w.location().search().ok())
+        .unwrap_or_default();
+    let params = web_sys::UrlSearchParams::new_with_str(&search).ok();
+    let get = |k: &str| params.as_ref().and_then(|p| p.get(k)).filter(|v| !v.is_empty());
+    (get("call_id"), get("api_base").unwrap_or_else(|| "/api".into()))
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    let (call_id, api_base) = params_from_location();
+    let api = Api::new(&api_base);
+    match call_id {
+        Some(call_id) => view! { <Widget call_id api/> }.into_any(),
+        None => view! {
+            <section class="mv-widget" aria-label="Call recordings">
+                <p class="mv-empty" data-testid="no-call" role="status">
+                    "No call selected. Open this page with "<code>"?call_id=…"</code>"."
+                </p>
+            </section>
+        }
+        .into_any(),
+    }
+}
+
+#[component]
+pub fn Widget(call_id: String, api: Api) -> impl IntoView {
+    let call = StoredValue::new(call_id.clone());
+    let api = StoredValue::new(api);
+
+    // Bumped after every action so the list refetches; a list answer is current only when it
+    // was fetched for the latest generation.
+    let (generation, set_generation) = signal(0u64);
+    let list = LocalResource::new(move || {
+        let n = generation.get();
+        async move { (n, api.get_value().list(&call.get_value()).await) }
+    });
+    let info = LocalResource::new(move || async move { api.get_value().info().await });
+
+    let (action_error, set_action_error) = signal(None::<ApiError>);
+    let act = Action::new_local(move |action: &RecAction| {
+        let action = *action;
+        async move {
+            let result = api.get_value().act(&call.get_value(), action).await;
+            set_action_error.set(result.as_ref().err().cloned());
+            set_generation.update(|n| *n += 1);
+            result.is_ok()
+        }
+    });
+
+    let current = move || {
+        list.get()
+            .filter(|(n, _)| *n == generation.get())
+            .map(|(_, r)| r)
+    };
+    let buttons = Memo::new(move |_| {
+        let busy = act.pending().get();
+        let recs = current().and_then(Result::ok);
+        controls(recs.as_deref(), busy)
+    });
+    let shown_error = move || {
+        action_error
+            .get()
+            .or_else(|| list.get().and_then(|(_, r)| r.err()))
+    };
+    let (selected, set_selected) = signal(None::<String>);
+    let sandbox = move || info.get().and_then(Result::ok).is_some_and(|i| i.sandbox);
+
+    view! {
+        <section class="mv-widget" aria-label=format!("Recordings for call {call_id}") data-testid="widget">
+            <header class="mv-header">
+                <h2 class="mv-title">"Recordings"</h2>
+                <span class="mv-call" data-testid="call-id">{call_id.clone()}</span>
+                <Show when=sandbox>
+                    <span class="mv-badge" data-testid="sandbox-badge"
+                        title="Simulated MiniVoice: no real call is recorded">"Sandbox"</span>
+                </Show>
+            </header>
+            <div class="mv-controls" role="group" aria-label="Recording controls">
+                <button class="mv-button mv-start" data-testid="start"
+                    aria-label=format!("Start recording call {call_id}")
+                    disabled=move || !buttons.get().start
+                    on:click=move |_| { act.dispatch(RecAction::Start); }>
+                    <span aria-hidden="true">"● "</span>"Start recording"
+                </button>
+                <button class="mv-button mv-stop" data-testid="stop"
+                    aria-label=format!("Stop recording call {call_id}")
+                    disabled=move || !buttons.get().stop
+                    on:click=move |_| { act.dispatch(RecAction::Stop); }>
+                    <span aria-hidden="true">"■ "</span>"Stop recording"
+                </button>
+                <Show when=move || act.pending().get()>
+                    <span class="mv-busy" role="status" data-testid="busy">"Working…"</span>
+                </Show>
+            </div>
+            {move || shown_error().map(|e| view! { <ErrorBanner error=e/> })}
+            <Transition fallback=|| view! {
+                <p class="mv-loading" role="status" data-testid="loading">"Loading recordings…"</p>
+            }>
+                {move || Suspend::new(async move {
+                    let (_, result) = list.await;
+                    match result {
+                        Ok(recs) if recs.is_empty() => view! {
+                            <p class="mv-empty" data-testid="empty" role="status">
+                                "No recordings for this call yet. Press "<strong>"Start recording"</strong>" to begin."
+                            </p>
+                        }.into_any(),
+                        Ok(recs) => view! {
+                            <RecordingList recs=newest_first(recs) selected set_selected/>
+                        }.into_any(),
+                        Err(_) => view! {
+                            <p class="mv-empty" data-testid="list-unavailable">
+                                "Recordings could not be loaded. "
+                                <button class="mv-link" data-testid="retry"
+                                    on:click=move |_| set_generation.update(|n| *n += 1)>"Try again"</button>
+                            </p>
+                        }.into_any(),
+                    }
+                })}
+            </Transition>
+            {move || selected.get().map(|rec_id| view! {
+                <Details call=call.get_value() rec_id api=api.get_value() on_close=move || set_selected.set(None)/>
+            })}
+        </section>
+    }
+}
+
+#[component]
+fn ErrorBanner(error: ApiError) -> impl IntoView {
+    view! {
+        <div class="mv-error" role="alert" data-testid="error">
+            <p class="mv-error-text">{human_message(&error)}</p>
+            <code class="mv-error-code" data-testid="error-code">{error.code.clone()}</code>
+        </div>
+    }
+}
+
+#[component]
+fn RecordingList(
+    recs: Vec<Recording>,
+    selected: ReadSignal<Option<String>>,
+    set_selected: WriteSignal<Option<String>>,
+) -> impl IntoView {
+    view! {
+        <ul class="mv-list" data-testid="recordings" aria-label="Recordings, newest first">
+            {recs.into_iter().map(|r| {
+                let id = r.id.clone();
+                let open = {
+                    let id = id.clone();
+                    move || selected.get().as_deref() == Some(id.as_str())
+                };
+                let status = r.status.as_str().to_owned();
+                view! {
+                    <li class="mv-row" data-testid="recording-row" data-recording-id=id.clone()
+                        data-status=status.clone()>
+                        <button class="mv-row-button" aria-expanded=move || open().to_string()
+                            aria-label=format!("Recording {id}, {status}; show details")
+                            on:click={
+                                let id = id.clone();
+                                move |_| set_selected.update(|s| {
+                                    *s = if s.as_deref() == Some(id.as_str()) { None } else { Some(id.clone()) }
+                                })
+                            }>
+                            <span class="mv-id" data-testid="recording-id">{id.clone()}</span>
+                            <span class=format!("mv-status mv-status-{}", css_token(&status))
+                                data-testid="recording-status">{status.clone()}</span>
+                            <span class="mv-duration" data-testid="recording-duration">
+                                {format_duration(r.duration_seconds)}</span>
+                            <span class="mv-size" data-testid="recording-size">{format_size(r.size_bytes)}</span>
+                        </button>
+                    </li>
+                }
+            }).collect_view()}
+        </ul>
+    }
+}
+
+#[component]
+fn Details(call: String, rec_id: String, api: Api, on_close: impl Fn() + 'static) -> impl IntoView {
+    let meta = LocalResource::new({
+        let (call, rec_id, api) = (call.clone(), rec_id.clone(), api.clone());
+        move || {
+            let (call, rec_id, api) = (call.clone(), rec_id.clone(), api.clone());
+            async move { api.get(&call, &rec_id).await }
+        }
+    });
+    view! {
+        <section class="mv-details" data-testid="details" aria-label=format!("Details of recording {rec_id}")>
+            <header class="mv-details-header">
+                <h3>"Recording "{rec_id.clone()}</h3>
+                <button class="mv-link" data-testid="close-details" on:click=move |_| on_close()>"Close"</button>
+            </header>
+            <Transition fallback=|| view! { <p role="status">"Loading details…"</p> }>
+                {move || Suspend::new(async move {
+                    match meta.await {
+                        Ok(r) => view! { <MetadataTable rec=r/> }.into_any(),
+                        Err(e) => view! { <ErrorBanner error=e/> }.into_any(),
+                    }
+                })}
+            </Transition>
+        </section>
+    }
+}
+
+#[component]
+fn MetadataTable(rec: Recording) -> impl IntoView {
+    let mut rows = vec![
+        ("id".to_owned(), rec.id.clone()),
+        ("status".to_owned(), rec.status.as_str().to_owned()),
+        ("duration".to_owned(), format_duration(rec.duration_seconds)),
+        ("size".to_owned(), format!("{} ({} bytes)", format_size(rec.size_bytes), rec.size_bytes)),
+    ];
+    // Fields MiniVoice adds later are shown too, not dropped.
+    rows.extend(rec.extra.iter().map(|(k, v)| (k.clone(), display_value(v))));
+    view! {
+        <dl class="mv-meta" data-testid="metadata">
+            {rows.into_iter().map(|(k, v)| {
+                let field = k.clone();
+                view! { <div class="mv-meta-row" data-field=field><dt>{k}</dt><dd>{v}</dd></div> }
+            }).collect_view()}
+        </dl>
+    }
+}
+
+/// A status as a CSS class suffix; unknown statuses still get a (neutral) class.
+fn css_token(status: &str) -> String {
+    status
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '-' })
+        .collect()
+}

@@ -1,0 +1,164 @@
+//! The widget's rules, free of the DOM so they are plain `#[test]`s: which controls are
+//! enabled, in what order rows show, and how values and errors read to an agent.
+
+use minivoice_shared::{ErrorCode, MiniVoiceCode, ProxyCode, Recording};
+
+use crate::api::{ApiError, BAD_RESPONSE, NETWORK_ERROR};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Controls {
+    pub start: bool,
+    pub stop: bool,
+}
+
+/// `recordings` is `None` while the call's state is unknown (loading, or failed to load):
+/// then neither action is offered, since either could be the wrong one.
+pub fn controls(recordings: Option<&[Recording]>, busy: bool) -> Controls {
+    match recordings {
+        Some(recs) if !busy => {
+            let started = recs.iter().any(|r| r.status.is_started());
+            Controls {
+                start: !started,
+                stop: started,
+            }
+        }
+        _ => Controls {
+            start: false,
+            stop: false,
+        },
+    }
+}
+
+/// MiniVoice lists a call's recordings oldest first (inferred); agents want the newest on top.
+pub fn newest_first(mut recordings: Vec<Recording>) -> Vec<Recording> {
+    recordings.reverse();
+    recordings
+}
+
+/// `m:ss`, minutes unbounded (a 75-minute call reads `75:03`).
+pub fn format_duration(seconds: u64) -> String {
+    format!("{}:{:02}", seconds / 60, seconds % 60)
+}
+
+/// Binary units, one decimal below 10 so small files don't all read "1 KB".
+pub fn format_size(bytes: u64) -> String {
+    const UNITS: [&str; 5] = ["B", "KB", "MB", "GB", "TB"];
+    if bytes < 1024 {
+        return format!("{bytes} B");
+    }
+    let mut value = bytes as f64;
+    let mut unit = 0;
+    while value >= 1024.0 && unit < UNITS.len() - 1 {
+        value /= 1024.0;
+        unit += 1;
+    }
+    if value < 10.0 {
+        format!("{value:.1} {}", UNITS[unit])
+    } else {
+        format!("{value:.0} {}", UNITS[unit])
+    }
+}
+
+/// What an agent reads for an error; the code is shown beside it for support.
+pub fn human_message(err: &ApiError) -> String {
+    let text = match ErrorCode::from(err.code.clone()) {
+        ErrorCode::MiniVoice(c) => match c {
+            MiniVoiceCode::RecordingNotStarted => "No recording is running on this call.",
+            MiniVoiceCode::RecordingAlreadyStarted => "A recording is already running on this call.",
+            MiniVoiceCode::CallNotFound => "MiniVoice does not know this call.",
+            MiniVoiceCode::RecordingNotFound => "This recording no longer exists.",
+            MiniVoiceCode::CallNotActive => "This call has ended, so it can no longer be recorded.",
+            MiniVoiceCode::Unauthorized => "The recording service is not authorised with MiniVoice.",
+        },
+        ErrorCode::Proxy(c) => match c {
+            ProxyCode::UpstreamTimeout => "MiniVoice did not answer in time. Try again.",
+            ProxyCode::UpstreamUnavailable => "MiniVoice cannot be reached right now.",
+            ProxyCode::UpstreamInvalidResponse | ProxyCode::UpstreamError => {
+                "MiniVoice answered with an error. Try again shortly."
+            }
+            ProxyCode::InvalidCallId => "This call ID is not valid.",
+            _ => return err.message.clone(),
+        },
+        ErrorCode::Unknown(code) if code == NETWORK_ERROR => {
+            "The recording service cannot be reached. Check your connection."
+        }
+        ErrorCode::Unknown(code) if code == BAD_RESPONSE => {
+            "The recording service sent an answer the widget cannot read."
+        }
+        ErrorCode::Unknown(_) => return err.message.clone(),
+    };
+    text.to_owned()
+}
+
+/// A value from an unknown field, shown as plain text rather than JSON where it is simple.
+pub fn display_value(v: &serde_json::Value) -> String {
+    match v {
+        serde_json::Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use minivoice_shared::{Extra, RecordingStatus};
+
+    fn rec(id: &str, status: &str) -> Recording {
+        Recording {
+            id: id.into(),
+            status: RecordingStatus::from(status.to_owned()),
+            duration_seconds: 0,
+            size_bytes: 0,
+            extra: Extra::new(),
+        }
+    }
+
+    #[test]
+    fn controls_follow_the_call_state() {
+        let none: Vec<Recording> = vec![];
+        assert_eq!(controls(Some(&none), false), Controls { start: true, stop: false });
+        let started = vec![rec("a", "stopped"), rec("b", "started")];
+        assert_eq!(controls(Some(&started), false), Controls { start: false, stop: true });
+        let done = vec![rec("a", "stopped"), rec("b", "some_new_status")];
+        assert_eq!(controls(Some(&done), false), Controls { start: true, stop: false });
+        // In flight or unknown: nothing can be pressed.
+        assert_eq!(controls(Some(&started), true), Controls { start: false, stop: false });
+        assert_eq!(controls(None, false), Controls { start: false, stop: false });
+    }
+
+    #[test]
+    fn newest_row_first() {
+        let ids: Vec<_> = newest_first(vec![rec("1", "stopped"), rec("2", "started")])
+            .into_iter()
+            .map(|r| r.id)
+            .collect();
+        assert_eq!(ids, ["2", "1"]);
+    }
+
+    #[test]
+    fn durations() {
+        assert_eq!(format_duration(0), "0:00");
+        assert_eq!(format_duration(9), "0:09");
+        assert_eq!(format_duration(61), "1:01");
+        assert_eq!(format_duration(4503), "75:03");
+    }
+
+    #[test]
+    fn sizes() {
+        assert_eq!(format_size(0), "0 B");
+        assert_eq!(format_size(1023), "1023 B");
+        assert_eq!(format_size(1536), "1.5 KB");
+        assert_eq!(format_size(40_000), "39 KB");
+        assert_eq!(format_size(5 * 1024 * 1024), "5.0 MB");
+        assert_eq!(format_size(u64::MAX), "16384 TB");
+    }
+
+    #[test]
+    fn messages_name_the_problem() {
+        let e = |code: &str| ApiError { status: Some(409), code: code.into(), message: "raw".into() };
+        assert_eq!(human_message(&e("recording_not_started")), "No recording is running on this call.");
+        assert!(human_message(&e("upstream_timeout")).contains("in time"));
+        // Unknown codes fall back to the server's own message.
+        assert_eq!(human_message(&e("brand_new_code")), "raw");
+    }
+}
