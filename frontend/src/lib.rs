@@ -72,6 +72,18 @@ pub fn Widget(call_id: String, api: Api) -> impl IntoView {
         let recs = current().and_then(Result::ok);
         controls(recs.as_deref(), busy)
     });
+    // The DOM's `disabled` lags a click by a render; the rule is checked again at the click so
+    // a double click dispatches once.
+    let press = move |action: RecAction| {
+        let allowed = buttons.get_untracked();
+        let ok = match action {
+            RecAction::Start => allowed.start,
+            RecAction::Stop => allowed.stop,
+        };
+        if ok {
+            act.dispatch(action);
+        }
+    };
     let shown_error = move || {
         action_error
             .get()
@@ -94,13 +106,13 @@ pub fn Widget(call_id: String, api: Api) -> impl IntoView {
                 <button class="mv-button mv-start" data-testid="start"
                     aria-label=format!("Start recording call {call_id}")
                     disabled=move || !buttons.get().start
-                    on:click=move |_| { act.dispatch(RecAction::Start); }>
+                    on:click=move |_| press(RecAction::Start)>
                     <span aria-hidden="true">"● "</span>"Start recording"
                 </button>
                 <button class="mv-button mv-stop" data-testid="stop"
                     aria-label=format!("Stop recording call {call_id}")
                     disabled=move || !buttons.get().stop
-                    on:click=move |_| { act.dispatch(RecAction::Stop); }>
+                    on:click=move |_| press(RecAction::Stop)>
                     <span aria-hidden="true">"■ "</span>"Stop recording"
                 </button>
                 <Show when=move || act.pending().get()>

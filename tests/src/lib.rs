@@ -1,0 +1,221 @@
+//! Harness for the browser tests: each test gets its own proxy (sandbox mode, serving the built
+//! widget) and its own chromedriver + headless Chromium, all on fresh loopback ports, so tests
+//! run in parallel without sharing state.
+
+use std::net::{SocketAddr, TcpListener};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use fantoccini::elements::Element;
+use fantoccini::{Client, ClientBuilder, Locator};
+use minivoice_proxy::ServeConfig;
+use serde_json::json;
+
+/// How long any condition may take before a test fails.
+pub const DEADLINE: Duration = Duration::from_secs(15);
+
+pub struct Harness {
+    pub proxy: SocketAddr,
+    pub client: Client,
+    driver: Child,
+    _profile: tempfile::TempDir,
+    _stop: tokio::sync::oneshot::Sender<()>,
+}
+
+/// The built widget: `WIDGET_DIR`, or `dist/` at the workspace root (`cargo xtask test` builds
+/// it first). Its absence fails the test rather than skipping it.
+pub fn widget_dir() -> PathBuf {
+    let dir = std::env::var_os("WIDGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../dist"));
+    assert!(
+        dir.join("index.html").is_file(),
+        "no built widget in {}: run `cargo xtask test` (it builds the widget first)",
+        dir.display()
+    );
+    dir
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+impl Harness {
+    pub async fn start() -> Harness {
+        Self::start_with(|_| {}).await
+    }
+
+    /// Starts with a configuration the test may adjust (for example a short upstream timeout).
+    pub async fn start_with(adjust: impl FnOnce(&mut ServeConfig)) -> Harness {
+        let mut cfg = ServeConfig::sandbox_on_loopback(widget_dir());
+        adjust(&mut cfg);
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let running = minivoice_proxy::start(cfg, async {
+            let _ = stopped.await;
+        })
+        .await
+        .expect("proxy starts");
+
+        let chromedriver = std::env::var("CHROMEDRIVER").unwrap_or("/usr/bin/chromedriver".into());
+        let port = free_port();
+        let driver = Command::new(&chromedriver)
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot run {chromedriver}: {e} (cargo xtask test installs it)"));
+        let profile = tempfile::tempdir().unwrap();
+        let chromium = std::env::var("CHROMIUM").unwrap_or("/usr/bin/chromium".into());
+        let mut caps = serde_json::Map::new();
+        caps.insert(
+            "goog:chromeOptions".into(),
+            json!({
+                "binary": chromium,
+                "args": [
+                    "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                    "--disable-background-networking", "--disable-component-update",
+                    "--disable-sync", "--no-first-run", "--disable-quic",
+                    "--window-size=800,900",
+                    format!("--user-data-dir={}", profile.path().display()),
+                ]
+            }),
+        );
+        let url = format!("http://127.0.0.1:{port}");
+        let started = Instant::now();
+        let client = loop {
+            // chromedriver is on loopback: plain HTTP, no TLS stack needed.
+            let connector = hyper_util::client::legacy::connect::HttpConnector::new();
+            match ClientBuilder::new(connector)
+                .capabilities(caps.clone())
+                .connect(&url)
+                .await
+            {
+                Ok(c) => break c,
+                Err(e) if started.elapsed() < DEADLINE => {
+                    let _ = e;
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                }
+                Err(e) => panic!("chromedriver did not start a session: {e}"),
+            }
+        };
+        Harness {
+            proxy: running.addr,
+            client,
+            driver,
+            _profile: profile,
+            _stop: stop,
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{}", self.proxy, path)
+    }
+
+    pub async fn open_call(&self, call_id: &str) {
+        self.client
+            .goto(&self.url(&format!("/?call_id={call_id}")))
+            .await
+            .unwrap();
+        self.wait_for("[data-testid=widget]").await;
+    }
+
+    /// The first element matching `css`, once one exists.
+    pub async fn wait_for(&self, css: &str) -> Element {
+        self.client
+            .wait()
+            .at_most(DEADLINE)
+            .every(Duration::from_millis(25))
+            .for_element(Locator::Css(css))
+            .await
+            .unwrap_or_else(|e| panic!("{css} never appeared: {e}"))
+    }
+
+    /// Polls until `check` holds, failing with `what` at the deadline.
+    pub async fn wait_until<F, Fut>(&self, what: &str, mut check: F)
+    where
+        F: FnMut() -> Fut,
+        Fut: std::future::Future<Output = bool>,
+    {
+        let until = Instant::now() + DEADLINE;
+        while !check().await {
+            assert!(Instant::now() < until, "timed out waiting for: {what}");
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
+    }
+
+    pub async fn exists(&self, css: &str) -> bool {
+        !self.client.find_all(Locator::Css(css)).await.unwrap().is_empty()
+    }
+
+    pub async fn text(&self, css: &str) -> Option<String> {
+        match self.client.find(Locator::Css(css)).await {
+            Ok(el) => el.text().await.ok(),
+            Err(_) => None,
+        }
+    }
+
+    pub async fn enabled(&self, testid: &str) -> bool {
+        let el = self.wait_for(&format!("[data-testid={testid}]")).await;
+        el.is_enabled().await.unwrap()
+    }
+
+    pub async fn click(&self, testid: &str) {
+        self.wait_for(&format!("[data-testid={testid}]"))
+            .await
+            .click()
+            .await
+            .unwrap();
+    }
+
+    /// Waits for a button's enabled state to become `want`.
+    pub async fn wait_enabled(&self, testid: &str, want: bool) {
+        self.wait_until(&format!("{testid} enabled == {want}"), || async {
+            self.enabled(testid).await == want
+        })
+        .await;
+    }
+
+    /// The statuses of the rows, top to bottom.
+    pub async fn row_statuses(&self) -> Vec<String> {
+        let mut out = vec![];
+        for row in self
+            .client
+            .find_all(Locator::Css("[data-testid=recording-row]"))
+            .await
+            .unwrap()
+        {
+            out.push(row.attr("data-status").await.unwrap().unwrap_or_default());
+        }
+        out
+    }
+
+    /// Calls the proxy's API directly, as another agent's tab or a CRM would.
+    pub async fn api_action(&self, call_id: &str, action: &str) -> reqwest::StatusCode {
+        reqwest::Client::new()
+            .post(self.url(&format!("/api/calls/{call_id}/recordings")))
+            .header("content-type", "application/json")
+            .body(format!(r#"{{"action":"{action}"}}"#))
+            .send()
+            .await
+            .unwrap()
+            .status()
+    }
+
+    pub async fn close(mut self) {
+        let _ = self.client.clone().close().await;
+        let _ = self.driver.kill();
+        let _ = self.driver.wait();
+    }
+}
+
+impl Drop for Harness {
+    fn drop(&mut self) {
+        // A failed test panics before `close`: never leave a chromedriver behind.
+        let _ = self.driver.kill();
+    }
+}

@@ -1,0 +1,154 @@
+//! The widget's user journeys, in real Chromium against the real proxy in sandbox mode.
+
+use std::time::{Duration, Instant};
+
+use minivoice_e2e::Harness;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn fresh_call_shows_the_empty_state() {
+    let h = Harness::start().await;
+    h.open_call("e2e_empty").await;
+    h.wait_for("[data-testid=empty]").await;
+    h.wait_enabled("start", true).await;
+    assert!(!h.enabled("stop").await, "Stop must be disabled with nothing recording");
+    assert!(h.row_statuses().await.is_empty());
+    assert!(!h.exists("[data-testid=error]").await, "an empty call is not an error");
+    // Sandbox mode is labelled, so nobody mistakes it for real calls.
+    h.wait_for("[data-testid=sandbox-badge]").await;
+    h.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn start_shows_a_started_row_and_disables_start() {
+    let h = Harness::start().await;
+    h.open_call("e2e_start").await;
+    h.wait_enabled("start", true).await;
+    h.click("start").await;
+    h.wait_until("a started row", || async { h.row_statuses().await == ["started"] })
+        .await;
+    h.wait_enabled("stop", true).await;
+    assert!(!h.enabled("start").await, "Start must be disabled while recording");
+    assert_eq!(
+        h.text("[data-testid=recording-id]").await.as_deref(),
+        Some("rec_e2e_start")
+    );
+    // The row opens its full metadata, unknown fields included.
+    h.click("recording-row").await;
+    h.wait_for("[data-testid=metadata] [data-field=format]").await;
+    let meta = h.text("[data-testid=metadata]").await.unwrap();
+    assert!(meta.contains("audio/wav"), "{meta}");
+    assert!(meta.contains("rec_e2e_start"), "{meta}");
+    h.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn double_click_on_start_sends_one_request() {
+    let h = Harness::start().await;
+    h.open_call("e2e_double").await;
+    h.wait_enabled("start", true).await;
+    // Two clicks in the same task turn: the second lands while the first is in flight.
+    h.client
+        .execute(
+            "const b = document.querySelector('[data-testid=start]'); b.click(); b.click();",
+            vec![],
+        )
+        .await
+        .unwrap();
+    h.wait_until("one started row", || async { h.row_statuses().await == ["started"] })
+        .await;
+    h.wait_enabled("stop", true).await;
+    assert!(
+        !h.exists("[data-testid=error]").await,
+        "a second start reached MiniVoice: {:?}",
+        h.text("[data-testid=error]").await
+    );
+    h.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stop_ends_the_recording_and_enables_start() {
+    let h = Harness::start().await;
+    h.open_call("e2e_stop").await;
+    h.wait_enabled("start", true).await;
+    h.click("start").await;
+    h.wait_enabled("stop", true).await;
+    h.click("stop").await;
+    h.wait_until("the row left `started`", || async {
+        let s = h.row_statuses().await;
+        s.len() == 1 && s[0] != "started"
+    })
+    .await;
+    h.wait_enabled("start", true).await;
+    assert!(!h.enabled("stop").await);
+    // A second recording appears on top, newest first.
+    h.click("start").await;
+    h.wait_until("two rows, newest first", || async {
+        h.row_statuses().await == ["started", "stopped"]
+    })
+    .await;
+    h.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stopping_a_recording_stopped_elsewhere_shows_recording_not_started() {
+    let h = Harness::start().await;
+    h.open_call("e2e_not_started").await;
+    h.wait_enabled("start", true).await;
+    h.click("start").await;
+    h.wait_enabled("stop", true).await;
+    // Another tab stops it; this widget has not heard yet, so Stop is still offered.
+    assert_eq!(h.api_action("e2e_not_started", "stop").await, 200);
+    h.click("stop").await;
+    let code = h.wait_for("[data-testid=error-code]").await;
+    assert_eq!(code.text().await.unwrap(), "recording_not_started");
+    let message = h.text("[data-testid=error]").await.unwrap();
+    assert!(message.contains("No recording is running"), "{message}");
+    // The widget refetched the truth, and the next success clears the error.
+    h.wait_enabled("start", true).await;
+    h.click("start").await;
+    h.wait_until("the error cleared", || async {
+        !h.exists("[data-testid=error]").await
+    })
+    .await;
+    h.wait_until("a new started row", || async {
+        h.row_statuses().await == ["started", "stopped"]
+    })
+    .await;
+    h.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unanswered_call_shows_a_timeout_within_the_bound() {
+    let timeout = Duration::from_millis(1500);
+    let h = Harness::start_with(|c| c.upstream_timeout_ms = timeout.as_millis() as u64).await;
+    let opened = Instant::now();
+    h.open_call(minivoice_proxy::sandbox::TIMEOUT_CALL).await;
+    let code = h.wait_for("[data-testid=error-code]").await;
+    let waited = opened.elapsed();
+    assert_eq!(code.text().await.unwrap(), "upstream_timeout");
+    assert!(
+        waited < timeout + Duration::from_secs(3),
+        "timeout shown after {waited:?}"
+    );
+    assert!(!h.enabled("start").await && !h.enabled("stop").await);
+    h.wait_for("[data-testid=retry]").await;
+    h.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unreachable_proxy_shows_an_error_not_a_frozen_widget() {
+    let h = Harness::start().await;
+    // An API base where nothing listens: the widget must say so.
+    let dead = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap()
+    }; // dropped: connections there are refused
+    h.client
+        .goto(&h.url(&format!("/?call_id=e2e_down&api_base=http://{dead}/api")))
+        .await
+        .unwrap();
+    let code = h.wait_for("[data-testid=error-code]").await;
+    assert_eq!(code.text().await.unwrap(), "network_error");
+    h.wait_for("[data-testid=retry]").await;
+    h.close().await;
+}
