@@ -52,7 +52,8 @@ impl Api {
 
     pub async fn act(&self, call_id: &str, action: Action) -> Result<ActionResult, ApiError> {
         let body = ActionRequest { action };
-        let d: Data<ActionResult> = send(Request::post(&self.recordings(call_id)), Some(&body)).await?;
+        let d: Data<ActionResult> =
+            send(Request::post(&self.recordings(call_id)), Some(&body)).await?;
         Ok(d.data)
     }
 

@@ -8,7 +8,9 @@ use leptos::prelude::*;
 use minivoice_shared::{Action as RecAction, Recording};
 
 use crate::api::{Api, ApiError};
-use crate::state::{controls, display_value, format_duration, format_size, human_message, newest_first};
+use crate::state::{
+    controls, display_value, format_duration, format_size, human_message, newest_first,
+};
 
 /// Where the widget finds its call and its proxy: `?call_id=…&api_base=…` on the page URL.
 pub fn params_from_location() -> (Option<String>, String) {
@@ -16,8 +18,16 @@ pub fn params_from_location() -> (Option<String>, String) {
         .and_then(|w| w.location().search().ok())
         .unwrap_or_default();
     let params = web_sys::UrlSearchParams::new_with_str(&search).ok();
-    let get = |k: &str| params.as_ref().and_then(|p| p.get(k)).filter(|v| !v.is_empty());
-    (get("call_id"), get("api_base").unwrap_or_else(|| "/api".into()))
+    let get = |k: &str| {
+        params
+            .as_ref()
+            .and_then(|p| p.get(k))
+            .filter(|v| !v.is_empty())
+    };
+    (
+        get("call_id"),
+        get("api_base").unwrap_or_else(|| "/api".into()),
+    )
 }
 
 #[component]
@@ -234,7 +244,10 @@ fn MetadataTable(rec: Recording) -> impl IntoView {
         ("id".to_owned(), rec.id.clone()),
         ("status".to_owned(), rec.status.as_str().to_owned()),
         ("duration".to_owned(), format_duration(rec.duration_seconds)),
-        ("size".to_owned(), format!("{} ({} bytes)", format_size(rec.size_bytes), rec.size_bytes)),
+        (
+            "size".to_owned(),
+            format!("{} ({} bytes)", format_size(rec.size_bytes), rec.size_bytes),
+        ),
     ];
     // Fields MiniVoice adds later are shown too, not dropped.
     rows.extend(rec.extra.iter().map(|(k, v)| (k.clone(), display_value(v))));
@@ -252,6 +265,12 @@ fn MetadataTable(rec: Recording) -> impl IntoView {
 fn css_token(status: &str) -> String {
     status
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '-' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_lowercase()
+            } else {
+                '-'
+            }
+        })
         .collect()
 }

@@ -42,7 +42,7 @@ pub fn format_duration(seconds: u64) -> String {
 
 /// Binary units, one decimal below 10 so small files don't all read "1 KB".
 pub fn format_size(bytes: u64) -> String {
-    const UNITS: [&str; 5] = ["B", "KB", "MB", "GB", "TB"];
+    const UNITS: [&str; 7] = ["B", "KB", "MB", "GB", "TB", "PB", "EB"];
     if bytes < 1024 {
         return format!("{bytes} B");
     }
@@ -64,11 +64,15 @@ pub fn human_message(err: &ApiError) -> String {
     let text = match ErrorCode::from(err.code.clone()) {
         ErrorCode::MiniVoice(c) => match c {
             MiniVoiceCode::RecordingNotStarted => "No recording is running on this call.",
-            MiniVoiceCode::RecordingAlreadyStarted => "A recording is already running on this call.",
+            MiniVoiceCode::RecordingAlreadyStarted => {
+                "A recording is already running on this call."
+            }
             MiniVoiceCode::CallNotFound => "MiniVoice does not know this call.",
             MiniVoiceCode::RecordingNotFound => "This recording no longer exists.",
             MiniVoiceCode::CallNotActive => "This call has ended, so it can no longer be recorded.",
-            MiniVoiceCode::Unauthorized => "The recording service is not authorised with MiniVoice.",
+            MiniVoiceCode::Unauthorized => {
+                "The recording service is not authorised with MiniVoice."
+            }
         },
         ErrorCode::Proxy(c) => match c {
             ProxyCode::UpstreamTimeout => "MiniVoice did not answer in time. Try again.",
@@ -116,14 +120,44 @@ mod tests {
     #[test]
     fn controls_follow_the_call_state() {
         let none: Vec<Recording> = vec![];
-        assert_eq!(controls(Some(&none), false), Controls { start: true, stop: false });
+        assert_eq!(
+            controls(Some(&none), false),
+            Controls {
+                start: true,
+                stop: false
+            }
+        );
         let started = vec![rec("a", "stopped"), rec("b", "started")];
-        assert_eq!(controls(Some(&started), false), Controls { start: false, stop: true });
+        assert_eq!(
+            controls(Some(&started), false),
+            Controls {
+                start: false,
+                stop: true
+            }
+        );
         let done = vec![rec("a", "stopped"), rec("b", "some_new_status")];
-        assert_eq!(controls(Some(&done), false), Controls { start: true, stop: false });
+        assert_eq!(
+            controls(Some(&done), false),
+            Controls {
+                start: true,
+                stop: false
+            }
+        );
         // In flight or unknown: nothing can be pressed.
-        assert_eq!(controls(Some(&started), true), Controls { start: false, stop: false });
-        assert_eq!(controls(None, false), Controls { start: false, stop: false });
+        assert_eq!(
+            controls(Some(&started), true),
+            Controls {
+                start: false,
+                stop: false
+            }
+        );
+        assert_eq!(
+            controls(None, false),
+            Controls {
+                start: false,
+                stop: false
+            }
+        );
     }
 
     #[test]
@@ -150,13 +184,20 @@ mod tests {
         assert_eq!(format_size(1536), "1.5 KB");
         assert_eq!(format_size(40_000), "39 KB");
         assert_eq!(format_size(5 * 1024 * 1024), "5.0 MB");
-        assert_eq!(format_size(u64::MAX), "16384 TB");
+        assert_eq!(format_size(u64::MAX), "16 EB");
     }
 
     #[test]
     fn messages_name_the_problem() {
-        let e = |code: &str| ApiError { status: Some(409), code: code.into(), message: "raw".into() };
-        assert_eq!(human_message(&e("recording_not_started")), "No recording is running on this call.");
+        let e = |code: &str| ApiError {
+            status: Some(409),
+            code: code.into(),
+            message: "raw".into(),
+        };
+        assert_eq!(
+            human_message(&e("recording_not_started")),
+            "No recording is running on this call."
+        );
         assert!(human_message(&e("upstream_timeout")).contains("in time"));
         // Unknown codes fall back to the server's own message.
         assert_eq!(human_message(&e("brand_new_code")), "raw");

@@ -10,7 +10,11 @@ use clap::{Args, Parser, Subcommand};
 /// MiniVoice call-recording proxy: holds the API key, validates and forwards the widget's
 /// requests, and serves the widget.
 #[derive(Debug, Parser)]
-#[command(name = "minivoice-proxy", version, args_conflicts_with_subcommands = true)]
+#[command(
+    name = "minivoice-proxy",
+    version,
+    args_conflicts_with_subcommands = true
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Option<Command>,
@@ -33,7 +37,11 @@ pub struct ServeConfig {
     #[arg(long, env = "MINIVOICE_API_KEY", hide_env_values = true)]
     pub api_key: Option<ApiKey>,
     /// MiniVoice base URL, without the `/v1` prefix. Ignored in sandbox mode.
-    #[arg(long, env = "MINIVOICE_BASE_URL", default_value = "https://api.minivoice.eu")]
+    #[arg(
+        long,
+        env = "MINIVOICE_BASE_URL",
+        default_value = "https://api.minivoice.eu"
+    )]
     pub base_url: String,
     /// Address the proxy listens on.
     #[arg(long, env = "LISTEN_ADDR", default_value = "127.0.0.1:8080")]
@@ -70,7 +78,11 @@ impl ServeConfig {
 #[derive(Clone, Debug, Args)]
 pub struct SandboxConfig {
     /// Address the sandbox listens on.
-    #[arg(long = "listen", env = "SANDBOX_LISTEN_ADDR", default_value = "127.0.0.1:8090")]
+    #[arg(
+        long = "listen",
+        env = "SANDBOX_LISTEN_ADDR",
+        default_value = "127.0.0.1:8090"
+    )]
     pub listen: SocketAddr,
     /// Key the sandbox requires as `Authorization: Bearer …`; without it any bearer token is
     /// accepted (but one must be sent, as MiniVoice requires).
@@ -126,12 +138,40 @@ mod tests {
 
     #[test]
     fn defaults_match_the_documentation() {
-        let cli = Cli::try_parse_from(["minivoice-proxy"]).unwrap();
-        assert_eq!(cli.serve.listen_addr.to_string(), "127.0.0.1:8080");
-        assert_eq!(cli.serve.upstream_timeout_ms, 10_000);
-        assert_eq!(cli.serve.widget_dir, PathBuf::from("dist"));
-        let cli = Cli::try_parse_from(["minivoice-proxy", "sandbox", "--listen", "127.0.0.1:9"])
-            .unwrap();
+        use clap::CommandFactory;
+        // Read from the definition, not a parse: the test must not depend on the environment.
+        let cmd = Cli::command();
+        let default = |id: &str| {
+            let arg = cmd.get_arguments().find(|a| a.get_id() == id).unwrap();
+            let env = arg.get_env().unwrap().to_str().unwrap().to_owned();
+            let value = arg
+                .get_default_values()
+                .first()
+                .map(|v| v.to_str().unwrap().to_owned());
+            (env, value)
+        };
+        assert_eq!(default("api_key"), ("MINIVOICE_API_KEY".into(), None));
+        assert_eq!(
+            default("base_url"),
+            (
+                "MINIVOICE_BASE_URL".into(),
+                Some("https://api.minivoice.eu".into())
+            )
+        );
+        assert_eq!(
+            default("listen_addr"),
+            ("LISTEN_ADDR".into(), Some("127.0.0.1:8080".into()))
+        );
+        assert_eq!(
+            default("widget_dir"),
+            ("WIDGET_DIR".into(), Some("dist".into()))
+        );
+        assert_eq!(
+            default("upstream_timeout_ms"),
+            ("UPSTREAM_TIMEOUT_MS".into(), Some("10000".into()))
+        );
+        let cli =
+            Cli::try_parse_from(["minivoice-proxy", "sandbox", "--listen", "127.0.0.1:9"]).unwrap();
         assert!(matches!(cli.command, Some(Command::Sandbox(_))));
     }
 }

@@ -22,7 +22,10 @@ pub enum AppError {
     /// MiniVoice failed without its error shape (a bare 500 from a load balancer, say).
     UpstreamError(StatusCode),
     /// MiniVoice's own error: its status and body go to the widget unchanged.
-    Upstream { status: StatusCode, body: Bytes },
+    Upstream {
+        status: StatusCode,
+        body: Bytes,
+    },
     Internal(String),
 }
 
@@ -60,7 +63,11 @@ impl AppError {
                 ProxyCode::PayloadTooLarge,
                 "request body is too large".into(),
             ),
-            NotFound => (StatusCode::NOT_FOUND, ProxyCode::NotFound, "no such route".into()),
+            NotFound => (
+                StatusCode::NOT_FOUND,
+                ProxyCode::NotFound,
+                "no such route".into(),
+            ),
             MethodNotAllowed => (
                 StatusCode::METHOD_NOT_ALLOWED,
                 ProxyCode::MethodNotAllowed,
@@ -119,7 +126,9 @@ mod tests {
     async fn renders_the_shared_shape() {
         let resp = AppError::UpstreamTimeout.into_response();
         assert_eq!(resp.status(), StatusCode::GATEWAY_TIMEOUT);
-        let body = axum::body::to_bytes(resp.into_body(), 1 << 16).await.unwrap();
+        let body = axum::body::to_bytes(resp.into_body(), 1 << 16)
+            .await
+            .unwrap();
         let env: ErrorEnvelope = serde_json::from_slice(&body).unwrap();
         assert_eq!(env.error.code.as_str(), "upstream_timeout");
     }
@@ -127,10 +136,15 @@ mod tests {
     #[tokio::test]
     async fn passes_minivoice_errors_through_unchanged() {
         let raw = Bytes::from_static(br#"{"error":{"code":"x_new","message":"m","hint":1}}"#);
-        let resp = AppError::Upstream { status: StatusCode::CONFLICT, body: raw.clone() }
-            .into_response();
+        let resp = AppError::Upstream {
+            status: StatusCode::CONFLICT,
+            body: raw.clone(),
+        }
+        .into_response();
         assert_eq!(resp.status(), StatusCode::CONFLICT);
-        let body = axum::body::to_bytes(resp.into_body(), 1 << 16).await.unwrap();
+        let body = axum::body::to_bytes(resp.into_body(), 1 << 16)
+            .await
+            .unwrap();
         assert_eq!(body, raw);
     }
 }

@@ -73,16 +73,20 @@ impl<S: Send + Sync> FromRequestParts<S> for RecordingRef {
     type Rejection = AppError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, AppError> {
-        let Path((call_id, recording_id)) = Path::<(String, String)>::from_request_parts(parts, state)
-            .await
-            .map_err(|_| AppError::InvalidCallId)?;
+        let Path((call_id, recording_id)) =
+            Path::<(String, String)>::from_request_parts(parts, state)
+                .await
+                .map_err(|_| AppError::InvalidCallId)?;
         if !is_valid_id(&call_id) {
             return Err(AppError::InvalidCallId);
         }
         if !is_valid_id(&recording_id) {
             return Err(AppError::InvalidRecordingId);
         }
-        Ok(RecordingRef { call_id, recording_id })
+        Ok(RecordingRef {
+            call_id,
+            recording_id,
+        })
     }
 }
 
@@ -95,7 +99,18 @@ mod tests {
         for ok in ["call_123", "a", "A-b_9", &"x".repeat(64)] {
             assert!(is_valid_id(ok), "{ok}");
         }
-        for bad in ["", "../x", "a/b", "a b", "a%2F", "é", "a\0", "a.b", "a?x=1", &"x".repeat(65)] {
+        for bad in [
+            "",
+            "../x",
+            "a/b",
+            "a b",
+            "a%2F",
+            "é",
+            "a\0",
+            "a.b",
+            "a?x=1",
+            &"x".repeat(65),
+        ] {
             assert!(!is_valid_id(bad), "{bad:?}");
         }
     }

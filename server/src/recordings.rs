@@ -36,5 +36,10 @@ async fn act(
 }
 
 fn json(reply: Reply) -> Response {
-    (reply.status, [(header::CONTENT_TYPE, "application/json")], reply.body).into_response()
+    (
+        reply.status,
+        [(header::CONTENT_TYPE, "application/json")],
+        reply.body,
+    )
+        .into_response()
 }

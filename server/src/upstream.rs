@@ -45,12 +45,14 @@ impl Upstream {
 
     pub async fn list(&self, call_id: &str) -> Result<Reply, AppError> {
         let path = minivoice::recordings_path(call_id);
-        self.send::<Data<Vec<Recording>>>(self.client.get(self.url(&path))).await
+        self.send::<Data<Vec<Recording>>>(self.client.get(self.url(&path)))
+            .await
     }
 
     pub async fn get(&self, call_id: &str, recording_id: &str) -> Result<Reply, AppError> {
         let path = minivoice::recording_path(call_id, recording_id);
-        self.send::<Data<Recording>>(self.client.get(self.url(&path))).await
+        self.send::<Data<Recording>>(self.client.get(self.url(&path)))
+            .await
     }
 
     pub async fn act(&self, call_id: &str, body: &ActionRequest) -> Result<Reply, AppError> {
@@ -99,7 +101,10 @@ fn classify(err: reqwest::Error) -> AppError {
 }
 
 async fn read_capped(resp: &mut reqwest::Response) -> Result<Bytes, AppError> {
-    if resp.content_length().is_some_and(|n| n > MAX_UPSTREAM_BODY as u64) {
+    if resp
+        .content_length()
+        .is_some_and(|n| n > MAX_UPSTREAM_BODY as u64)
+    {
         return Err(AppError::UpstreamInvalidResponse("answer too large".into()));
     }
     let mut buf = BytesMut::new();

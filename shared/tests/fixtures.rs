@@ -50,14 +50,18 @@ fn every_fixture_round_trips() {
 
 #[test]
 fn documented_values_are_named() {
-    let raw = std::fs::read_to_string(fixtures_dir().join("start_recording.response.json")).unwrap();
+    let raw =
+        std::fs::read_to_string(fixtures_dir().join("start_recording.response.json")).unwrap();
     let d: Data<ActionResult> = serde_json::from_str(&raw).unwrap();
     assert_eq!(d.data.recording.status, RecordingStatus::STARTED);
     assert_eq!(d.data.action, Action::Start);
     let raw =
         std::fs::read_to_string(fixtures_dir().join("error.recording_not_started.json")).unwrap();
     let e: ErrorEnvelope = serde_json::from_str(&raw).unwrap();
-    assert_eq!(e.error.code, ErrorCode::MiniVoice(MiniVoiceCode::RecordingNotStarted));
+    assert_eq!(
+        e.error.code,
+        ErrorCode::MiniVoice(MiniVoiceCode::RecordingNotStarted)
+    );
     let raw = std::fs::read_to_string(fixtures_dir().join("webhook.call_completed.json")).unwrap();
     let w: WebhookEvent = serde_json::from_str(&raw).unwrap();
     assert_eq!(w.event.as_str(), "call.completed");
@@ -78,7 +82,10 @@ fn unknown_status_and_extra_fields_survive() {
 fn unknown_error_code_survives() {
     let raw = json!({"error": {"code": "quota_exceeded_2027", "message": "m", "doc_url": "x"}});
     let e: ErrorEnvelope = round_trip(&raw);
-    assert_eq!(e.error.code, ErrorCode::Unknown("quota_exceeded_2027".into()));
+    assert_eq!(
+        e.error.code,
+        ErrorCode::Unknown("quota_exceeded_2027".into())
+    );
 }
 
 #[test]
@@ -95,7 +102,10 @@ fn every_known_string_maps_back() {
         assert_eq!(ErrorCode::from(c.as_str().to_owned()), ErrorCode::Proxy(*c));
     }
     for c in MiniVoiceCode::ALL {
-        assert_eq!(ErrorCode::from(c.as_str().to_owned()), ErrorCode::MiniVoice(*c));
+        assert_eq!(
+            ErrorCode::from(c.as_str().to_owned()),
+            ErrorCode::MiniVoice(*c)
+        );
     }
 }
 
@@ -110,6 +120,12 @@ fn action_request_is_strict() {
 
 #[test]
 fn upstream_paths() {
-    assert_eq!(minivoice::recordings_path("call_1"), "/v1/calls/call_1/recordings");
-    assert_eq!(minivoice::recording_path("c", "r"), "/v1/calls/c/recordings/r");
+    assert_eq!(
+        minivoice::recordings_path("call_1"),
+        "/v1/calls/call_1/recordings"
+    );
+    assert_eq!(
+        minivoice::recording_path("c", "r"),
+        "/v1/calls/c/recordings/r"
+    );
 }

@@ -68,7 +68,9 @@ impl Harness {
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
-            .unwrap_or_else(|e| panic!("cannot run {chromedriver}: {e} (cargo xtask test installs it)"));
+            .unwrap_or_else(|e| {
+                panic!("cannot run {chromedriver}: {e} (cargo xtask test installs it)")
+            });
         let profile = tempfile::tempdir().unwrap();
         let chromium = std::env::var("CHROMIUM").unwrap_or("/usr/bin/chromium".into());
         let mut caps = serde_json::Map::new();
@@ -149,7 +151,12 @@ impl Harness {
     }
 
     pub async fn exists(&self, css: &str) -> bool {
-        !self.client.find_all(Locator::Css(css)).await.unwrap().is_empty()
+        !self
+            .client
+            .find_all(Locator::Css(css))
+            .await
+            .unwrap()
+            .is_empty()
     }
 
     pub async fn text(&self, css: &str) -> Option<String> {

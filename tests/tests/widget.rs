@@ -10,9 +10,15 @@ async fn fresh_call_shows_the_empty_state() {
     h.open_call("e2e_empty").await;
     h.wait_for("[data-testid=empty]").await;
     h.wait_enabled("start", true).await;
-    assert!(!h.enabled("stop").await, "Stop must be disabled with nothing recording");
+    assert!(
+        !h.enabled("stop").await,
+        "Stop must be disabled with nothing recording"
+    );
     assert!(h.row_statuses().await.is_empty());
-    assert!(!h.exists("[data-testid=error]").await, "an empty call is not an error");
+    assert!(
+        !h.exists("[data-testid=error]").await,
+        "an empty call is not an error"
+    );
     // Sandbox mode is labelled, so nobody mistakes it for real calls.
     h.wait_for("[data-testid=sandbox-badge]").await;
     h.close().await;
@@ -24,17 +30,23 @@ async fn start_shows_a_started_row_and_disables_start() {
     h.open_call("e2e_start").await;
     h.wait_enabled("start", true).await;
     h.click("start").await;
-    h.wait_until("a started row", || async { h.row_statuses().await == ["started"] })
-        .await;
+    h.wait_until("a started row", || async {
+        h.row_statuses().await == ["started"]
+    })
+    .await;
     h.wait_enabled("stop", true).await;
-    assert!(!h.enabled("start").await, "Start must be disabled while recording");
+    assert!(
+        !h.enabled("start").await,
+        "Start must be disabled while recording"
+    );
     assert_eq!(
         h.text("[data-testid=recording-id]").await.as_deref(),
         Some("rec_e2e_start")
     );
     // The row opens its full metadata, unknown fields included.
     h.click("recording-row").await;
-    h.wait_for("[data-testid=metadata] [data-field=format]").await;
+    h.wait_for("[data-testid=metadata] [data-field=format]")
+        .await;
     let meta = h.text("[data-testid=metadata]").await.unwrap();
     assert!(meta.contains("audio/wav"), "{meta}");
     assert!(meta.contains("rec_e2e_start"), "{meta}");
@@ -54,8 +66,10 @@ async fn double_click_on_start_sends_one_request() {
         )
         .await
         .unwrap();
-    h.wait_until("one started row", || async { h.row_statuses().await == ["started"] })
-        .await;
+    h.wait_until("one started row", || async {
+        h.row_statuses().await == ["started"]
+    })
+    .await;
     h.wait_enabled("stop", true).await;
     assert!(
         !h.exists("[data-testid=error]").await,

@@ -1,1 +1,157 @@
-fn main() {}
+//! Set-up and orchestration: `cargo xtask run` and `cargo xtask test` work on a fresh machine
+//! (they install what is missing) and are quick the second time (they skip what is present).
+
+mod tools;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode};
+use std::time::SystemTime;
+
+type Result<T = ()> = std::result::Result<T, String>;
+
+const USAGE: &str = "usage: cargo xtask <command>
+  run [ARGS…]   install what is missing, build the widget, start the proxy (sandbox without a key)
+  test          install what is missing, build the widget, run every test (unit, proxy, browser)
+  lint          cargo fmt --check and cargo clippy -D warnings
+  setup         only install what is missing
+  widget        only build the widget into dist/ (release, size-optimised)";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let result = match args.first().map(String::as_str) {
+        Some("run") => run(&args[1..]),
+        Some("test") => test(),
+        Some("lint") => lint(),
+        Some("setup") => tools::ensure_all(&root()),
+        Some("widget") => tools::ensure_build_tools(&root()).and_then(|_| widget(true)),
+        _ => Err(USAGE.to_owned()),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("xtask: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+pub fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .to_path_buf()
+}
+
+fn run(args: &[String]) -> Result {
+    let root = root();
+    tools::ensure_build_tools(&root)?;
+    widget(false)?;
+    eprintln!("xtask: starting the proxy; it prints the URL to open");
+    cargo(&root)
+        .args(["run", "--release", "--package", "minivoice-proxy", "--"])
+        .args(args)
+        .env("WIDGET_DIR", root.join("dist"))
+        .status_ok()
+}
+
+fn test() -> Result {
+    let root = root();
+    tools::ensure_all(&root)?;
+    widget(false)?;
+    cargo(&root)
+        .args(["test", "--workspace"])
+        .env("WIDGET_DIR", root.join("dist"))
+        .status_ok()
+}
+
+fn lint() -> Result {
+    let root = root();
+    cargo(&root)
+        .args(["fmt", "--all", "--", "--check"])
+        .status_ok()?;
+    cargo(&root)
+        .args([
+            "clippy",
+            "--workspace",
+            "--all-targets",
+            "--",
+            "-D",
+            "warnings",
+        ])
+        .status_ok()?;
+    tools::ensure_build_tools(&root)?;
+    cargo(&root)
+        .args([
+            "clippy",
+            "--package",
+            "minivoice-widget",
+            "--target",
+            "wasm32-unknown-unknown",
+        ])
+        .args(["--", "-D", "warnings"])
+        .status_ok()
+}
+
+/// Builds the widget with Trunk unless `dist/` is newer than every input.
+fn widget(force: bool) -> Result {
+    let root = root();
+    let stamp = root.join("dist/.built");
+    let inputs = [
+        "frontend",
+        "shared",
+        "style",
+        "Cargo.lock",
+        "Trunk.toml",
+        "Cargo.toml",
+    ];
+    let newest_input = inputs.iter().filter_map(|p| newest(&root.join(p))).max();
+    let built = std::fs::metadata(&stamp).and_then(|m| m.modified()).ok();
+    if !force && built.is_some() && built >= newest_input {
+        eprintln!("xtask: widget in dist/ is up to date");
+        return Ok(());
+    }
+    eprintln!("xtask: building the widget (trunk build --release)");
+    Command::new("trunk")
+        .args(["build", "--release"])
+        .current_dir(&root)
+        .env("PATH", tools::path_with_tools(&root))
+        .env("TRUNK_OFFLINE", "true")
+        .status_ok()?;
+    std::fs::write(&stamp, b"").map_err(|e| format!("writing {}: {e}", stamp.display()))
+}
+
+fn newest(path: &Path) -> Option<SystemTime> {
+    let meta = std::fs::metadata(path).ok()?;
+    if meta.is_file() {
+        return meta.modified().ok();
+    }
+    std::fs::read_dir(path)
+        .ok()?
+        .filter_map(|e| e.ok())
+        .filter_map(|e| newest(&e.path()))
+        .max()
+}
+
+fn cargo(root: &Path) -> Command {
+    let mut c = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
+    c.current_dir(root)
+        .env("PATH", tools::path_with_tools(root));
+    c
+}
+
+trait StatusOk {
+    fn status_ok(&mut self) -> Result;
+}
+
+impl StatusOk for Command {
+    fn status_ok(&mut self) -> Result {
+        let status = self
+            .status()
+            .map_err(|e| format!("cannot run {:?}: {e}", self.get_program()))?;
+        if status.success() {
+            Ok(())
+        } else {
+            Err(format!("{:?} failed ({status})", self.get_program()))
+        }
+    }
+}

@@ -64,7 +64,11 @@ pub fn router(key: Option<ApiKey>) -> Router {
             get(metadata),
         )
         .fallback(|| async {
-            Refusal(StatusCode::NOT_FOUND, MiniVoiceCode::CallNotFound, "no such route")
+            Refusal(
+                StatusCode::NOT_FOUND,
+                MiniVoiceCode::CallNotFound,
+                "no such route",
+            )
         })
         .with_state(state)
 }

@@ -4,9 +4,7 @@ use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
 use axum::http::StatusCode;
-use minivoice_shared::{
-    Action, ActionResult, Extra, MiniVoiceCode, Recording, RecordingStatus,
-};
+use minivoice_shared::{Action, ActionResult, Extra, MiniVoiceCode, Recording, RecordingStatus};
 use serde_json::Value;
 
 use super::Refusal;
@@ -91,7 +89,12 @@ impl Sim {
             .unwrap_or_default()
     }
 
-    pub fn get(&self, call_id: &str, recording_id: &str, now: Instant) -> Result<Recording, Refusal> {
+    pub fn get(
+        &self,
+        call_id: &str,
+        recording_id: &str,
+        now: Instant,
+    ) -> Result<Recording, Refusal> {
         self.calls
             .get(call_id)
             .and_then(|recs| recs.iter().find(|r| r.id == recording_id))
@@ -105,7 +108,10 @@ impl Sim {
 }
 
 fn view(call_id: &str, rec: &SimRecording, now: Instant) -> Recording {
-    let elapsed: Duration = rec.ended.unwrap_or(now).saturating_duration_since(rec.started);
+    let elapsed: Duration = rec
+        .ended
+        .unwrap_or(now)
+        .saturating_duration_since(rec.started);
     let status = if rec.ended.is_some() {
         RecordingStatus::STOPPED
     } else {
@@ -139,20 +145,36 @@ mod tests {
     fn start_stop_cycle_follows_the_contract() {
         let mut sim = Sim::default();
         let t0 = Instant::now();
-        assert_eq!(code(sim.act("c1", Action::Stop, false, t0)), MiniVoiceCode::RecordingNotStarted);
+        assert_eq!(
+            code(sim.act("c1", Action::Stop, false, t0)),
+            MiniVoiceCode::RecordingNotStarted
+        );
         let started = sim.act("c1", Action::Start, false, t0).unwrap();
         assert_eq!(started.recording.id, "rec_c1");
         assert_eq!(started.recording.status, RecordingStatus::STARTED);
-        assert_eq!((started.recording.duration_seconds, started.recording.size_bytes), (0, 0));
-        assert_eq!(code(sim.act("c1", Action::Start, false, t0)), MiniVoiceCode::RecordingAlreadyStarted);
-        let stopped = sim.act("c1", Action::Stop, false, t0 + Duration::from_millis(2500)).unwrap();
+        assert_eq!(
+            (
+                started.recording.duration_seconds,
+                started.recording.size_bytes
+            ),
+            (0, 0)
+        );
+        assert_eq!(
+            code(sim.act("c1", Action::Start, false, t0)),
+            MiniVoiceCode::RecordingAlreadyStarted
+        );
+        let stopped = sim
+            .act("c1", Action::Stop, false, t0 + Duration::from_millis(2500))
+            .unwrap();
         assert_eq!(stopped.recording.status, RecordingStatus::STOPPED);
         assert_eq!(stopped.recording.duration_seconds, 2);
         assert_eq!(stopped.recording.size_bytes, 40_000);
         // A stopped recording no longer grows.
         let later = sim.list("c1", t0 + Duration::from_secs(60));
         assert_eq!(later[0].duration_seconds, 2);
-        let second = sim.act("c1", Action::Start, false, t0 + Duration::from_secs(61)).unwrap();
+        let second = sim
+            .act("c1", Action::Start, false, t0 + Duration::from_secs(61))
+            .unwrap();
         assert_eq!(second.recording.id, "rec_c1_2");
         assert_eq!(sim.list("c1", t0).len(), 2);
         assert!(sim.list("other", t0).is_empty());
@@ -170,7 +192,11 @@ mod tests {
         let sim = Sim::default();
         assert!(matches!(
             sim.get("c", "rec_x", Instant::now()),
-            Err(Refusal(StatusCode::NOT_FOUND, MiniVoiceCode::RecordingNotFound, _))
+            Err(Refusal(
+                StatusCode::NOT_FOUND,
+                MiniVoiceCode::RecordingNotFound,
+                _
+            ))
         ));
     }
 }

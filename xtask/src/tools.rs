@@ -1,0 +1,149 @@
+//! What the project needs on a machine, and how to get each piece when it is missing. Each
+//! check is a version probe, so a second run costs well under a second.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use crate::{Result, StatusOk};
+
+/// Trunk 0.22 needs a newer rustc than this machine kind has.
+const TRUNK_VERSION: &str = "0.21.14";
+/// The wasm-opt Trunk picks up from PATH (Debian's binaryen is too old).
+const BINARYEN_VERSION: &str = "132";
+
+/// Tools for building the widget.
+pub fn ensure_build_tools(root: &Path) -> Result {
+    ensure_wasm_target()?;
+    ensure_trunk(root)?;
+    ensure_wasm_bindgen(root)?;
+    ensure_wasm_opt(root)
+}
+
+/// Build tools plus the browser the end-to-end tests drive.
+pub fn ensure_all(root: &Path) -> Result {
+    ensure_build_tools(root)?;
+    ensure_browser()
+}
+
+/// `.tools/node_modules/.bin` and cargo's bin directory first, then the caller's PATH.
+pub fn path_with_tools(root: &Path) -> String {
+    let mut dirs = vec![root.join(".tools/node_modules/.bin"), cargo_bin()];
+    dirs.extend(std::env::split_paths(
+        &std::env::var_os("PATH").unwrap_or_default(),
+    ));
+    std::env::join_paths(dirs)
+        .unwrap()
+        .into_string()
+        .expect("PATH is UTF-8")
+}
+
+fn cargo_bin() -> PathBuf {
+    std::env::var_os("CARGO_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cargo")))
+        .unwrap_or_else(|| PathBuf::from("/root/.cargo"))
+        .join("bin")
+}
+
+/// The version a tool reports, if it runs at all.
+fn version_of(root: &Path, program: &str, arg: &str) -> Option<String> {
+    let out = Command::new(program)
+        .arg(arg)
+        .env("PATH", path_with_tools(root))
+        .output()
+        .ok()?;
+    out.status
+        .success()
+        .then(|| String::from_utf8_lossy(&out.stdout).trim().to_owned())
+}
+
+fn ensure_wasm_target() -> Result {
+    let out = Command::new("rustup")
+        .args(["target", "list", "--installed"])
+        .output()
+        .map_err(|e| format!("rustup: {e}"))?;
+    if String::from_utf8_lossy(&out.stdout).contains("wasm32-unknown-unknown") {
+        return Ok(());
+    }
+    eprintln!("xtask: adding the wasm32-unknown-unknown target");
+    Command::new("rustup")
+        .args(["target", "add", "wasm32-unknown-unknown"])
+        .status_ok()
+}
+
+fn ensure_trunk(root: &Path) -> Result {
+    if version_of(root, "trunk", "--version").is_some_and(|v| v.ends_with(TRUNK_VERSION)) {
+        return Ok(());
+    }
+    eprintln!("xtask: installing trunk {TRUNK_VERSION} (about 10 minutes, once)");
+    Command::new("cargo")
+        .args(["install", "trunk", "--version", TRUNK_VERSION, "--locked"])
+        .status_ok()
+}
+
+/// wasm-bindgen's CLI must match the library version in Cargo.lock exactly.
+fn ensure_wasm_bindgen(root: &Path) -> Result {
+    let want = locked_version(root, "wasm-bindgen")?;
+    if version_of(root, "wasm-bindgen", "--version").is_some_and(|v| v.ends_with(&want)) {
+        return Ok(());
+    }
+    eprintln!("xtask: installing wasm-bindgen-cli {want} (about 5 minutes, once)");
+    // Not --locked: its lockfile pins a crate the registry no longer serves.
+    Command::new("cargo")
+        .args(["install", "wasm-bindgen-cli", "--version", &want, "--force"])
+        .status_ok()
+}
+
+fn locked_version(root: &Path, package: &str) -> Result<String> {
+    let lock = std::fs::read_to_string(root.join("Cargo.lock"))
+        .map_err(|e| format!("reading Cargo.lock: {e}"))?;
+    let mut lines = lock.lines();
+    while let Some(line) = lines.next() {
+        if line == format!("name = \"{package}\"") {
+            if let Some(v) = lines.next().and_then(|l| l.strip_prefix("version = \"")) {
+                return Ok(v.trim_end_matches('"').to_owned());
+            }
+        }
+    }
+    Err(format!("{package} is not in Cargo.lock"))
+}
+
+fn ensure_wasm_opt(root: &Path) -> Result {
+    let local = root.join(".tools/node_modules/.bin/wasm-opt");
+    if local.exists()
+        && version_of(root, "wasm-opt", "--version").is_some_and(|v| v.contains(BINARYEN_VERSION))
+    {
+        return Ok(());
+    }
+    if version_of(root, "npm", "--version").is_none() {
+        apt_install(&["nodejs", "npm"])?;
+    }
+    eprintln!("xtask: installing wasm-opt (npm binaryen@{BINARYEN_VERSION}) into .tools/");
+    std::fs::create_dir_all(root.join(".tools")).map_err(|e| e.to_string())?;
+    Command::new("npm")
+        .args(["install", "--no-audit", "--no-fund", "--prefix"])
+        .arg(root.join(".tools"))
+        .arg(format!("binaryen@{BINARYEN_VERSION}"))
+        .status_ok()
+}
+
+fn ensure_browser() -> Result {
+    let have = |p: &str| Path::new(p).exists();
+    if have("/usr/bin/chromium") && have("/usr/bin/chromedriver") {
+        return Ok(());
+    }
+    apt_install(&["chromium", "chromium-driver"])
+}
+
+fn apt_install(packages: &[&str]) -> Result {
+    eprintln!(
+        "xtask: installing {} from Debian's packages",
+        packages.join(", ")
+    );
+    Command::new("apt-get").arg("update").status_ok()?;
+    Command::new("apt-get")
+        .args(["install", "-y"])
+        .args(packages)
+        .env("DEBIAN_FRONTEND", "noninteractive")
+        .status_ok()
+}
