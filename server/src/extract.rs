@@ -1,9 +1,10 @@
 //! Extractors whose rejections use the shared error shape, so a bad request never gets
 //! axum's plain-text answer.
 
-use axum::extract::rejection::JsonRejection;
+use axum::body::Bytes;
 use axum::extract::{FromRequest, FromRequestParts, Path, Request};
 use axum::http::request::Parts;
+use axum::http::{header, HeaderMap};
 use minivoice_shared::ActionRequest;
 use serde::de::DeserializeOwned;
 
@@ -29,22 +30,43 @@ impl ApiBody for ActionRequest {
     }
 }
 
-/// `axum::Json`, with every rejection rendered as [`AppError`].
+/// A JSON body, with every failure rendered as [`AppError`]. Parsing happens in two steps so
+/// that "not JSON" and "JSON of the wrong shape" get distinct codes whatever serde reports.
 pub struct ApiJson<T>(pub T);
 
 impl<S: Send + Sync, T: ApiBody> FromRequest<S> for ApiJson<T> {
     type Rejection = AppError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, AppError> {
-        match axum::Json::<T>::from_request(req, state).await {
-            Ok(axum::Json(v)) => Ok(ApiJson(v)),
-            Err(JsonRejection::MissingJsonContentType(_)) => Err(AppError::UnsupportedMediaType),
-            Err(JsonRejection::JsonDataError(e)) => Err(T::invalid(e.body_text())),
-            Err(JsonRejection::JsonSyntaxError(e)) => Err(AppError::InvalidJson(e.body_text())),
-            Err(JsonRejection::BytesRejection(_)) => Err(AppError::PayloadTooLarge),
-            Err(other) => Err(AppError::InvalidJson(other.body_text())),
+        if !is_json(req.headers()) {
+            return Err(AppError::UnsupportedMediaType);
         }
+        let bytes = Bytes::from_request(req, state)
+            .await
+            .map_err(|_| AppError::PayloadTooLarge)?;
+        let value: serde_json::Value =
+            serde_json::from_slice(&bytes).map_err(|e| AppError::InvalidJson(e.to_string()))?;
+        serde_json::from_value(value)
+            .map(ApiJson)
+            .map_err(|e| T::invalid(e.to_string()))
     }
+}
+
+fn is_json(headers: &HeaderMap) -> bool {
+    let Some(ct) = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+    else {
+        return false;
+    };
+    let essence = ct
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    essence == "application/json"
+        || (essence.starts_with("application/") && essence.ends_with("+json"))
 }
 
 /// `{call_id}` from the path, validated.

@@ -1,0 +1,105 @@
+//! The proxy in sandbox mode (no key): the built-in simulated MiniVoice, reached over HTTP,
+//! follows the documented contract and offers the documentation's three test paths.
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use common::*;
+use minivoice_proxy::sandbox::{COMPLETED_CALL, MISSING_CALL, TIMEOUT_CALL};
+
+#[tokio::test]
+async fn start_stop_list_and_metadata_follow_the_contract() {
+    let proxy = sandbox_proxy(2000).await;
+    let info = call(proxy, "GET", "/api/info", None, "").await;
+    assert_eq!(info.json()["sandbox"], true);
+    let list = call(proxy, "GET", "/api/calls/sb_1/recordings", None, "").await;
+    assert_eq!(list.json()["data"], serde_json::json!([]));
+
+    let stop = post_action(proxy, "sb_1", "stop").await;
+    assert_eq!(
+        (stop.status, stop.code().as_str()),
+        (409, "recording_not_started")
+    );
+    let start = post_action(proxy, "sb_1", "start").await;
+    assert_eq!(start.status, 200);
+    let rec = &start.json()["data"]["recording"];
+    assert_eq!(rec["id"], "rec_sb_1");
+    assert_eq!(rec["status"], "started");
+    let again = post_action(proxy, "sb_1", "start").await;
+    assert_eq!(
+        (again.status, again.code().as_str()),
+        (409, "recording_already_started")
+    );
+
+    tokio::time::sleep(Duration::from_millis(1100)).await; // a measurable recording length
+    let stop = post_action(proxy, "sb_1", "stop").await;
+    let rec = &stop.json()["data"]["recording"];
+    assert_eq!(rec["status"], "stopped");
+    assert!(rec["duration_seconds"].as_u64().unwrap() >= 1, "{rec}");
+    assert!(rec["size_bytes"].as_u64().unwrap() >= 16_000, "{rec}");
+
+    let second = post_action(proxy, "sb_1", "start").await;
+    assert_eq!(second.json()["data"]["recording"]["id"], "rec_sb_1_2");
+    let list = call(proxy, "GET", "/api/calls/sb_1/recordings", None, "").await;
+    assert_eq!(list.json()["data"].as_array().unwrap().len(), 2);
+    let meta = call(
+        proxy,
+        "GET",
+        "/api/calls/sb_1/recordings/rec_sb_1",
+        None,
+        "",
+    )
+    .await;
+    assert_eq!(meta.json()["data"]["status"], "stopped");
+    let missing = call(
+        proxy,
+        "GET",
+        "/api/calls/sb_1/recordings/rec_nope",
+        None,
+        "",
+    )
+    .await;
+    assert_eq!(
+        (missing.status, missing.code().as_str()),
+        (404, "recording_not_found")
+    );
+}
+
+#[tokio::test]
+async fn the_three_documented_test_paths() {
+    let proxy = sandbox_proxy(800).await;
+    let t = Instant::now();
+    let a = post_action(proxy, TIMEOUT_CALL, "start").await;
+    assert_eq!((a.status, a.code().as_str()), (504, "upstream_timeout"));
+    assert!(t.elapsed() < Duration::from_millis(800 + 500));
+    let a = call(
+        proxy,
+        "GET",
+        &format!("/api/calls/{MISSING_CALL}/recordings"),
+        None,
+        "",
+    )
+    .await;
+    assert_eq!((a.status, a.code().as_str()), (404, "call_not_found"));
+    let a = post_action(proxy, COMPLETED_CALL, "start").await;
+    assert_eq!((a.status, a.code().as_str()), (409, "call_not_active"));
+}
+
+#[tokio::test]
+async fn the_sandbox_requires_the_key_like_minivoice() {
+    let addr = minivoice_proxy::sandbox::spawn(
+        "127.0.0.1:0".parse().unwrap(),
+        Some(minivoice_proxy::ApiKey::new("right")),
+    )
+    .await
+    .unwrap();
+    let client = reqwest::Client::new();
+    let url = format!("http://{addr}/v1/calls/c/recordings");
+    let none = client.get(&url).send().await.unwrap();
+    assert_eq!(none.status(), 401);
+    let wrong = client.get(&url).bearer_auth("wrong").send().await.unwrap();
+    assert_eq!(wrong.status(), 401);
+    let right = client.get(&url).bearer_auth("right").send().await.unwrap();
+    assert_eq!(right.status(), 200);
+}
