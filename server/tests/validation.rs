@@ -6,13 +6,16 @@ mod common;
 use axum::http::StatusCode;
 use common::*;
 
+/// Method, path, content type, body, expected status, expected code.
+type Case<'a> = (&'a str, String, Option<&'a str>, &'a str, u16, &'a str);
+
 #[tokio::test]
 async fn invalid_requests_never_reach_minivoice() {
     let fake = Fake::start(Script::Reply(StatusCode::OK, "{}")).await;
     let proxy = proxy_to(&fake.base_url(), 2000).await;
     let json = Some("application/json");
     let long = "x".repeat(65);
-    let cases: Vec<(&str, String, Option<&str>, &str, u16, &str)> = vec![
+    let cases: Vec<Case> = vec![
         (
             "GET",
             "/api/calls/..%2F..%2Fadmin/recordings".into(),
