@@ -50,10 +50,17 @@ impl Api {
         Ok(d.data)
     }
 
-    pub async fn act(&self, call_id: &str, action: Action) -> Result<ActionResult, ApiError> {
+    /// One agent intent. `intent` is the idempotency key: the same key, sent again (a retry,
+    /// a second click that slipped through), gets the first answer instead of a second action.
+    pub async fn act(
+        &self,
+        call_id: &str,
+        action: Action,
+        intent: &str,
+    ) -> Result<ActionResult, ApiError> {
         let body = ActionRequest { action };
-        let d: Data<ActionResult> =
-            send(Request::post(&self.recordings(call_id)), Some(&body)).await?;
+        let req = Request::post(&self.recordings(call_id)).header("Idempotency-Key", intent);
+        let d: Data<ActionResult> = send(req, Some(&body)).await?;
         Ok(d.data)
     }
 
@@ -119,4 +126,19 @@ fn network(detail: String) -> ApiError {
         code: NETWORK_ERROR.into(),
         message: detail,
     }
+}
+
+/// A fresh idempotency key for one click: 128 random bits, hex. `getRandomValues` works on
+/// plain-HTTP intranet pages too (unlike `randomUUID`, which needs a secure context).
+pub fn new_intent() -> String {
+    let mut bytes = [0u8; 16];
+    let filled = web_sys::window()
+        .and_then(|w| w.crypto().ok())
+        .is_some_and(|c| c.get_random_values_with_u8_array(&mut bytes).is_ok());
+    if !filled {
+        for b in bytes.iter_mut() {
+            *b = (js_sys::Math::random() * 256.0) as u8;
+        }
+    }
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }

@@ -64,8 +64,12 @@ pub fn Widget(call_id: String, api: Api) -> impl IntoView {
     let (action_error, set_action_error) = signal(None::<ApiError>);
     let act = Action::new_local(move |action: &RecAction| {
         let action = *action;
+        let intent = api::new_intent();
         async move {
-            let result = api.get_value().act(&call.get_value(), action).await;
+            let result = api
+                .get_value()
+                .act(&call.get_value(), action, &intent)
+                .await;
             set_action_error.set(result.as_ref().err().cloned());
             set_generation.update(|n| *n += 1);
             result.is_ok()

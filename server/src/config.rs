@@ -36,6 +36,9 @@ pub struct ServeConfig {
     /// MiniVoice on loopback) and forwards to it instead.
     #[arg(long, env = "MINIVOICE_API_KEY", hide_env_values = true)]
     pub api_key: Option<ApiKey>,
+    /// File holding the MiniVoice API key (for secret mounts); instead of MINIVOICE_API_KEY.
+    #[arg(long, env = "MINIVOICE_API_KEY_FILE", conflicts_with = "api_key")]
+    pub api_key_file: Option<PathBuf>,
     /// MiniVoice base URL, without the `/v1` prefix. Ignored in sandbox mode.
     #[arg(
         long,
@@ -55,9 +58,30 @@ pub struct ServeConfig {
     /// Address of the built-in sandbox when no API key is set (port 0: any free port).
     #[arg(long, env = "SANDBOX_LISTEN_ADDR", default_value = "127.0.0.1:0")]
     pub sandbox_listen_addr: SocketAddr,
+    /// Comma-separated origins (scheme://host[:port]) whose pages may call `/api`. Empty:
+    /// same-origin only.
+    #[arg(long, env = "ALLOWED_ORIGINS", value_delimiter = ',', value_parser = crate::security::parse_origin)]
+    pub allowed_origins: Vec<axum::http::HeaderValue>,
 }
 
 impl ServeConfig {
+    /// The API key from the flag, the variable or the key file; `None` means sandbox mode.
+    pub fn resolved_key(&self) -> std::io::Result<Option<ApiKey>> {
+        if let Some(path) = &self.api_key_file {
+            let text = std::fs::read_to_string(path).map_err(|e| {
+                std::io::Error::new(e.kind(), format!("reading {}: {e}", path.display()))
+            })?;
+            let key = text.parse::<ApiKey>().map_err(|e| {
+                std::io::Error::new(
+                    std::io::ErrorKind::InvalidData,
+                    format!("{}: {e}", path.display()),
+                )
+            })?;
+            return Ok(Some(key));
+        }
+        Ok(self.api_key.clone())
+    }
+
     pub fn upstream_timeout(&self) -> Duration {
         Duration::from_millis(self.upstream_timeout_ms)
     }
@@ -66,11 +90,13 @@ impl ServeConfig {
     pub fn sandbox_on_loopback(widget_dir: PathBuf) -> Self {
         ServeConfig {
             api_key: None,
+            api_key_file: None,
             base_url: "https://api.minivoice.eu".into(),
             listen_addr: SocketAddr::from(([127, 0, 0, 1], 0)),
             widget_dir,
             upstream_timeout_ms: 10_000,
             sandbox_listen_addr: SocketAddr::from(([127, 0, 0, 1], 0)),
+            allowed_origins: vec![],
         }
     }
 }

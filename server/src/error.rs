@@ -16,6 +16,10 @@ pub enum AppError {
     PayloadTooLarge,
     NotFound,
     MethodNotAllowed,
+    InvalidIdempotencyKey,
+    IdempotencyKeyReused,
+    ActionInProgress,
+    HeadersTooLarge,
     UpstreamTimeout,
     UpstreamUnavailable,
     UpstreamInvalidResponse(String),
@@ -73,6 +77,26 @@ impl AppError {
                 ProxyCode::MethodNotAllowed,
                 "method not allowed on this route".into(),
             ),
+            InvalidIdempotencyKey => (
+                StatusCode::BAD_REQUEST,
+                ProxyCode::InvalidIdempotencyKey,
+                "Idempotency-Key must be 1-128 visible ASCII characters".into(),
+            ),
+            IdempotencyKeyReused => (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                ProxyCode::IdempotencyKeyReused,
+                "this Idempotency-Key was already used for a different action".into(),
+            ),
+            ActionInProgress => (
+                StatusCode::CONFLICT,
+                ProxyCode::ActionInProgress,
+                "another start or stop for this call is in progress; try again".into(),
+            ),
+            HeadersTooLarge => (
+                StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
+                ProxyCode::HeadersTooLarge,
+                "request headers are too large".into(),
+            ),
             UpstreamTimeout => (
                 StatusCode::GATEWAY_TIMEOUT,
                 ProxyCode::UpstreamTimeout,
@@ -114,7 +138,11 @@ impl IntoResponse for AppError {
         } else {
             tracing::debug!(%status, code = code.as_str(), %message, "request refused");
         }
-        (status, axum::Json(ErrorEnvelope::new(code, message))).into_response()
+        let mut body = ErrorEnvelope::new(code, message);
+        if let Some(id) = crate::request_id::current() {
+            body.error.extra.insert("request_id".into(), id.into());
+        }
+        (status, axum::Json(body)).into_response()
     }
 }
 

@@ -44,9 +44,11 @@ impl<S: Send + Sync, T: ApiBody> FromRequest<S> for ApiJson<T> {
         let bytes = Bytes::from_request(req, state)
             .await
             .map_err(|_| AppError::PayloadTooLarge)?;
-        let value: serde_json::Value =
-            serde_json::from_slice(&bytes).map_err(|e| AppError::InvalidJson(e.to_string()))?;
-        serde_json::from_value(value)
+        // Syntax first (IgnoredAny accepts any JSON), then shape straight from the bytes, so
+        // a duplicated key is seen rather than collapsed into a map.
+        serde_json::from_slice::<serde::de::IgnoredAny>(&bytes)
+            .map_err(|e| AppError::InvalidJson(e.to_string()))?;
+        serde_json::from_slice(&bytes)
             .map(ApiJson)
             .map_err(|e| T::invalid(e.to_string()))
     }
@@ -79,9 +81,11 @@ impl<S: Send + Sync> FromRequestParts<S> for CallId {
         let Path(id) = Path::<String>::from_request_parts(parts, state)
             .await
             .map_err(|_| AppError::InvalidCallId)?;
-        is_valid_id(&id)
-            .then_some(CallId(id))
-            .ok_or(AppError::InvalidCallId)
+        if !is_valid_id(&id) {
+            return Err(AppError::InvalidCallId);
+        }
+        crate::request_id::record_call(&id);
+        Ok(CallId(id))
     }
 }
 
@@ -102,6 +106,7 @@ impl<S: Send + Sync> FromRequestParts<S> for RecordingRef {
         if !is_valid_id(&call_id) {
             return Err(AppError::InvalidCallId);
         }
+        crate::request_id::record_call(&call_id);
         if !is_valid_id(&recording_id) {
             return Err(AppError::InvalidRecordingId);
         }
@@ -135,5 +140,25 @@ mod tests {
         ] {
             assert!(!is_valid_id(bad), "{bad:?}");
         }
+    }
+}
+
+/// The optional `Idempotency-Key` header, validated: the same key means the same intent.
+pub struct IdempotencyKey(pub Option<String>);
+
+impl<S: Send + Sync> FromRequestParts<S> for IdempotencyKey {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, AppError> {
+        let Some(value) = parts.headers.get("idempotency-key") else {
+            return Ok(IdempotencyKey(None));
+        };
+        let key = value
+            .to_str()
+            .map_err(|_| AppError::InvalidIdempotencyKey)?;
+        let valid = (1..=128).contains(&key.len()) && key.bytes().all(|b| b.is_ascii_graphic());
+        valid
+            .then(|| IdempotencyKey(Some(key.to_owned())))
+            .ok_or(AppError::InvalidIdempotencyKey)
     }
 }

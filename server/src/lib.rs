@@ -6,8 +6,11 @@ pub mod config;
 pub mod error;
 pub mod extract;
 pub mod recordings;
+pub mod request_id;
 pub mod sandbox;
+pub mod security;
 pub mod upstream;
+pub mod widget;
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -31,7 +34,7 @@ pub async fn start(
     cfg: ServeConfig,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<Running> {
-    let (key, base_url, sandbox_addr) = match cfg.api_key.clone() {
+    let (key, base_url, sandbox_addr) = match cfg.resolved_key()? {
         Some(key) => (key, cfg.base_url.clone(), None),
         None => {
             // A fresh key per run: the sandbox checks it, so the auth header path is real.
@@ -52,11 +55,13 @@ pub async fn start(
     }
     let state = AppState {
         upstream,
+        gate: Default::default(),
         info: ProxyInfo {
             sandbox: sandbox_addr.is_some(),
             version: env!("CARGO_PKG_VERSION").into(),
         },
         widget_dir: cfg.widget_dir.clone(),
+        allowed_origins: cfg.allowed_origins.clone().into(),
     };
     let listener = TcpListener::bind(cfg.listen_addr).await?;
     let addr = listener.local_addr()?;

@@ -3,6 +3,8 @@
 
 use std::time::Duration;
 
+use tokio::time::Instant;
+
 use axum::http::StatusCode;
 use bytes::{Bytes, BytesMut};
 use minivoice_shared::{minivoice, ActionRequest, ActionResult, Data, ErrorEnvelope, Recording};
@@ -23,7 +25,7 @@ pub struct Upstream {
 }
 
 /// A validated success: MiniVoice's status and its JSON, byte for byte.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct Reply {
     pub status: StatusCode,
     pub body: Bytes,
@@ -44,37 +46,77 @@ impl Upstream {
     }
 
     pub async fn list(&self, call_id: &str) -> Result<Reply, AppError> {
-        let path = minivoice::recordings_path(call_id);
-        self.send::<Data<Vec<Recording>>>(self.client.get(self.url(&path)))
+        self.get_json::<Data<Vec<Recording>>>(&minivoice::recordings_path(call_id))
             .await
     }
 
     pub async fn get(&self, call_id: &str, recording_id: &str) -> Result<Reply, AppError> {
-        let path = minivoice::recording_path(call_id, recording_id);
-        self.send::<Data<Recording>>(self.client.get(self.url(&path)))
+        self.get_json::<Data<Recording>>(&minivoice::recording_path(call_id, recording_id))
             .await
     }
 
-    pub async fn act(&self, call_id: &str, body: &ActionRequest) -> Result<Reply, AppError> {
+    /// Starts or stops recording. Sent once, never retried here: a lost answer may hide a
+    /// recording that did start, so repeating is the caller's decision, under its
+    /// idempotency key, which MiniVoice receives too.
+    pub async fn act(
+        &self,
+        call_id: &str,
+        body: &ActionRequest,
+        idempotency_key: Option<&str>,
+    ) -> Result<Reply, AppError> {
         let path = minivoice::recordings_path(call_id);
         let json = serde_json::to_vec(body).map_err(|e| AppError::Internal(e.to_string()))?;
-        let req = self
+        let mut req = self
             .client
             .post(self.url(&path))
             .header(reqwest::header::CONTENT_TYPE, "application/json")
             .body(json);
-        self.send::<Data<ActionResult>>(req).await
+        if let Some(key) = idempotency_key {
+            req = req.header("idempotency-key", key);
+        }
+        let (status, body) = self.exchange(req, self.timeout).await?;
+        check::<Data<ActionResult>>(status, body)
     }
 
     fn url(&self, path: &str) -> String {
         format!("{}{}", self.base_url, path)
     }
 
-    /// One bounded exchange: the whole of it (connect, headers, body) fits in `timeout`.
-    async fn send<T: DeserializeOwned>(
+    /// A read, retried on transient failures (refused connection, 502, 503, 504) with capped,
+    /// jittered backoff, all inside one overall `timeout`.
+    async fn get_json<T: DeserializeOwned>(&self, path: &str) -> Result<Reply, AppError> {
+        let deadline = Instant::now() + self.timeout;
+        let mut attempt = 0;
+        loop {
+            let remaining = deadline.saturating_duration_since(Instant::now());
+            let result = self
+                .exchange(self.client.get(self.url(path)), remaining)
+                .await;
+            let transient = match &result {
+                Err(AppError::UpstreamUnavailable) => true,
+                Ok((status, _)) => RETRY_STATUSES.contains(&status.as_u16()),
+                Err(_) => false,
+            };
+            if transient {
+                let pause = backoff(attempt);
+                if Instant::now() + pause < deadline {
+                    tracing::debug!(attempt, ?pause, "retrying MiniVoice read");
+                    tokio::time::sleep(pause).await;
+                    attempt += 1;
+                    continue;
+                }
+            }
+            let (status, body) = result?;
+            return check::<T>(status, body);
+        }
+    }
+
+    /// One bounded exchange: the whole of it (connect, headers, body) fits in `limit`.
+    async fn exchange(
         &self,
         req: reqwest::RequestBuilder,
-    ) -> Result<Reply, AppError> {
+        limit: Duration,
+    ) -> Result<(StatusCode, Bytes), AppError> {
         let req = req.bearer_auth(self.key.expose());
         let exchange = async {
             let mut resp = req.send().await.map_err(classify)?;
@@ -83,11 +125,23 @@ impl Upstream {
             let body = read_capped(&mut resp).await?;
             Ok::<_, AppError>((status, body))
         };
-        let (status, body) = tokio::time::timeout(self.timeout, exchange)
+        tokio::time::timeout(limit, exchange)
             .await
-            .map_err(|_| AppError::UpstreamTimeout)??;
-        check::<T>(status, body)
+            .map_err(|_| AppError::UpstreamTimeout)?
     }
+}
+
+const RETRY_STATUSES: [u16; 3] = [502, 503, 504];
+const BACKOFF_BASE: Duration = Duration::from_millis(50);
+const BACKOFF_CAP: Duration = Duration::from_secs(1);
+
+/// Exponential, capped, with jitter over its upper half so that many proxies retrying the
+/// same outage do not arrive in step.
+fn backoff(attempt: u32) -> Duration {
+    let full = BACKOFF_BASE
+        .saturating_mul(1u32 << attempt.min(16))
+        .min(BACKOFF_CAP);
+    full / 2 + full.mul_f64(rand::random::<f64>() / 2.0)
 }
 
 fn classify(err: reqwest::Error) -> AppError {
@@ -146,6 +200,18 @@ mod tests {
     fn fixture(name: &str) -> Bytes {
         let path = format!("{}/../fixtures/{name}", env!("CARGO_MANIFEST_DIR"));
         std::fs::read(path).unwrap().into()
+    }
+
+    #[test]
+    fn backoff_grows_is_capped_and_jittered() {
+        for attempt in 0..40 {
+            let d = backoff(attempt);
+            let full = BACKOFF_BASE
+                .saturating_mul(1 << attempt.min(16))
+                .min(BACKOFF_CAP);
+            assert!(d >= full / 2 && d <= full, "attempt {attempt}: {d:?}");
+        }
+        assert!(backoff(30) <= BACKOFF_CAP);
     }
 
     #[test]

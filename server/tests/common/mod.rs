@@ -21,6 +21,7 @@ pub struct Seen {
     pub method: String,
     pub path: String,
     pub auth: Option<String>,
+    pub idempotency_key: Option<String>,
     pub body: Bytes,
 }
 
@@ -30,6 +31,10 @@ pub enum Script {
     Reply(StatusCode, &'static str),
     Owned(StatusCode, Vec<u8>),
     Hang,
+    /// The n-th request gets the n-th answer; the last repeats.
+    Seq(Vec<(StatusCode, &'static str)>),
+    /// Answers after a pause, so concurrent requests overlap.
+    Slow(Duration, StatusCode, &'static str),
 }
 
 #[derive(Clone)]
@@ -64,12 +69,17 @@ async fn handle(
 ) -> Response {
     let (parts, body) = req.into_parts();
     let body = axum::body::to_bytes(body, usize::MAX).await.unwrap();
+    let n = seen.lock().unwrap().len();
     seen.lock().unwrap().push(Seen {
         method: parts.method.to_string(),
         path: parts.uri.path().to_owned(),
         auth: parts
             .headers
             .get("authorization")
+            .map(|v| v.to_str().unwrap().to_owned()),
+        idempotency_key: parts
+            .headers
+            .get("idempotency-key")
             .map(|v| v.to_str().unwrap().to_owned()),
         body,
     });
@@ -78,11 +88,48 @@ async fn handle(
             (status, [("content-type", "application/json")], body).into_response()
         }
         Script::Owned(status, body) => (status, Body::from(body)).into_response(),
+        Script::Seq(answers) => {
+            let (status, body) = answers[n.min(answers.len() - 1)];
+            (status, [("content-type", "application/json")], body).into_response()
+        }
+        Script::Slow(pause, status, body) => {
+            tokio::time::sleep(pause).await;
+            (status, [("content-type", "application/json")], body).into_response()
+        }
         Script::Hang => {
             tokio::time::sleep(Duration::from_secs(600)).await;
             StatusCode::OK.into_response()
         }
     }
+}
+
+/// A fake that speaks raw bytes: it reads a request and writes `answer` as is, then closes.
+pub async fn raw_upstream(answer: &'static [u8]) -> SocketAddr {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        while let Ok((mut sock, _)) = listener.accept().await {
+            tokio::spawn(async move {
+                let mut buf = vec![0u8; 8192];
+                let _ = sock.read(&mut buf).await;
+                let _ = sock.write_all(answer).await;
+                let _ = sock.shutdown().await;
+            });
+        }
+    });
+    addr
+}
+
+/// Sends raw bytes to `addr` and returns the whole answer, for requests an HTTP client would
+/// normalise or refuse to send.
+pub async fn raw_request(addr: SocketAddr, request: &[u8]) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut sock = tokio::net::TcpStream::connect(addr).await.unwrap();
+    sock.write_all(request).await.unwrap();
+    let mut out = Vec::new();
+    let _ = tokio::time::timeout(Duration::from_secs(5), sock.read_to_end(&mut out)).await;
+    String::from_utf8_lossy(&out).into_owned()
 }
 
 pub fn fixture(name: &str) -> &'static str {

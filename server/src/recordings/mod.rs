@@ -1,7 +1,13 @@
-//! The widget's recording routes: validate, then forward to MiniVoice.
+//! The widget's recording routes: validate, gate, then forward to MiniVoice.
+
+mod gate;
+
+pub use gate::Gate;
 
 use axum::extract::State;
-use axum::http::header;
+use std::sync::Arc;
+
+use axum::http::{header, HeaderValue};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
@@ -9,7 +15,7 @@ use minivoice_shared::ActionRequest;
 
 use crate::app::AppState;
 use crate::error::AppError;
-use crate::extract::{ApiJson, CallId, RecordingRef};
+use crate::extract::{ApiJson, CallId, IdempotencyKey, RecordingRef};
 use crate::upstream::{Reply, Upstream};
 
 pub fn routes() -> Router<AppState> {
@@ -28,11 +34,25 @@ async fn metadata(State(up): State<Upstream>, r: RecordingRef) -> Result<Respons
 
 async fn act(
     State(up): State<Upstream>,
+    State(gate): State<Arc<Gate>>,
     CallId(call_id): CallId,
+    IdempotencyKey(key): IdempotencyKey,
     ApiJson(body): ApiJson<ActionRequest>,
 ) -> Result<Response, AppError> {
-    tracing::info!(%call_id, action = body.action.as_str(), "forwarding recording action");
-    Ok(json(up.act(&call_id, &body).await?))
+    let action = body.action;
+    let outcome = gate
+        .run(&call_id, action, key.as_deref(), || async {
+            tracing::info!(%call_id, action = action.as_str(), "forwarding recording action");
+            up.act(&call_id, &body, key.as_deref()).await
+        })
+        .await?;
+    let mut resp = json(outcome.reply);
+    if outcome.replayed {
+        tracing::info!(%call_id, action = action.as_str(), "replayed answer for idempotency key");
+        resp.headers_mut()
+            .insert("idempotent-replayed", HeaderValue::from_static("true"));
+    }
+    Ok(resp)
 }
 
 fn json(reply: Reply) -> Response {

@@ -1,0 +1,88 @@
+//! Every request gets an `x-request-id` (the caller's, when it sends a sane one), carried in a
+//! tracing span with the call ID, returned in a header and in error bodies, so a screenshot of
+//! an agent's error leads straight to the log lines.
+
+use axum::extract::Request;
+use axum::http::HeaderValue;
+use axum::middleware::Next;
+use axum::response::Response;
+use tracing::Instrument;
+
+pub const HEADER: &str = "x-request-id";
+
+tokio::task_local! {
+    static REQUEST_ID: String;
+}
+
+/// The ID of the request being handled, when called inside one.
+pub fn current() -> Option<String> {
+    REQUEST_ID.try_with(Clone::clone).ok()
+}
+
+pub async fn layer(req: Request, next: Next) -> Response {
+    let id = req
+        .headers()
+        .get(HEADER)
+        .and_then(|v| v.to_str().ok())
+        .filter(|v| is_sane(v))
+        .map(str::to_owned)
+        .unwrap_or_else(generate);
+    let span = tracing::info_span!(
+        "request",
+        request_id = %id,
+        method = %req.method(),
+        path = ?req.uri().path(),
+        call_id = tracing::field::Empty,
+    );
+    let started = std::time::Instant::now();
+    let mut resp = REQUEST_ID
+        .scope(id.clone(), next.run(req))
+        .instrument(span.clone())
+        .await;
+    span.in_scope(|| {
+        tracing::debug!(
+            status = resp.status().as_u16(),
+            elapsed_ms = started.elapsed().as_millis() as u64,
+            "answered"
+        );
+    });
+    if let Ok(v) = HeaderValue::from_str(&id) {
+        resp.headers_mut().insert(HEADER, v);
+    }
+    resp
+}
+
+/// Records the call a request is about on its span (called where the call ID is validated).
+pub fn record_call(call_id: &str) {
+    tracing::Span::current().record("call_id", call_id);
+}
+
+fn is_sane(id: &str) -> bool {
+    (1..=128).contains(&id.len())
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-_.:".contains(&b))
+}
+
+fn generate() -> String {
+    format!(
+        "req_{:016x}{:08x}",
+        rand::random::<u64>(),
+        rand::random::<u32>()
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_sane_ids_are_kept() {
+        assert!(is_sane("abc-123_x.y:z"));
+        assert!(!is_sane(""));
+        assert!(!is_sane("a b"));
+        assert!(!is_sane("<script>"));
+        assert!(!is_sane(&"a".repeat(129)));
+        assert!(is_sane(&generate()));
+    }
+}

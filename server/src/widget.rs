@@ -1,0 +1,116 @@
+//! Serving the built widget: the page with a Content-Security-Policy that lets its WASM run
+//! and nothing else in, hashed assets cached forever, the page never.
+
+use std::path::{Path, PathBuf};
+
+use axum::extract::{Request, State};
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::middleware::Next;
+use axum::response::{Html, IntoResponse, Response};
+use base64::Engine;
+use sha2::{Digest, Sha256};
+
+/// `GET /`: `index.html`, read per request so a rebuilt widget is served without a restart,
+/// with its inline loader script allowed by hash.
+pub async fn index(State(dir): State<PathBuf>) -> Response {
+    match tokio::fs::read_to_string(dir.join("index.html")).await {
+        Ok(html) => {
+            let csp = page_csp(&html);
+            let mut resp = Html(html).into_response();
+            let h = resp.headers_mut();
+            h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+            if let Ok(v) = HeaderValue::from_str(&csp) {
+                h.insert(header::CONTENT_SECURITY_POLICY, v);
+            }
+            resp
+        }
+        Err(_) => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            "The widget is not built. Run `cargo xtask run`.",
+        )
+            .into_response(),
+    }
+}
+
+/// Cache headers for the static files: Trunk names them by content hash, so they never change.
+pub async fn cache_headers(req: Request, next: Next) -> Response {
+    let hashed = is_hashed(req.uri().path());
+    let mut resp = next.run(req).await;
+    if resp.status().is_success() {
+        let value = if hashed {
+            "public, max-age=31536000, immutable"
+        } else {
+            "no-cache"
+        };
+        resp.headers_mut()
+            .insert(header::CACHE_CONTROL, HeaderValue::from_static(value));
+    }
+    resp
+}
+
+/// `name-0123456789abcdef.ext`, as Trunk's `filehash` writes them.
+fn is_hashed(path: &str) -> bool {
+    let file = Path::new(path)
+        .file_stem()
+        .and_then(|s| s.to_str())
+        .unwrap_or("");
+    let file = file.strip_suffix("_bg").unwrap_or(file);
+    file.rsplit_once('-')
+        .is_some_and(|(_, hash)| hash.len() == 16 && hash.bytes().all(|b| b.is_ascii_hexdigit()))
+}
+
+fn page_csp(html: &str) -> String {
+    let hashes: String = inline_scripts(html)
+        .map(|body| {
+            let digest = Sha256::digest(body.as_bytes());
+            format!(
+                " 'sha256-{}'",
+                base64::engine::general_purpose::STANDARD.encode(digest)
+            )
+        })
+        .collect();
+    format!(
+        "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'{hashes}; style-src 'self'; \
+         img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; \
+         form-action 'none'; frame-ancestors 'self'"
+    )
+}
+
+/// Bodies of `<script>` elements without `src` (Trunk's module loader).
+fn inline_scripts(html: &str) -> impl Iterator<Item = &str> {
+    html.split("<script").skip(1).filter_map(|rest| {
+        let (attrs, after) = rest.split_once('>')?;
+        if attrs.contains("src=") {
+            return None;
+        }
+        after.split_once("</script>").map(|(body, _)| body)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hashed_names() {
+        assert!(is_hashed("/minivoice-widget-479fa88318eed8c8.js"));
+        assert!(is_hashed("/minivoice-widget-479fa88318eed8c8_bg.wasm"));
+        assert!(is_hashed("/widget-e007aaff289b228f.css"));
+        assert!(!is_hashed("/index.html"));
+        assert!(!is_hashed("/favicon.ico"));
+        assert!(!is_hashed("/a-short.js"));
+    }
+
+    #[test]
+    fn csp_allows_exactly_the_inline_loader() {
+        let html = "<head><script type=\"module\">import x;</script>\
+                    <script src=\"/a.js\"></script></head>";
+        let csp = page_csp(html);
+        let expected =
+            base64::engine::general_purpose::STANDARD.encode(Sha256::digest(b"import x;"));
+        assert!(csp.contains(&format!("'sha256-{expected}'")), "{csp}");
+        assert_eq!(csp.matches("'sha256-").count(), 1);
+        assert!(csp.contains("'wasm-unsafe-eval'"));
+        assert!(!csp.contains("unsafe-inline"));
+    }
+}
