@@ -117,6 +117,26 @@ impl<S: Send + Sync> FromRequestParts<S> for RecordingRef {
     }
 }
 
+/// The optional `Idempotency-Key` header, validated: the same key means the same intent.
+pub struct IdempotencyKey(pub Option<String>);
+
+impl<S: Send + Sync> FromRequestParts<S> for IdempotencyKey {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, AppError> {
+        let Some(value) = parts.headers.get("idempotency-key") else {
+            return Ok(IdempotencyKey(None));
+        };
+        let key = value
+            .to_str()
+            .map_err(|_| AppError::InvalidIdempotencyKey)?;
+        let valid = (1..=128).contains(&key.len()) && key.bytes().all(|b| b.is_ascii_graphic());
+        valid
+            .then(|| IdempotencyKey(Some(key.to_owned())))
+            .ok_or(AppError::InvalidIdempotencyKey)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::is_valid_id;
@@ -140,25 +160,5 @@ mod tests {
         ] {
             assert!(!is_valid_id(bad), "{bad:?}");
         }
-    }
-}
-
-/// The optional `Idempotency-Key` header, validated: the same key means the same intent.
-pub struct IdempotencyKey(pub Option<String>);
-
-impl<S: Send + Sync> FromRequestParts<S> for IdempotencyKey {
-    type Rejection = AppError;
-
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, AppError> {
-        let Some(value) = parts.headers.get("idempotency-key") else {
-            return Ok(IdempotencyKey(None));
-        };
-        let key = value
-            .to_str()
-            .map_err(|_| AppError::InvalidIdempotencyKey)?;
-        let valid = (1..=128).contains(&key.len()) && key.bytes().all(|b| b.is_ascii_graphic());
-        valid
-            .then(|| IdempotencyKey(Some(key.to_owned())))
-            .ok_or(AppError::InvalidIdempotencyKey)
     }
 }

@@ -215,11 +215,169 @@ async fn invalid_requests_never_reach_minivoice() {
     let big = format!(r#"{{"action":"start","pad":"{}"}}"#, "x".repeat(1 << 20));
     let a = post_raw(proxy, &big).await;
     assert_eq!((a.status, a.code().as_str()), (413, "payload_too_large"));
+    let raw = raw_cases();
+    for (request, status, code) in &raw {
+        let answer = raw_request(proxy, request.as_bytes()).await;
+        let (got_status, got_code) = parse_raw(&answer);
+        assert_eq!(
+            (got_status, got_code.as_str()),
+            (*status, *code),
+            "{:?} -> {answer}",
+            &request[..request.len().min(160)]
+        );
+        assert!(!answer.contains(KEY));
+    }
+    assert!(
+        cases.len() + 1 + raw.len() >= 30,
+        "the table covers at least 30 hostile requests"
+    );
     assert!(
         fake.requests().is_empty(),
         "upstream saw {:?}",
         fake.requests()
     );
+}
+
+/// Requests sent byte for byte, since an HTTP client would normalise or refuse them.
+fn raw_cases() -> Vec<(String, u16, &'static str)> {
+    let head = "HTTP/1.1\r\nhost: x\r\nconnection: close";
+    let get = |path: &str| format!("GET {path} {head}\r\n\r\n");
+    let post = |path: &str, ct: &str, body: &str| {
+        format!(
+            "POST {path} {head}\r\ncontent-type: {ct}\r\ncontent-length: {}\r\n\r\n{body}",
+            body.len()
+        )
+    };
+    let rec = "/api/calls/call_1/recordings";
+    let json = "application/json";
+    let deep = format!("{}{}", "[".repeat(2000), "]".repeat(2000));
+    let big_header = format!("GET {rec} {head}\r\nx-pad: {}\r\n\r\n", "a".repeat(20_000));
+    let key = |k: &str| {
+        format!(
+            "POST {rec} {head}\r\ncontent-type: {json}\r\nidempotency-key: {k}\r\n\
+             content-length: 18\r\n\r\n{{\"action\":\"start\"}}"
+        )
+    };
+    let chunk = "a".repeat(0x4000);
+    let chunked = format!(
+        "POST {rec} {head}\r\ncontent-type: {json}\r\ntransfer-encoding: chunked\r\n\r\n\
+         4000\r\n{chunk}\r\n4000\r\n{chunk}\r\n0\r\n\r\n"
+    );
+    vec![
+        (get("/api/calls/%2e%2e/recordings"), 400, "invalid_call_id"),
+        (
+            get("/api/calls/%2E%2E%2F%2E%2E%2Fetc/recordings"),
+            400,
+            "invalid_call_id",
+        ),
+        (
+            get("/api/calls/call_1/recordings/%2e%2e"),
+            400,
+            "invalid_recording_id",
+        ),
+        (
+            get("/api/calls/call_1/recordings/..%2F..%2Fv2"),
+            400,
+            "invalid_recording_id",
+        ),
+        (get("/api/calls/../admin/recordings"), 404, "not_found"),
+        (get("/api/calls/%FF%FE/recordings"), 400, "invalid_call_id"),
+        (
+            get("/api/calls/call%EF%BC%91/recordings"),
+            400,
+            "invalid_call_id",
+        ),
+        (
+            get("/api/calls/call_1%3Faction%3Dstart/recordings"),
+            400,
+            "invalid_call_id",
+        ),
+        (
+            get("/api/calls/call_1/recordings/rec_1%23frag"),
+            400,
+            "invalid_recording_id",
+        ),
+        (
+            get("/api/calls/%20/recordings?call_id=call_1"),
+            400,
+            "invalid_call_id",
+        ),
+        (
+            post(&format!("{rec}?action=start"), json, ""),
+            400,
+            "invalid_json",
+        ),
+        (
+            post(rec, json, "{\"action\":\"start\u{0}\"}"),
+            400,
+            "invalid_json",
+        ),
+        (
+            post(rec, json, r#"{"action":"start\u0000"}"#),
+            400,
+            "invalid_action",
+        ),
+        (
+            post(rec, json, r#"{"action":"start","action":"stop"}"#),
+            400,
+            "invalid_action",
+        ),
+        (
+            post(rec, json, r#"{"action":"start"} trailing"#),
+            400,
+            "invalid_json",
+        ),
+        (post(rec, json, r#"{"action":null}"#), 400, "invalid_action"),
+        (
+            post(rec, json, r#"{"ACTION":"start"}"#),
+            400,
+            "invalid_action",
+        ),
+        (
+            post(rec, json, r#"{"action":{"start":true}}"#),
+            400,
+            "invalid_action",
+        ),
+        (post(rec, json, &deep), 400, "invalid_action"),
+        (
+            post(rec, "multipart/form-data; boundary=x", "--x--"),
+            415,
+            "unsupported_media_type",
+        ),
+        (
+            post(rec, "application/x-www-form-urlencoded", "action=start"),
+            415,
+            "unsupported_media_type",
+        ),
+        (big_header, 431, "headers_too_large"),
+        (key("has space"), 400, "invalid_idempotency_key"),
+        (key(&"k".repeat(129)), 400, "invalid_idempotency_key"),
+        (
+            format!("PATCH {rec} {head}\r\ncontent-length: 0\r\n\r\n"),
+            405,
+            "method_not_allowed",
+        ),
+        (
+            format!("OPTIONS {rec} {head}\r\norigin: https://evil.example\r\n\r\n"),
+            405,
+            "method_not_allowed",
+        ),
+        (chunked, 413, "payload_too_large"),
+    ]
+}
+
+fn parse_raw(answer: &str) -> (u16, String) {
+    let status = answer
+        .split(' ')
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    let body = answer.split_once("\r\n\r\n").map(|(_, b)| b).unwrap_or("");
+    let code = serde_json::from_str::<serde_json::Value>(body)
+        .ok()
+        .and_then(|v| v["error"]["code"].as_str().map(str::to_owned))
+        .unwrap_or_else(|| format!("<no JSON error: {body:?}>"));
+    (status, code)
 }
 
 async fn post_raw(proxy: std::net::SocketAddr, body: &str) -> Answer {
