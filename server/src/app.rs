@@ -57,3 +57,68 @@ pub fn app(state: AppState) -> Router {
 async fn info(State(info): State<ProxyInfo>) -> Json<ProxyInfo> {
     Json(info)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::body::Body;
+    use axum::http::{Request, StatusCode};
+    use std::time::Duration;
+    use tower::ServiceExt;
+
+    fn state() -> AppState {
+        // Port 9 on loopback: nothing listens, so any forward would fail loudly.
+        let upstream = Upstream::new(
+            "http://127.0.0.1:9",
+            crate::ApiKey::new("k"),
+            Duration::from_millis(200),
+        )
+        .unwrap();
+        AppState {
+            upstream,
+            gate: Default::default(),
+            info: ProxyInfo {
+                sandbox: false,
+                version: "test".into(),
+            },
+            widget_dir: "/nonexistent".into(),
+            allowed_origins: Arc::from(vec![]),
+        }
+    }
+
+    async fn send(req: Request<Body>) -> (StatusCode, serde_json::Value) {
+        let resp = app(state()).oneshot(req).await.unwrap();
+        let status = resp.status();
+        let body = axum::body::to_bytes(resp.into_body(), 1 << 16)
+            .await
+            .unwrap();
+        (status, serde_json::from_slice(&body).unwrap_or_default())
+    }
+
+    #[tokio::test]
+    async fn routes_answer_in_the_shared_error_shape() {
+        let (status, body) = send(
+            Request::get("/api/calls/a%2Fb/recordings")
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
+        assert_eq!(status, StatusCode::BAD_REQUEST);
+        assert_eq!(body["error"]["code"], "invalid_call_id");
+        assert!(body["error"]["request_id"].is_string());
+
+        let (status, body) = send(
+            Request::post("/api/calls/c/recordings")
+                .header("content-type", "application/json")
+                .body(Body::from(r#"{"action":"rewind"}"#))
+                .unwrap(),
+        )
+        .await;
+        assert_eq!(status, StatusCode::BAD_REQUEST);
+        assert_eq!(body["error"]["code"], "invalid_action");
+
+        let (status, body) = send(Request::get("/api/info").body(Body::empty()).unwrap()).await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(body["sandbox"], false);
+    }
+}

@@ -13,6 +13,8 @@ const USAGE: &str = "usage: cargo xtask <command>
   run [ARGS…]   install what is missing, build the widget, start the proxy (sandbox without a key)
   test          install what is missing, build the widget, run every test (unit, proxy, browser)
   lint          cargo fmt --check and cargo clippy -D warnings
+  load [--requests N] [--concurrency C]
+                bounded loopback load run through the release proxy to its sandbox
   setup         only install what is missing
   widget        only build the widget into dist/ (release, size-optimised)";
 
@@ -22,6 +24,7 @@ fn main() -> ExitCode {
         Some("run") => run(&args[1..]),
         Some("test") => test(),
         Some("lint") => lint(),
+        Some("load") => load(&args[1..]),
         Some("setup") => tools::ensure_all(&root()),
         Some("widget") => tools::ensure_build_tools(&root()).and_then(|_| widget(true)),
         _ => Err(USAGE.to_owned()),
@@ -61,6 +64,26 @@ fn test() -> Result {
     cargo(&root)
         .args(["test", "--workspace"])
         .env("WIDGET_DIR", root.join("dist"))
+        .status_ok()
+}
+
+fn load(args: &[String]) -> Result {
+    let root = root();
+    cargo(&root)
+        .args(["build", "--release", "--package", "minivoice-proxy"])
+        .status_ok()?;
+    cargo(&root)
+        .args([
+            "run",
+            "--release",
+            "--package",
+            "minivoice-e2e",
+            "--bin",
+            "load",
+            "--",
+        ])
+        .arg(root.join("target/release/minivoice-proxy"))
+        .args(args)
         .status_ok()
 }
 

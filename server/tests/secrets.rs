@@ -1,0 +1,78 @@
+//! The API key never reaches a log line: every log of a full start / stop / error / timeout
+//! run, at TRACE for every crate, is captured and searched.
+
+mod common;
+
+use std::io::Write;
+use std::sync::{Arc, Mutex};
+
+use common::*;
+use minivoice_proxy::{ApiKey, ServeConfig};
+
+#[derive(Clone, Default)]
+struct Capture(Arc<Mutex<Vec<u8>>>);
+
+impl Write for Capture {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_key_is_never_logged() {
+    let logs = Capture::default();
+    let writer = logs.clone();
+    tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::TRACE)
+        .with_ansi(false)
+        .with_writer(move || writer.clone())
+        .init();
+
+    let sandbox =
+        minivoice_proxy::sandbox::spawn("127.0.0.1:0".parse().unwrap(), Some(ApiKey::new(KEY)))
+            .await
+            .unwrap();
+    let mut cfg = ServeConfig::sandbox_on_loopback("/nonexistent".into());
+    cfg.api_key = Some(ApiKey::new(KEY));
+    cfg.base_url = format!("http://{sandbox}");
+    cfg.upstream_timeout_ms = 500;
+    tracing::info!(config = ?cfg, "starting with");
+    let proxy = minivoice_proxy::start(cfg, std::future::pending())
+        .await
+        .unwrap()
+        .addr;
+
+    assert_eq!(post_action(proxy, "call_log", "stop").await.status, 409);
+    assert_eq!(post_action(proxy, "call_log", "start").await.status, 200);
+    assert_eq!(
+        call(proxy, "GET", "/api/calls/call_log/recordings", None, "")
+            .await
+            .status,
+        200
+    );
+    assert_eq!(post_action(proxy, "call_log", "stop").await.status, 200);
+    assert_eq!(
+        post_action(proxy, "call_timeout", "start").await.status,
+        504
+    );
+    assert_eq!(post_action(proxy, "bad.id", "start").await.status, 400);
+
+    let text = String::from_utf8(logs.0.lock().unwrap().clone()).unwrap();
+    assert!(
+        text.contains("forwarding recording action") && text.contains("call_log"),
+        "the capture must hold the run's logs:\n{text}"
+    );
+    assert!(
+        text.contains("recording_not_started"),
+        "MiniVoice's error body is logged"
+    );
+    assert!(text.contains("redacted"), "the config was logged, redacted");
+    assert!(
+        !text.contains(KEY),
+        "the API key appears in the logs:\n{text}"
+    );
+}
