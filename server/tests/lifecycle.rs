@@ -61,7 +61,7 @@ async fn sigterm_to_the_binary_finishes_in_flight_requests() {
         .local_addr()
         .unwrap()
         .port();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_minivoice-proxy"))
+    let child = Command::new(env!("CARGO_BIN_EXE_minivoice-proxy"))
         .env_clear()
         .env("MINIVOICE_API_KEY", KEY)
         .env("MINIVOICE_BASE_URL", fake.base_url())
