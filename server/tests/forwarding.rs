@@ -125,5 +125,7 @@ async fn answers_not_in_the_documented_shape_are_502() {
         let proxy = proxy_to(&fake.base_url(), 2000).await;
         let a = post_action(proxy, "call_1", "start").await;
         assert_eq!((a.status, a.code().as_str()), (502, code), "{}", a.text);
+        let next = call(proxy, "GET", "/api/info", None, "").await;
+        assert_eq!(next.status, 200, "the proxy serves the next request");
     }
 }

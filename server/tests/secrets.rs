@@ -71,6 +71,13 @@ async fn the_key_is_never_logged() {
         "MiniVoice's error body is logged"
     );
     assert!(text.contains("redacted"), "the config was logged, redacted");
+    // Each line of a request is traceable: its span names the request ID and the call.
+    let forwarded = text
+        .lines()
+        .find(|l| l.contains("forwarding recording action"))
+        .unwrap();
+    assert!(forwarded.contains("request_id=req_"), "{forwarded}");
+    assert!(forwarded.contains("call_id=call_log"), "{forwarded}");
     assert!(
         !text.contains(KEY),
         "the API key appears in the logs:\n{text}"

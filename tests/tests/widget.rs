@@ -166,3 +166,47 @@ async fn unreachable_proxy_shows_an_error_not_a_frozen_widget() {
     h.wait_for("[data-testid=retry]").await;
     h.close().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_click_carries_its_own_idempotency_key() {
+    let h = Harness::start().await;
+    h.open_call("e2e_keys").await;
+    h.wait_enabled("start", true).await;
+    // Record the headers of every request the widget sends from here on.
+    h.client
+        .execute(
+            "window.__sent = []; const real = window.fetch; \
+             window.fetch = (input, init) => { \
+               const r = input instanceof Request ? input : new Request(input, init); \
+               window.__sent.push([r.method, r.headers.get('Idempotency-Key')]); \
+               return real(input, init); };",
+            vec![],
+        )
+        .await
+        .unwrap();
+    h.click("start").await;
+    h.wait_enabled("stop", true).await;
+    h.click("stop").await;
+    h.wait_enabled("start", true).await;
+    let sent = h
+        .client
+        .execute("return window.__sent", vec![])
+        .await
+        .unwrap();
+    let keys: Vec<String> = sent
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r[0] == "POST")
+        .map(|r| r[1].as_str().unwrap_or_default().to_owned())
+        .collect();
+    assert_eq!(keys.len(), 2, "one POST per click: {sent}");
+    for k in &keys {
+        assert!(
+            k.len() == 32 && k.bytes().all(|b| b.is_ascii_hexdigit()),
+            "{k}"
+        );
+    }
+    assert_ne!(keys[0], keys[1], "each click is its own intent");
+    h.close().await;
+}
