@@ -70,9 +70,6 @@ pub fn human_message(err: &ApiError) -> String {
             MiniVoiceCode::CallNotFound => "MiniVoice does not know this call.",
             MiniVoiceCode::RecordingNotFound => "This recording no longer exists.",
             MiniVoiceCode::CallNotActive => "This call has ended, so it can no longer be recorded.",
-            MiniVoiceCode::Unauthorized => {
-                "The recording service is not authorised with MiniVoice."
-            }
         },
         ErrorCode::Proxy(c) => match c {
             ProxyCode::UpstreamTimeout => "MiniVoice did not answer in time. Try again.",

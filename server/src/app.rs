@@ -11,6 +11,8 @@ use axum::{middleware, Json, Router};
 use minivoice_shared::ProxyInfo;
 use tower_http::services::ServeDir;
 
+use crate::audit::Audit;
+use crate::auth::{self, TokenKeys};
 use crate::error::AppError;
 use crate::recordings::{self, Gate};
 use crate::upstream::Upstream;
@@ -27,12 +29,20 @@ pub struct AppState {
     pub widget_dir: PathBuf,
     /// Origins other than our own that may call `/api` (CORS); empty means same-origin only.
     pub allowed_origins: Arc<[HeaderValue]>,
+    /// Agent-token keys; `None` runs anonymous.
+    pub tokens: Option<Arc<TokenKeys>>,
+    pub audit: Audit,
 }
 
 pub fn app(state: AppState) -> Router {
     let mut api = Router::new()
         .route("/info", get(info))
-        .merge(recordings::routes())
+        .merge(
+            recordings::routes().route_layer(middleware::from_fn_with_state(
+                state.clone(),
+                auth::require_agent,
+            )),
+        )
         .fallback(|| async { AppError::NotFound })
         .method_not_allowed_fallback(|| async { AppError::MethodNotAllowed })
         .layer(DefaultBodyLimit::max(MAX_REQUEST_BODY));
@@ -66,7 +76,8 @@ mod tests {
     use std::time::Duration;
     use tower::ServiceExt;
 
-    fn state() -> AppState {
+    async fn state() -> AppState {
+        let audit = Audit::open("sqlite::memory:").await.unwrap();
         // Port 9 on loopback: nothing listens, so any forward would fail loudly.
         let upstream = Upstream::new(
             "http://127.0.0.1:9",
@@ -83,11 +94,13 @@ mod tests {
             },
             widget_dir: "/nonexistent".into(),
             allowed_origins: Arc::from(vec![]),
+            tokens: None,
+            audit,
         }
     }
 
     async fn send(req: Request<Body>) -> (StatusCode, serde_json::Value) {
-        let resp = app(state()).oneshot(req).await.unwrap();
+        let resp = app(state().await).oneshot(req).await.unwrap();
         let status = resp.status();
         let body = axum::body::to_bytes(resp.into_body(), 1 << 16)
             .await

@@ -28,6 +28,66 @@ pub enum Command {
     Serve(ServeConfig),
     /// Run only the simulated MiniVoice, for pointing your own tests at.
     Sandbox(SandboxConfig),
+    /// Print a signed agent token for the widget (HS256, WIDGET_TOKEN_SECRET).
+    Token(TokenConfig),
+}
+
+#[derive(Clone, Debug, Args)]
+pub struct TokenConfig {
+    /// The agent the token speaks for (its `sub`).
+    #[arg(long)]
+    pub agent: String,
+    /// A call the agent may act on; repeat for several.
+    #[arg(long = "call", required_unless_present = "all_calls")]
+    pub calls: Vec<String>,
+    /// Every call (supervisors).
+    #[arg(long, conflicts_with = "calls")]
+    pub all_calls: bool,
+    /// Lifetime: `30s`, `15m`, `8h`, `1d`.
+    #[arg(long, default_value = "15m", value_parser = crate::auth::parse_ttl)]
+    pub ttl: std::time::Duration,
+    #[command(flatten)]
+    pub secret: TokenSecret,
+}
+
+/// The secret that signs agent tokens, shared with any CRM backend that mints its own.
+#[derive(Clone, Debug, Args)]
+pub struct TokenSecret {
+    /// HS256 secret for agent tokens (at least 32 bytes). Without it the proxy runs
+    /// anonymous: allowed on loopback, elsewhere only with --allow-anonymous.
+    #[arg(
+        long = "token-secret",
+        env = "WIDGET_TOKEN_SECRET",
+        hide_env_values = true
+    )]
+    pub secret: Option<ApiKey>,
+    /// File holding the token secret, instead of WIDGET_TOKEN_SECRET.
+    #[arg(
+        long = "token-secret-file",
+        env = "WIDGET_TOKEN_SECRET_FILE",
+        conflicts_with = "secret"
+    )]
+    pub secret_file: Option<PathBuf>,
+}
+
+impl TokenSecret {
+    pub fn resolve(&self) -> std::io::Result<Option<ApiKey>> {
+        match &self.secret_file {
+            Some(path) => read_secret(path).map(Some),
+            None => Ok(self.secret.clone()),
+        }
+    }
+}
+
+fn read_secret(path: &std::path::Path) -> std::io::Result<ApiKey> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| std::io::Error::new(e.kind(), format!("reading {}: {e}", path.display())))?;
+    text.parse::<ApiKey>().map_err(|e| {
+        std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            format!("{}: {e}", path.display()),
+        )
+    })
 }
 
 #[derive(Clone, Debug, Args)]
@@ -62,24 +122,39 @@ pub struct ServeConfig {
     /// same-origin only.
     #[arg(long, env = "ALLOWED_ORIGINS", value_delimiter = ',', value_parser = crate::security::parse_origin)]
     pub allowed_origins: Vec<axum::http::HeaderValue>,
+    #[command(flatten)]
+    pub token_secret: TokenSecret,
+    /// Serve without agent tokens on a non-loopback address (anyone who can reach the proxy
+    /// can then record any call). Never needed on loopback.
+    #[arg(long, env = "ALLOW_ANONYMOUS")]
+    pub allow_anonymous: bool,
+    /// Directory for the proxy's own data (the audit database).
+    #[arg(long, env = "DATA_DIR", default_value = "data")]
+    pub data_dir: PathBuf,
+    /// Audit database; default `sqlite://{DATA_DIR}/minivoice.db`.
+    #[arg(long, env = "DATABASE_URL")]
+    pub database_url: Option<String>,
 }
 
 impl ServeConfig {
     /// The API key from the flag, the variable or the key file; `None` means sandbox mode.
     pub fn resolved_key(&self) -> std::io::Result<Option<ApiKey>> {
-        if let Some(path) = &self.api_key_file {
-            let text = std::fs::read_to_string(path).map_err(|e| {
-                std::io::Error::new(e.kind(), format!("reading {}: {e}", path.display()))
-            })?;
-            let key = text.parse::<ApiKey>().map_err(|e| {
-                std::io::Error::new(
-                    std::io::ErrorKind::InvalidData,
-                    format!("{}: {e}", path.display()),
-                )
-            })?;
-            return Ok(Some(key));
+        match &self.api_key_file {
+            Some(path) => read_secret(path).map(Some),
+            None => Ok(self.api_key.clone()),
         }
-        Ok(self.api_key.clone())
+    }
+
+    /// Where the audit trail lives; creates the data directory for the default file.
+    pub fn database(&self) -> std::io::Result<String> {
+        if let Some(url) = &self.database_url {
+            return Ok(url.clone());
+        }
+        std::fs::create_dir_all(&self.data_dir)?;
+        Ok(format!(
+            "sqlite://{}",
+            self.data_dir.join("minivoice.db").display()
+        ))
     }
 
     pub fn upstream_timeout(&self) -> Duration {
@@ -97,6 +172,14 @@ impl ServeConfig {
             upstream_timeout_ms: 10_000,
             sandbox_listen_addr: SocketAddr::from(([127, 0, 0, 1], 0)),
             allowed_origins: vec![],
+            token_secret: TokenSecret {
+                secret: None,
+                secret_file: None,
+            },
+            allow_anonymous: false,
+            data_dir: PathBuf::from("data"),
+            // Tests and embedders get a private database that vanishes with the process.
+            database_url: Some("sqlite::memory:".into()),
         }
     }
 }

@@ -8,6 +8,8 @@ use minivoice_shared::{ErrorEnvelope, ProxyCode};
 
 #[derive(Debug)]
 pub enum AppError {
+    Unauthorized(String),
+    ForbiddenCall,
     InvalidCallId,
     InvalidRecordingId,
     InvalidAction(String),
@@ -25,6 +27,8 @@ pub enum AppError {
     UpstreamInvalidResponse(String),
     /// MiniVoice failed without its error shape (a bare 500 from a load balancer, say).
     UpstreamError(StatusCode),
+    /// MiniVoice answered 401/403 to our key.
+    UpstreamAuthFailed,
     /// MiniVoice's own error: its status and body go to the widget unchanged.
     Upstream {
         status: StatusCode,
@@ -34,9 +38,29 @@ pub enum AppError {
 }
 
 impl AppError {
+    /// The code this error answers with, for the audit trail.
+    pub fn code(&self) -> String {
+        match self {
+            AppError::Upstream { body, .. } => serde_json::from_slice::<ErrorEnvelope>(body)
+                .map(|e| e.error.code.as_str().to_owned())
+                .unwrap_or_else(|_| ProxyCode::UpstreamError.as_str().to_owned()),
+            other => other.parts().1.as_str().to_owned(),
+        }
+    }
+
     fn parts(&self) -> (StatusCode, ProxyCode, String) {
         use AppError::*;
         match self {
+            Unauthorized(m) => (
+                StatusCode::UNAUTHORIZED,
+                ProxyCode::Unauthorized,
+                format!("a valid agent token is required: {m}"),
+            ),
+            ForbiddenCall => (
+                StatusCode::FORBIDDEN,
+                ProxyCode::ForbiddenCall,
+                "this token does not allow acting on this call".into(),
+            ),
             InvalidCallId => (
                 StatusCode::BAD_REQUEST,
                 ProxyCode::InvalidCallId,
@@ -116,6 +140,11 @@ impl AppError {
                 StatusCode::BAD_GATEWAY,
                 ProxyCode::UpstreamError,
                 format!("MiniVoice failed with HTTP {}", status.as_u16()),
+            ),
+            UpstreamAuthFailed => (
+                StatusCode::BAD_GATEWAY,
+                ProxyCode::UpstreamAuthFailed,
+                "MiniVoice refused the proxy's API key".into(),
             ),
             Internal(m) => (
                 StatusCode::INTERNAL_SERVER_ERROR,

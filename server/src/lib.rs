@@ -2,6 +2,8 @@
 //! every request, forwards to MiniVoice (or to the built-in sandbox) and serves the widget.
 
 pub mod app;
+pub mod audit;
+pub mod auth;
 pub mod config;
 pub mod error;
 pub mod extract;
@@ -14,6 +16,7 @@ pub mod widget;
 
 use std::future::Future;
 use std::net::SocketAddr;
+use std::sync::Arc;
 
 use minivoice_shared::ProxyInfo;
 use tokio::net::TcpListener;
@@ -34,6 +37,31 @@ pub async fn start(
     cfg: ServeConfig,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<Running> {
+    let tokens = match cfg.token_secret.resolve()? {
+        Some(secret) => Some(Arc::new(
+            auth::TokenKeys::new(&secret).map_err(std::io::Error::other)?,
+        )),
+        None => None,
+    };
+    if tokens.is_none() {
+        if !cfg.listen_addr.ip().is_loopback() && !cfg.allow_anonymous {
+            return Err(std::io::Error::other(format!(
+                "refusing to listen on {} without WIDGET_TOKEN_SECRET: anyone who can reach it \
+                 could record any call. Set WIDGET_TOKEN_SECRET, or pass --allow-anonymous.",
+                cfg.listen_addr
+            )));
+        }
+        if cfg.allow_anonymous && !cfg.listen_addr.ip().is_loopback() {
+            tracing::warn!(
+                listen = %cfg.listen_addr,
+                "ANONYMOUS MODE on a non-loopback address: no agent tokens are checked; \
+                 anyone who can reach this proxy can start and stop recordings of any call"
+            );
+        }
+    }
+    let audit = audit::Audit::open(&cfg.database()?)
+        .await
+        .map_err(|e| std::io::Error::other(format!("audit database: {e}")))?;
     let (key, base_url, sandbox_addr) = match cfg.resolved_key()? {
         Some(key) => (key, cfg.base_url.clone(), None),
         None => {
@@ -62,6 +90,8 @@ pub async fn start(
         },
         widget_dir: cfg.widget_dir.clone(),
         allowed_origins: cfg.allowed_origins.clone().into(),
+        tokens,
+        audit,
     };
     let listener = TcpListener::bind(cfg.listen_addr).await?;
     let addr = listener.local_addr()?;

@@ -1,4 +1,5 @@
 use clap::Parser;
+use minivoice_proxy::auth::{TokenKeys, ALL_CALLS};
 use minivoice_proxy::config::{Cli, Command};
 use minivoice_proxy::{sandbox, start, ServeConfig};
 use tracing_subscriber::EnvFilter;
@@ -6,6 +7,7 @@ use tracing_subscriber::EnvFilter;
 #[tokio::main]
 async fn main() -> std::io::Result<()> {
     tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
         .with_env_filter(
             EnvFilter::try_from_default_env()
                 .unwrap_or_else(|_| EnvFilter::new("info,tower_http=info")),
@@ -20,6 +22,19 @@ async fn main() -> std::io::Result<()> {
             Ok(())
         }
         Some(Command::Serve(cfg)) => serve(cfg).await,
+        Some(Command::Token(cfg)) => {
+            let secret = cfg.secret.resolve()?.ok_or_else(|| {
+                std::io::Error::other("set WIDGET_TOKEN_SECRET (or --token-secret-file) to sign")
+            })?;
+            let keys = TokenKeys::new(&secret).map_err(std::io::Error::other)?;
+            let calls = if cfg.all_calls {
+                vec![ALL_CALLS.to_owned()]
+            } else {
+                cfg.calls
+            };
+            println!("{}", keys.mint(&cfg.agent, &calls, cfg.ttl));
+            Ok(())
+        }
         None => serve(cli.serve).await,
     }
 }

@@ -33,6 +33,7 @@ pub async fn layer(req: Request, next: Next) -> Response {
         method = %req.method(),
         path = ?req.uri().path(),
         call_id = tracing::field::Empty,
+        agent = tracing::field::Empty,
     );
     let started = std::time::Instant::now();
     let mut resp = REQUEST_ID
@@ -54,7 +55,7 @@ pub async fn layer(req: Request, next: Next) -> Response {
 
 /// Records the call a request is about on its span (called where the call ID is validated).
 pub fn record_call(call_id: &str) {
-    tracing::Span::current().record("call_id", call_id);
+    tracing::Span::current().record("call_id", tracing::field::display(call_id));
 }
 
 fn is_sane(id: &str) -> bool {

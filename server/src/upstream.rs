@@ -184,6 +184,11 @@ fn check<T: DeserializeOwned>(status: StatusCode, body: Bytes) -> Result<Reply, 
             Err(e) => Err(AppError::UpstreamInvalidResponse(e.to_string())),
         };
     }
+    if status == StatusCode::UNAUTHORIZED || status == StatusCode::FORBIDDEN {
+        // Passing this through would tell the agent *they* are not allowed; it is our key.
+        tracing::error!(%status, "MiniVoice refused the API key: check MINIVOICE_API_KEY");
+        return Err(AppError::UpstreamAuthFailed);
+    }
     if (status.is_client_error() || status.is_server_error())
         && serde_json::from_slice::<ErrorEnvelope>(&body).is_ok()
     {

@@ -61,12 +61,14 @@ async fn sigterm_to_the_binary_finishes_in_flight_requests() {
         .local_addr()
         .unwrap()
         .port();
+    let data = tempfile::tempdir().unwrap();
     let child = Command::new(env!("CARGO_BIN_EXE_minivoice-proxy"))
         .env_clear()
         .env("MINIVOICE_API_KEY", KEY)
         .env("MINIVOICE_BASE_URL", fake.base_url())
         .env("LISTEN_ADDR", format!("127.0.0.1:{port}"))
         .env("WIDGET_DIR", "/nonexistent")
+        .env("DATA_DIR", data.path())
         .env("RUST_LOG", "debug")
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())

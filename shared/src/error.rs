@@ -9,6 +9,10 @@ use crate::Extra;
 known_strings! {
     /// Codes the proxy itself answers with (never MiniVoice's).
     pub enum ProxyCode {
+        /// No valid agent token (missing, malformed, forged or expired).
+        Unauthorized = "unauthorized",
+        /// A valid token that does not cover this call.
+        ForbiddenCall = "forbidden_call",
         InvalidCallId = "invalid_call_id",
         InvalidRecordingId = "invalid_recording_id",
         InvalidAction = "invalid_action",
@@ -25,6 +29,8 @@ known_strings! {
         UpstreamUnavailable = "upstream_unavailable",
         UpstreamInvalidResponse = "upstream_invalid_response",
         UpstreamError = "upstream_error",
+        /// MiniVoice refused the proxy's API key: a deployment fault, not the agent's.
+        UpstreamAuthFailed = "upstream_auth_failed",
         Internal = "internal_error",
     }
 }

@@ -6,12 +6,14 @@
 
 #[macro_use]
 mod macros;
+pub mod activity;
 pub mod error;
 pub mod minivoice;
 pub mod proxy;
 pub mod recording;
 pub mod webhook;
 
+pub use activity::ActivityEntry;
 pub use error::{ErrorBody, ErrorCode, ErrorEnvelope, ProxyCode};
 pub use minivoice::{EventType, MiniVoiceCode, RecordingStatus};
 pub use proxy::ProxyInfo;

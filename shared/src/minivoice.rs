@@ -81,8 +81,6 @@ known_strings! {
         RecordingNotFound = "recording_not_found",
         /// Inferred: the call has ended, so it cannot be recorded.
         CallNotActive = "call_not_active",
-        /// Inferred: missing or wrong API key.
-        Unauthorized = "unauthorized",
     }
 }
 

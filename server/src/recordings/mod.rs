@@ -1,19 +1,22 @@
-//! The widget's recording routes: validate, gate, then forward to MiniVoice.
+//! The widget's recording routes: validate, gate, forward to MiniVoice, record in the audit
+//! trail. Every route here sits behind `auth::require_agent`.
 
 mod gate;
 
 pub use gate::Gate;
 
-use axum::extract::State;
 use std::sync::Arc;
 
+use axum::extract::State;
 use axum::http::{header, HeaderValue};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use axum::Router;
-use minivoice_shared::ActionRequest;
+use axum::{Extension, Json, Router};
+use minivoice_shared::{ActionRequest, ActionResult, Data, ErrorEnvelope};
 
 use crate::app::AppState;
+use crate::audit::{Attempt, Audit};
+use crate::auth::Agent;
 use crate::error::AppError;
 use crate::extract::{ApiJson, CallId, IdempotencyKey, RecordingRef};
 use crate::upstream::{Reply, Upstream};
@@ -22,6 +25,7 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/calls/{call_id}/recordings", get(list).post(act))
         .route("/calls/{call_id}/recordings/{recording_id}", get(metadata))
+        .route("/calls/{call_id}/activity", get(activity))
 }
 
 async fn list(State(up): State<Upstream>, CallId(call_id): CallId) -> Result<Response, AppError> {
@@ -35,6 +39,8 @@ async fn metadata(State(up): State<Upstream>, r: RecordingRef) -> Result<Respons
 async fn act(
     State(up): State<Upstream>,
     State(gate): State<Arc<Gate>>,
+    State(audit): State<Audit>,
+    Extension(agent): Extension<Agent>,
     CallId(call_id): CallId,
     IdempotencyKey(key): IdempotencyKey,
     ApiJson(body): ApiJson<ActionRequest>,
@@ -42,17 +48,65 @@ async fn act(
     let action = body.action;
     let outcome = gate
         .run(&call_id, action, key.as_deref(), || async {
-            tracing::info!(%call_id, action = action.as_str(), "forwarding recording action");
+            tracing::info!(action = action.as_str(), "forwarding recording action");
             up.act(&call_id, &body, key.as_deref()).await
         })
-        .await?;
+        .await;
+    // Recorded whatever happened, before answering: the trail is the contact centre's proof.
+    let (recording_id, error_code) = match &outcome {
+        Ok(o) => summarise(&o.reply),
+        Err(e) => (None, Some(e.code())),
+    };
+    let request_id = crate::request_id::current();
+    let attempt = Attempt {
+        agent: &agent.name,
+        call_id: &call_id,
+        action,
+        recording_id: recording_id.as_deref(),
+        error_code: error_code.as_deref(),
+        request_id: request_id.as_deref(),
+        replayed: outcome.as_ref().is_ok_and(|o| o.replayed),
+    };
+    if let Err(e) = audit.record(&attempt).await {
+        tracing::error!(error = %e, "could not write the audit trail");
+    }
+    let outcome = outcome?;
     let mut resp = json(outcome.reply);
     if outcome.replayed {
-        tracing::info!(%call_id, action = action.as_str(), "replayed answer for idempotency key");
+        tracing::info!(
+            action = action.as_str(),
+            "replayed answer for idempotency key"
+        );
         resp.headers_mut()
             .insert("idempotent-replayed", HeaderValue::from_static("true"));
     }
     Ok(resp)
+}
+
+async fn activity(
+    State(audit): State<Audit>,
+    CallId(call_id): CallId,
+) -> Result<Response, AppError> {
+    let entries = audit
+        .history(&call_id)
+        .await
+        .map_err(|e| AppError::Internal(format!("audit trail: {e}")))?;
+    Ok(Json(Data::new(entries)).into_response())
+}
+
+/// The recording ID of a success, or the error code of MiniVoice's refusal.
+fn summarise(reply: &Reply) -> (Option<String>, Option<String>) {
+    if reply.status.is_success() {
+        let id = serde_json::from_slice::<Data<ActionResult>>(&reply.body)
+            .ok()
+            .map(|d| d.data.recording.id);
+        (id, None)
+    } else {
+        let code = serde_json::from_slice::<ErrorEnvelope>(&reply.body)
+            .ok()
+            .map(|e| e.error.code.as_str().to_owned());
+        (None, code)
+    }
 }
 
 fn json(reply: Reply) -> Response {

@@ -15,7 +15,7 @@ use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
-use minivoice_shared::{minivoice, ActionRequest, Data, ErrorEnvelope, MiniVoiceCode};
+use minivoice_shared::{minivoice, ActionRequest, Data, ErrorCode, ErrorEnvelope, MiniVoiceCode};
 use tokio::net::TcpListener;
 
 pub use sim::Sim;
@@ -40,7 +40,7 @@ struct SandboxState {
 
 /// A failure as MiniVoice shapes it.
 #[derive(Debug)]
-pub struct Refusal(pub StatusCode, pub MiniVoiceCode, pub &'static str);
+pub struct Refusal(pub StatusCode, pub ErrorCode, pub &'static str);
 
 impl IntoResponse for Refusal {
     fn into_response(self) -> Response {
@@ -66,7 +66,7 @@ pub fn router(key: Option<ApiKey>) -> Router {
         .fallback(|| async {
             Refusal(
                 StatusCode::NOT_FOUND,
-                MiniVoiceCode::CallNotFound,
+                MiniVoiceCode::CallNotFound.into(),
                 "no such route",
             )
         })
@@ -102,7 +102,7 @@ fn authorize(state: &SandboxState, headers: &HeaderMap) -> Result<(), Refusal> {
     } else {
         Err(Refusal(
             StatusCode::UNAUTHORIZED,
-            MiniVoiceCode::Unauthorized,
+            ErrorCode::Unknown("unauthorized".into()),
             "missing or invalid API key",
         ))
     }
@@ -117,7 +117,7 @@ async fn special(call_id: &str) -> Result<(), Refusal> {
         }
         MISSING_CALL => Err(Refusal(
             StatusCode::NOT_FOUND,
-            MiniVoiceCode::CallNotFound,
+            MiniVoiceCode::CallNotFound.into(),
             "call not found",
         )),
         _ => Ok(()),
@@ -161,7 +161,7 @@ async fn act(
         return Ok((
             StatusCode::BAD_REQUEST,
             Json(ErrorEnvelope::new(
-                minivoice_shared::ErrorCode::Unknown("invalid_request".into()),
+                ErrorCode::Unknown("invalid_request".into()),
                 "body must be {\"action\":\"start\"|\"stop\"}",
             )),
         )

@@ -38,21 +38,21 @@ impl Sim {
             (Action::Start, _) if call_completed => {
                 return Err(Refusal(
                     StatusCode::CONFLICT,
-                    MiniVoiceCode::CallNotActive,
+                    MiniVoiceCode::CallNotActive.into(),
                     "call has already completed",
                 ))
             }
             (Action::Start, Some(_)) => {
                 return Err(Refusal(
                     StatusCode::CONFLICT,
-                    MiniVoiceCode::RecordingAlreadyStarted,
+                    MiniVoiceCode::RecordingAlreadyStarted.into(),
                     "a recording is already started for this call",
                 ))
             }
             (Action::Stop, None) => {
                 return Err(Refusal(
                     StatusCode::CONFLICT,
-                    MiniVoiceCode::RecordingNotStarted,
+                    MiniVoiceCode::RecordingNotStarted.into(),
                     "recording is not currently started",
                 ))
             }
@@ -101,7 +101,7 @@ impl Sim {
             .map(|r| view(call_id, r, now))
             .ok_or(Refusal(
                 StatusCode::NOT_FOUND,
-                MiniVoiceCode::RecordingNotFound,
+                MiniVoiceCode::RecordingNotFound.into(),
                 "recording not found",
             ))
     }
@@ -133,10 +133,12 @@ fn view(call_id: &str, rec: &SimRecording, now: Instant) -> Recording {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use minivoice_shared::ErrorCode;
 
     fn code(r: Result<ActionResult, Refusal>) -> MiniVoiceCode {
         match r {
-            Err(Refusal(_, c, _)) => c,
+            Err(Refusal(_, ErrorCode::MiniVoice(c), _)) => c,
+            Err(Refusal(_, other, _)) => panic!("not a MiniVoice code: {other:?}"),
             Ok(ok) => panic!("expected a refusal, got {ok:?}"),
         }
     }
@@ -194,7 +196,7 @@ mod tests {
             sim.get("c", "rec_x", Instant::now()),
             Err(Refusal(
                 StatusCode::NOT_FOUND,
-                MiniVoiceCode::RecordingNotFound,
+                ErrorCode::MiniVoice(MiniVoiceCode::RecordingNotFound),
                 _
             ))
         ));

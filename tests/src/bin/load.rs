@@ -29,11 +29,14 @@ async fn main() {
         .local_addr()
         .unwrap()
         .port();
+    // A real database file, as in production: every action is written to the audit trail.
+    let data = tempfile::tempdir().unwrap();
     let mut proxy = Command::new(binary)
         .env_remove("MINIVOICE_API_KEY")
         .env_remove("MINIVOICE_API_KEY_FILE")
         .env("LISTEN_ADDR", format!("127.0.0.1:{port}"))
         .env("WIDGET_DIR", "/nonexistent")
+        .env("DATA_DIR", data.path())
         .env("RUST_LOG", "warn")
         .stdout(Stdio::null())
         .stderr(Stdio::null())

@@ -1,0 +1,25 @@
+//! The proxy's own record of who did what on a call (`GET /api/calls/{id}/activity`).
+
+use serde::{Deserialize, Serialize};
+
+use crate::recording::Action;
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ActivityEntry {
+    /// UTC, RFC 3339 with milliseconds.
+    pub at: String,
+    pub agent: String,
+    pub call_id: String,
+    pub action: Action,
+    /// Set when MiniVoice accepted the action.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recording_id: Option<String>,
+    /// Set when it failed: MiniVoice's code or the proxy's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error_code: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub request_id: Option<String>,
+    /// The answer was replayed for a repeated idempotency key (no second upstream call).
+    #[serde(default)]
+    pub replayed: bool,
+}
