@@ -77,13 +77,17 @@ impl TokenKeys {
 
     pub fn mint(&self, agent: &str, calls: &[String], ttl: Duration) -> String {
         let now = unix_now();
-        let claims = Claims {
+        self.sign(&Claims {
             sub: agent.to_owned(),
             calls: calls.to_vec(),
             iat: now,
             exp: now + ttl.as_secs(),
-        };
-        jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
+        })
+    }
+
+    /// Signs arbitrary claims (tests use it for expired tokens).
+    pub fn sign(&self, claims: &Claims) -> String {
+        jsonwebtoken::encode(&Header::new(Algorithm::HS256), claims, &self.encoding)
             .expect("HS256 signing cannot fail")
     }
 
@@ -103,7 +107,7 @@ impl TokenKeys {
     }
 }
 
-fn unix_now() -> u64 {
+pub fn unix_now() -> u64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| d.as_secs())
