@@ -3,7 +3,7 @@
 
 use gloo_net::http::{Request, RequestBuilder, Response};
 use minivoice_shared::{
-    Action, ActionRequest, ActionResult, Data, ErrorEnvelope, ProxyInfo, Recording,
+    Action, ActionRequest, ActionResult, ActivityEntry, Data, ErrorEnvelope, ProxyInfo, Recording,
 };
 use serde::de::DeserializeOwned;
 
@@ -25,28 +25,40 @@ pub struct ApiError {
 #[derive(Clone, Debug, PartialEq)]
 pub struct Api {
     base: String,
+    /// The agent token, sent as `Authorization: Bearer` on every call.
+    token: Option<String>,
 }
 
 impl Api {
     /// `base` is the proxy's API root, e.g. `/api` (same origin) or `https://proxy.example/api`.
-    pub fn new(base: &str) -> Self {
+    pub fn new(base: &str, token: Option<String>) -> Self {
         Api {
             base: base.trim_end_matches('/').to_owned(),
+            token,
         }
     }
 
+    pub async fn activity(&self, call_id: &str) -> Result<Vec<ActivityEntry>, ApiError> {
+        let url = format!("{}/calls/{}/activity", self.base, encode(call_id));
+        let d: Data<Vec<ActivityEntry>> = self.send(Request::get(&url), None).await?;
+        Ok(d.data)
+    }
+
     pub async fn info(&self) -> Result<ProxyInfo, ApiError> {
-        send(Request::get(&format!("{}/info", self.base)), None).await
+        self.send(Request::get(&format!("{}/info", self.base)), None)
+            .await
     }
 
     pub async fn list(&self, call_id: &str) -> Result<Vec<Recording>, ApiError> {
-        let d: Data<Vec<Recording>> = send(Request::get(&self.recordings(call_id)), None).await?;
+        let d: Data<Vec<Recording>> = self
+            .send(Request::get(&self.recordings(call_id)), None)
+            .await?;
         Ok(d.data)
     }
 
     pub async fn get(&self, call_id: &str, recording_id: &str) -> Result<Recording, ApiError> {
         let url = format!("{}/{}", self.recordings(call_id), encode(recording_id));
-        let d: Data<Recording> = send(Request::get(&url), None).await?;
+        let d: Data<Recording> = self.send(Request::get(&url), None).await?;
         Ok(d.data)
     }
 
@@ -60,12 +72,24 @@ impl Api {
     ) -> Result<ActionResult, ApiError> {
         let body = ActionRequest { action };
         let req = Request::post(&self.recordings(call_id)).header("Idempotency-Key", intent);
-        let d: Data<ActionResult> = send(req, Some(&body)).await?;
+        let d: Data<ActionResult> = self.send(req, Some(&body)).await?;
         Ok(d.data)
     }
 
     fn recordings(&self, call_id: &str) -> String {
         format!("{}/calls/{}/recordings", self.base, encode(call_id))
+    }
+
+    async fn send<T: DeserializeOwned>(
+        &self,
+        req: RequestBuilder,
+        body: Option<&ActionRequest>,
+    ) -> Result<T, ApiError> {
+        let req = match &self.token {
+            Some(t) => req.header("Authorization", &format!("Bearer {t}")),
+            None => req,
+        };
+        send(req, body).await
     }
 }
 

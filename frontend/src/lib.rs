@@ -5,36 +5,49 @@ pub mod api;
 pub mod state;
 
 use leptos::prelude::*;
-use minivoice_shared::{Action as RecAction, Recording};
+use minivoice_shared::{Action as RecAction, ActivityEntry, Recording};
 
 use crate::api::{Api, ApiError};
 use crate::state::{
-    controls, display_value, format_duration, format_size, human_message, newest_first,
+    clock, controls, describe, display_value, format_duration, format_size, human_message,
+    newest_first,
 };
 
-/// Where the widget finds its call and its proxy: `?call_id=…&api_base=…` on the page URL.
-pub fn params_from_location() -> (Option<String>, String) {
-    let search = web_sys::window()
-        .and_then(|w| w.location().search().ok())
-        .unwrap_or_default();
-    let params = web_sys::UrlSearchParams::new_with_str(&search).ok();
-    let get = |k: &str| {
-        params
+/// What the page URL gives the widget.
+pub struct Params {
+    pub call_id: Option<String>,
+    pub api_base: String,
+    pub token: Option<String>,
+}
+
+/// `?call_id=…&api_base=…`, and the agent token from `#token=…` (a fragment never reaches a
+/// server log or a Referer) or, failing that, `?token=…`.
+pub fn params_from_location() -> Params {
+    let location = web_sys::window().map(|w| w.location());
+    let part = |f: fn(&web_sys::Location) -> Result<String, wasm_bindgen::JsValue>| {
+        location
             .as_ref()
-            .and_then(|p| p.get(k))
-            .filter(|v| !v.is_empty())
+            .and_then(|l| f(l).ok())
+            .unwrap_or_default()
     };
-    (
-        get("call_id"),
-        get("api_base").unwrap_or_else(|| "/api".into()),
-    )
+    let query = web_sys::UrlSearchParams::new_with_str(&part(web_sys::Location::search)).ok();
+    let hash = part(web_sys::Location::hash);
+    let fragment = web_sys::UrlSearchParams::new_with_str(hash.trim_start_matches('#')).ok();
+    let get = |p: &Option<web_sys::UrlSearchParams>, k: &str| {
+        p.as_ref().and_then(|p| p.get(k)).filter(|v| !v.is_empty())
+    };
+    Params {
+        call_id: get(&query, "call_id"),
+        api_base: get(&query, "api_base").unwrap_or_else(|| "/api".into()),
+        token: get(&fragment, "token").or_else(|| get(&query, "token")),
+    }
 }
 
 #[component]
 pub fn App() -> impl IntoView {
-    let (call_id, api_base) = params_from_location();
-    let api = Api::new(&api_base);
-    match call_id {
+    let params = params_from_location();
+    let api = Api::new(&params.api_base, params.token);
+    match params.call_id {
         Some(call_id) => view! { <Widget call_id api/> }.into_any(),
         None => view! {
             <section class="mv-widget" aria-label="Call recordings">
@@ -60,6 +73,10 @@ pub fn Widget(call_id: String, api: Api) -> impl IntoView {
         async move { (n, api.get_value().list(&call.get_value()).await) }
     });
     let info = LocalResource::new(move || async move { api.get_value().info().await });
+    let history = LocalResource::new(move || {
+        generation.track();
+        async move { api.get_value().activity(&call.get_value()).await }
+    });
 
     let (action_error, set_action_error) = signal(None::<ApiError>);
     let act = Action::new_local(move |action: &RecAction| {
@@ -158,11 +175,45 @@ pub fn Widget(call_id: String, api: Api) -> impl IntoView {
                     }
                 })}
             </Transition>
+            <Transition fallback=|| ()>
+                {move || Suspend::new(async move {
+                    history.await.ok().filter(|h| !h.is_empty()).map(|h| view! { <Activity entries=h/> })
+                })}
+            </Transition>
             {move || selected.get().map(|rec_id| view! {
                 <Details call=call.get_value() rec_id api=api.get_value() on_close=move || set_selected.set(None)/>
             })}
         </section>
     }
+}
+
+/// The call's latest actions, from the proxy's audit trail.
+#[component]
+fn Activity(entries: Vec<ActivityEntry>) -> impl IntoView {
+    view! {
+        <section class="mv-activity" aria-label="Recent activity">
+            <h3 class="mv-activity-title">"Activity"</h3>
+            <ol class="mv-activity-list" data-testid="activity">
+                {entries.into_iter().take(5).map(|e| {
+                    let when = local_clock(&e.at);
+                    view! {
+                        <li data-testid="activity-entry" class="mv-activity-entry">
+                            {describe(&e)}<span class="mv-muted">" · "{when}</span>
+                        </li>
+                    }
+                }).collect_view()}
+            </ol>
+        </section>
+    }
+}
+
+/// The agent's local wall-clock time of a UTC timestamp.
+fn local_clock(iso: &str) -> String {
+    let d = js_sys::Date::new(&wasm_bindgen::JsValue::from_str(iso));
+    if d.get_time().is_nan() {
+        return iso.to_owned();
+    }
+    clock(d.get_hours(), d.get_minutes(), d.get_seconds())
 }
 
 #[component]

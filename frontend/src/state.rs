@@ -1,7 +1,7 @@
 //! The widget's rules, free of the DOM so they are plain `#[test]`s: which controls are
 //! enabled, in what order rows show, and how values and errors read to an agent.
 
-use minivoice_shared::{ErrorCode, MiniVoiceCode, ProxyCode, Recording};
+use minivoice_shared::{Action, ActivityEntry, ErrorCode, MiniVoiceCode, ProxyCode, Recording};
 
 use crate::api::{ApiError, BAD_RESPONSE, NETWORK_ERROR};
 
@@ -78,6 +78,13 @@ pub fn human_message(err: &ApiError) -> String {
                 "MiniVoice answered with an error. Try again shortly."
             }
             ProxyCode::InvalidCallId => "This call ID is not valid.",
+            ProxyCode::Unauthorized => {
+                "Your sign-in for this widget is missing or has expired. Reopen it from your CRM."
+            }
+            ProxyCode::ForbiddenCall => {
+                "You are not assigned to this call, so you cannot control its recording."
+            }
+            ProxyCode::ActionInProgress => "Another start or stop is in progress. Try again.",
             _ => return err.message.clone(),
         },
         ErrorCode::Unknown(code) if code == NETWORK_ERROR => {
@@ -89,6 +96,21 @@ pub fn human_message(err: &ApiError) -> String {
         ErrorCode::Unknown(_) => return err.message.clone(),
     };
     text.to_owned()
+}
+
+/// One line of the call's history: "Started by alice", "Stop by bob failed (code)".
+pub fn describe(entry: &ActivityEntry) -> String {
+    match (&entry.error_code, entry.action) {
+        (None, Action::Start) => format!("Started by {}", entry.agent),
+        (None, Action::Stop) => format!("Stopped by {}", entry.agent),
+        (Some(code), Action::Start) => format!("Start by {} failed ({code})", entry.agent),
+        (Some(code), Action::Stop) => format!("Stop by {} failed ({code})", entry.agent),
+    }
+}
+
+/// `HH:MM:SS`, from the parts of a local time.
+pub fn clock(hours: u32, minutes: u32, seconds: u32) -> String {
+    format!("{hours:02}:{minutes:02}:{seconds:02}")
 }
 
 /// A value from an unknown field, shown as plain text rather than JSON where it is simple.
@@ -182,6 +204,25 @@ mod tests {
         assert_eq!(format_size(40_000), "39 KB");
         assert_eq!(format_size(5 * 1024 * 1024), "5.0 MB");
         assert_eq!(format_size(u64::MAX), "16 EB");
+    }
+
+    #[test]
+    fn history_lines() {
+        let mut e = ActivityEntry {
+            at: "2026-05-29T12:10:03.000Z".into(),
+            agent: "alice".into(),
+            call_id: "c".into(),
+            action: Action::Start,
+            recording_id: Some("rec_c".into()),
+            error_code: None,
+            request_id: None,
+            replayed: false,
+        };
+        assert_eq!(describe(&e), "Started by alice");
+        e.action = Action::Stop;
+        e.error_code = Some("recording_not_started".into());
+        assert_eq!(describe(&e), "Stop by alice failed (recording_not_started)");
+        assert_eq!(clock(9, 5, 3), "09:05:03");
     }
 
     #[test]

@@ -210,3 +210,60 @@ async fn every_click_carries_its_own_idempotency_key() {
     assert_ne!(keys[0], keys[1], "each click is its own intent");
     h.close().await;
 }
+
+const SECRET: &str = "e2e-secret-0123456789abcdef-0123456789";
+
+fn agent_token(agent: &str, call: &str) -> String {
+    let keys =
+        minivoice_proxy::auth::TokenKeys::new(&minivoice_proxy::ApiKey::new(SECRET)).unwrap();
+    keys.mint(agent, &[call.to_owned()], Duration::from_secs(600))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_agent_with_a_token_records_and_the_history_names_them() {
+    let h = Harness::start_with(|c| {
+        c.token_secret.secret = Some(minivoice_proxy::ApiKey::new(SECRET));
+    })
+    .await;
+    let token = agent_token("alice", "e2e_token");
+    h.client
+        .goto(&h.url(&format!("/?call_id=e2e_token#token={token}")))
+        .await
+        .unwrap();
+    h.wait_for("[data-testid=empty]").await;
+    h.wait_enabled("start", true).await;
+    h.click("start").await;
+    h.wait_until("a started row", || async {
+        h.row_statuses().await == ["started"]
+    })
+    .await;
+    let entry = h.wait_for("[data-testid=activity-entry]").await;
+    let text = entry.text().await.unwrap();
+    assert!(text.starts_with("Started by alice · "), "{text}");
+    assert!(text.len() >= "Started by alice · 00:00:00".len(), "{text}");
+    h.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_a_valid_token_the_widget_says_why() {
+    let h = Harness::start_with(|c| {
+        c.token_secret.secret = Some(minivoice_proxy::ApiKey::new(SECRET));
+    })
+    .await;
+    h.open_call("e2e_no_token").await;
+    let code = h.wait_for("[data-testid=error-code]").await;
+    assert_eq!(code.text().await.unwrap(), "unauthorized");
+    assert!(!h.enabled("start").await);
+    // A token for another call is refused as such.
+    let token = agent_token("bob", "some_other_call");
+    h.client
+        // A new query, not only a new fragment: a fragment change alone does not reload.
+        .goto(&h.url(&format!("/?call_id=e2e_no_token&reload=1#token={token}")))
+        .await
+        .unwrap();
+    h.wait_until("forbidden_call shown", || async {
+        h.text("[data-testid=error-code]").await.as_deref() == Some("forbidden_call")
+    })
+    .await;
+    h.close().await;
+}
