@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use axum::extract::{DefaultBodyLimit, FromRef, State};
 use axum::http::HeaderValue;
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::{middleware, Json, Router};
 use minivoice_shared::ProxyInfo;
 use tower_http::services::ServeDir;
@@ -14,8 +14,10 @@ use tower_http::services::ServeDir;
 use crate::audit::Audit;
 use crate::auth::{self, TokenKeys};
 use crate::error::AppError;
+use crate::events::Hub;
 use crate::recordings::{self, Gate};
 use crate::upstream::Upstream;
+use crate::webhooks::{self, Webhooks};
 use crate::{request_id, security, widget};
 
 /// The recording action body is a few bytes; anything near this is hostile.
@@ -32,6 +34,8 @@ pub struct AppState {
     /// Agent-token keys; `None` runs anonymous.
     pub tokens: Option<Arc<TokenKeys>>,
     pub audit: Audit,
+    pub hub: Arc<Hub>,
+    pub webhooks: Arc<Webhooks>,
 }
 
 pub fn app(state: AppState) -> Router {
@@ -56,6 +60,12 @@ pub fn app(state: AppState) -> Router {
         .route("/", get(widget::index))
         .route("/index.html", get(widget::index))
         .route("/healthz", get(|| async { "ok" }))
+        .route(
+            "/webhooks/minivoice",
+            post(webhooks::receive)
+                .layer(DefaultBodyLimit::max(webhooks::MAX_WEBHOOK_BODY))
+                .fallback(|| async { AppError::MethodNotAllowed }),
+        )
         .nest("/api", api)
         .merge(assets)
         .layer(middleware::from_fn(security::headers))
@@ -95,6 +105,14 @@ mod tests {
             widget_dir: "/nonexistent".into(),
             allowed_origins: Arc::from(vec![]),
             tokens: None,
+            hub: Arc::new(Hub::new(10, Duration::from_secs(15))),
+            webhooks: Webhooks::start(
+                None,
+                Default::default(),
+                audit.clone(),
+                Arc::new(Hub::new(10, Duration::from_secs(15))),
+            )
+            .unwrap(),
             audit,
         }
     }

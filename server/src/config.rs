@@ -134,6 +134,34 @@ pub struct ServeConfig {
     /// Audit database; default `sqlite://{DATA_DIR}/minivoice.db`.
     #[arg(long, env = "DATABASE_URL")]
     pub database_url: Option<String>,
+    /// Secret that MiniVoice signs webhooks with (`whsec_<base64>`, Standard Webhooks).
+    /// Without it webhooks are accepted unsigned (fine on a closed network, not in public).
+    /// In sandbox mode a fresh one is made when unset.
+    #[arg(long, env = "MINIVOICE_WEBHOOK_SECRET", hide_env_values = true)]
+    pub webhook_secret: Option<ApiKey>,
+    /// Header carrying the webhook's unique ID (our assumption; configurable).
+    #[arg(long, env = "WEBHOOK_ID_HEADER", default_value = "webhook-id")]
+    pub webhook_id_header: axum::http::HeaderName,
+    /// Header carrying the webhook's Unix timestamp.
+    #[arg(
+        long,
+        env = "WEBHOOK_TIMESTAMP_HEADER",
+        default_value = "webhook-timestamp"
+    )]
+    pub webhook_timestamp_header: axum::http::HeaderName,
+    /// Header carrying the webhook's signature (`v1,<base64>`).
+    #[arg(
+        long,
+        env = "WEBHOOK_SIGNATURE_HEADER",
+        default_value = "webhook-signature"
+    )]
+    pub webhook_signature_header: axum::http::HeaderName,
+    /// Most live event streams open at once; past it widgets fall back to polling.
+    #[arg(long, env = "MAX_EVENT_STREAMS", default_value_t = 1000)]
+    pub max_event_streams: usize,
+    /// Interval of the keep-alive comments on live event streams, in milliseconds.
+    #[arg(long, env = "SSE_HEARTBEAT_MS", default_value_t = 15_000)]
+    pub sse_heartbeat_ms: u64,
 }
 
 impl ServeConfig {
@@ -180,6 +208,12 @@ impl ServeConfig {
             data_dir: PathBuf::from("data"),
             // Tests and embedders get a private database that vanishes with the process.
             database_url: Some("sqlite::memory:".into()),
+            webhook_secret: None,
+            webhook_id_header: axum::http::HeaderName::from_static("webhook-id"),
+            webhook_timestamp_header: axum::http::HeaderName::from_static("webhook-timestamp"),
+            webhook_signature_header: axum::http::HeaderName::from_static("webhook-signature"),
+            max_event_streams: 1000,
+            sse_heartbeat_ms: 15_000,
         }
     }
 }

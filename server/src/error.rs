@@ -22,6 +22,9 @@ pub enum AppError {
     IdempotencyKeyReused,
     ActionInProgress,
     HeadersTooLarge,
+    InvalidSignature(String),
+    WebhookQueueFull,
+    EventsUnavailable,
     UpstreamTimeout,
     UpstreamUnavailable,
     UpstreamInvalidResponse(String),
@@ -120,6 +123,21 @@ impl AppError {
                 StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
                 ProxyCode::HeadersTooLarge,
                 "request headers are too large".into(),
+            ),
+            InvalidSignature(m) => (
+                StatusCode::UNAUTHORIZED,
+                ProxyCode::InvalidSignature,
+                format!("webhook signature rejected: {m}"),
+            ),
+            WebhookQueueFull => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                ProxyCode::WebhookQueueFull,
+                "too many webhooks waiting; deliver again later".into(),
+            ),
+            EventsUnavailable => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                ProxyCode::EventsUnavailable,
+                "live events are not available right now; poll instead".into(),
             ),
             UpstreamTimeout => (
                 StatusCode::GATEWAY_TIMEOUT,

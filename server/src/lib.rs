@@ -6,12 +6,14 @@ pub mod audit;
 pub mod auth;
 pub mod config;
 pub mod error;
+pub mod events;
 pub mod extract;
 pub mod recordings;
 pub mod request_id;
 pub mod sandbox;
 pub mod security;
 pub mod upstream;
+pub mod webhooks;
 pub mod widget;
 
 use std::future::Future;
@@ -62,12 +64,32 @@ pub async fn start(
     let audit = audit::Audit::open(&cfg.database()?)
         .await
         .map_err(|e| std::io::Error::other(format!("audit database: {e}")))?;
+    // Bound first: the sandbox needs our address to send its webhooks to.
+    let listener = TcpListener::bind(cfg.listen_addr).await?;
+    let addr = listener.local_addr()?;
+    let names = webhooks::HeaderNames {
+        id: cfg.webhook_id_header.clone(),
+        timestamp: cfg.webhook_timestamp_header.clone(),
+        signature: cfg.webhook_signature_header.clone(),
+    };
+    let mut webhook_secret = cfg.webhook_secret.clone();
     let (key, base_url, sandbox_addr) = match cfg.resolved_key()? {
         Some(key) => (key, cfg.base_url.clone(), None),
         None => {
             // A fresh key per run: the sandbox checks it, so the auth header path is real.
             let key = ApiKey::new(format!("sandbox_{:016x}", rand::random::<u64>()));
-            let addr = sandbox::spawn(cfg.sandbox_listen_addr, Some(key.clone())).await?;
+            // Signed webhooks too, as a real MiniVoice would send them.
+            let secret = webhook_secret
+                .get_or_insert_with(|| ApiKey::new(sandbox::new_webhook_secret()))
+                .clone();
+            let target = sandbox::WebhookTarget {
+                url: format!("http://{addr}/webhooks/minivoice"),
+                secret,
+                names: names.clone(),
+            };
+            let addr =
+                sandbox::spawn_with(cfg.sandbox_listen_addr, Some(key.clone()), Some(target))
+                    .await?;
             tracing::warn!(
                 sandbox = %addr,
                 "SANDBOX MODE: no MINIVOICE_API_KEY set; forwarding to a simulated MiniVoice, \
@@ -81,6 +103,20 @@ pub async fn start(
     if !cfg.widget_dir.join("index.html").is_file() {
         tracing::warn!(dir = %cfg.widget_dir.display(), "no built widget found (index.html); only the API is served");
     }
+    if webhook_secret.is_none() {
+        tracing::warn!("MINIVOICE_WEBHOOK_SECRET is not set: webhooks are accepted unsigned");
+    }
+    let hub = Arc::new(events::Hub::new(
+        cfg.max_event_streams,
+        std::time::Duration::from_millis(cfg.sse_heartbeat_ms),
+    ));
+    let webhooks = webhooks::Webhooks::start(
+        webhook_secret.as_ref().map(ApiKey::expose),
+        names,
+        audit.clone(),
+        hub.clone(),
+    )
+    .map_err(std::io::Error::other)?;
     let state = AppState {
         upstream,
         gate: Default::default(),
@@ -92,9 +128,9 @@ pub async fn start(
         allowed_origins: cfg.allowed_origins.clone().into(),
         tokens,
         audit,
+        hub,
+        webhooks,
     };
-    let listener = TcpListener::bind(cfg.listen_addr).await?;
-    let addr = listener.local_addr()?;
     let served = tokio::spawn(async move {
         axum::serve(listener, app(state))
             .with_graceful_shutdown(shutdown)

@@ -25,6 +25,11 @@ known_strings! {
         IdempotencyKeyReused = "idempotency_key_reused",
         ActionInProgress = "action_in_progress",
         HeadersTooLarge = "headers_too_large",
+        /// A webhook whose signature, timestamp or headers do not verify.
+        InvalidSignature = "invalid_signature",
+        WebhookQueueFull = "webhook_queue_full",
+        /// Live events cannot be served now (stream limit): poll instead.
+        EventsUnavailable = "events_unavailable",
         UpstreamTimeout = "upstream_timeout",
         UpstreamUnavailable = "upstream_unavailable",
         UpstreamInvalidResponse = "upstream_invalid_response",

@@ -8,6 +8,7 @@
 mod macros;
 pub mod activity;
 pub mod error;
+pub mod live;
 pub mod minivoice;
 pub mod proxy;
 pub mod recording;
@@ -15,6 +16,7 @@ pub mod webhook;
 
 pub use activity::ActivityEntry;
 pub use error::{ErrorBody, ErrorCode, ErrorEnvelope, ProxyCode};
+pub use live::{CallState, LiveEvent, CALL_COMPLETED};
 pub use minivoice::{EventType, MiniVoiceCode, RecordingStatus};
 pub use proxy::ProxyInfo;
 pub use recording::{Action, ActionRequest, ActionResult, Data, Recording};

@@ -4,7 +4,7 @@
 use std::str::FromStr;
 use std::time::Duration;
 
-use minivoice_shared::{Action, ActivityEntry};
+use minivoice_shared::{Action, ActivityEntry, CallState};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{Row, SqlitePool};
 
@@ -106,6 +106,63 @@ impl Audit {
                 })
             })
             .collect()
+    }
+
+    /// A recording's latest known state (from our own actions or a webhook).
+    pub async fn upsert_recording(
+        &self,
+        call_id: &str,
+        rec: &minivoice_shared::Recording,
+    ) -> Result<(), sqlx::Error> {
+        sqlx::query(
+            "INSERT INTO recordings (recording_id, call_id, status, duration_seconds, size_bytes, updated_at)
+             VALUES (?, ?, ?, ?, ?, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
+             ON CONFLICT (recording_id) DO UPDATE SET status = excluded.status,
+                 duration_seconds = excluded.duration_seconds, size_bytes = excluded.size_bytes,
+                 updated_at = excluded.updated_at",
+        )
+        .bind(&rec.id)
+        .bind(call_id)
+        .bind(rec.status.as_str())
+        .bind(rec.duration_seconds as i64)
+        .bind(rec.size_bytes as i64)
+        .execute(&self.pool)
+        .await
+        .map(|_| ())
+    }
+
+    pub async fn set_call_status(&self, call_id: &str, status: &str) -> Result<(), sqlx::Error> {
+        sqlx::query(
+            "INSERT INTO calls (call_id, status) VALUES (?, ?)
+             ON CONFLICT (call_id) DO UPDATE SET status = excluded.status,
+                 updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')",
+        )
+        .bind(call_id)
+        .bind(status)
+        .execute(&self.pool)
+        .await
+        .map(|_| ())
+    }
+
+    pub async fn call_state(&self, call_id: &str) -> Result<CallState, sqlx::Error> {
+        let row = sqlx::query("SELECT status, updated_at FROM calls WHERE call_id = ?")
+            .bind(call_id)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(CallState {
+            call_id: call_id.to_owned(),
+            status: row.as_ref().map(|r| r.try_get("status")).transpose()?,
+            updated_at: row.as_ref().map(|r| r.try_get("updated_at")).transpose()?,
+        })
+    }
+
+    /// Marks a webhook delivery as seen; `false` when it was seen before (a redelivery).
+    pub async fn first_delivery(&self, delivery_id: &str) -> Result<bool, sqlx::Error> {
+        let done = sqlx::query("INSERT OR IGNORE INTO webhook_deliveries (delivery_id) VALUES (?)")
+            .bind(delivery_id)
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected() == 1)
     }
 
     /// Recording IDs linked to a call, oldest first.

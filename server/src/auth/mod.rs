@@ -130,8 +130,10 @@ pub async fn require_agent(
                 .headers()
                 .get(header::AUTHORIZATION)
                 .and_then(|v| v.to_str().ok())
-                .and_then(|v| v.strip_prefix("Bearer "));
-            let Some(token) = bearer else {
+                .and_then(|v| v.strip_prefix("Bearer "))
+                .map(str::to_owned)
+                .or_else(|| event_stream_token(&req));
+            let Some(token) = bearer.as_deref() else {
                 return AppError::Unauthorized("missing bearer token".into()).into_response();
             };
             match keys.verify(token.trim()) {
@@ -149,6 +151,19 @@ pub async fn require_agent(
     tracing::Span::current().record("agent", tracing::field::display(&agent.name));
     req.extensions_mut().insert(agent);
     next.run(req).await
+}
+
+/// Browsers' EventSource cannot send headers, so the event stream (and only it) also takes
+/// the token as `?access_token=` (never logged: request logs carry the path alone).
+fn event_stream_token(req: &Request) -> Option<String> {
+    if !req.uri().path().ends_with("/events") {
+        return None;
+    }
+    req.uri().query()?.split('&').find_map(|pair| {
+        pair.strip_prefix("access_token=")
+            .filter(|t| !t.is_empty())
+            .map(str::to_owned)
+    })
 }
 
 /// `15m`, `1h`, `30s`, `2d`, or plain seconds.

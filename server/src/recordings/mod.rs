@@ -12,12 +12,13 @@ use axum::http::{header, HeaderValue};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Extension, Json, Router};
-use minivoice_shared::{ActionRequest, ActionResult, Data, ErrorEnvelope};
+use minivoice_shared::{ActionRequest, ActionResult, Data, ErrorEnvelope, LiveEvent};
 
 use crate::app::AppState;
 use crate::audit::{Attempt, Audit};
 use crate::auth::Agent;
 use crate::error::AppError;
+use crate::events::Hub;
 use crate::extract::{ApiJson, CallId, IdempotencyKey, RecordingRef};
 use crate::upstream::{Reply, Upstream};
 
@@ -26,6 +27,8 @@ pub fn routes() -> Router<AppState> {
         .route("/calls/{call_id}/recordings", get(list).post(act))
         .route("/calls/{call_id}/recordings/{recording_id}", get(metadata))
         .route("/calls/{call_id}/activity", get(activity))
+        .route("/calls/{call_id}/status", get(status))
+        .route("/calls/{call_id}/events", get(crate::events::stream))
 }
 
 async fn list(State(up): State<Upstream>, CallId(call_id): CallId) -> Result<Response, AppError> {
@@ -40,6 +43,7 @@ async fn act(
     State(up): State<Upstream>,
     State(gate): State<Arc<Gate>>,
     State(audit): State<Audit>,
+    State(hub): State<Arc<Hub>>,
     Extension(agent): Extension<Agent>,
     CallId(call_id): CallId,
     IdempotencyKey(key): IdempotencyKey,
@@ -70,6 +74,21 @@ async fn act(
     if let Err(e) = audit.record(&attempt).await {
         tracing::error!(error = %e, "could not write the audit trail");
     }
+    if let Ok(o) = &outcome {
+        if let Some(result) = accepted(&o.reply) {
+            // Every other widget on this call hears of it now, not at its next refresh.
+            if let Err(e) = audit.upsert_recording(&call_id, &result.recording).await {
+                tracing::error!(error = %e, "could not store the recording state");
+            }
+            hub.publish(
+                &call_id,
+                LiveEvent::Recording {
+                    call_id: call_id.clone(),
+                    recording: result.recording,
+                },
+            );
+        }
+    }
     let outcome = outcome?;
     let mut resp = json(outcome.reply);
     if outcome.replayed {
@@ -94,13 +113,28 @@ async fn activity(
     Ok(Json(Data::new(entries)).into_response())
 }
 
+async fn status(State(audit): State<Audit>, CallId(call_id): CallId) -> Result<Response, AppError> {
+    let state = audit
+        .call_state(&call_id)
+        .await
+        .map_err(|e| AppError::Internal(format!("call state: {e}")))?;
+    Ok(Json(Data::new(state)).into_response())
+}
+
+/// MiniVoice's accepted action, from a successful answer.
+fn accepted(reply: &Reply) -> Option<ActionResult> {
+    reply
+        .status
+        .is_success()
+        .then(|| serde_json::from_slice::<Data<ActionResult>>(&reply.body).ok())
+        .flatten()
+        .map(|d| d.data)
+}
+
 /// The recording ID of a success, or the error code of MiniVoice's refusal.
 fn summarise(reply: &Reply) -> (Option<String>, Option<String>) {
     if reply.status.is_success() {
-        let id = serde_json::from_slice::<Data<ActionResult>>(&reply.body)
-            .ok()
-            .map(|d| d.data.recording.id);
-        (id, None)
+        (accepted(reply).map(|r| r.recording.id), None)
     } else {
         let code = serde_json::from_slice::<ErrorEnvelope>(&reply.body)
             .ok()

@@ -4,7 +4,11 @@
 //! It follows the documented contract (and our inferences in `minivoice_shared::minivoice`)
 //! and offers deterministic call IDs for the documentation's three test paths.
 
+mod notify;
 mod sim;
+
+use notify::Notifier;
+pub use notify::{new_webhook_secret, WebhookTarget};
 
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
@@ -13,7 +17,7 @@ use std::time::{Duration, Instant};
 use axum::extract::{Path, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::{Json, Router};
 use minivoice_shared::{minivoice, ActionRequest, Data, ErrorCode, ErrorEnvelope, MiniVoiceCode};
 use tokio::net::TcpListener;
@@ -36,6 +40,7 @@ const STALL: Duration = Duration::from_secs(600);
 struct SandboxState {
     sim: Arc<Mutex<Sim>>,
     key: Option<ApiKey>,
+    notifier: Option<Notifier>,
 }
 
 /// A failure as MiniVoice shapes it.
@@ -48,10 +53,18 @@ impl IntoResponse for Refusal {
     }
 }
 
-pub fn router(key: Option<ApiKey>) -> Router {
+pub fn router(key: Option<ApiKey>, webhooks: Option<WebhookTarget>) -> Router {
+    let notifier = webhooks.and_then(|t| match Notifier::new(t) {
+        Ok(n) => Some(n),
+        Err(e) => {
+            tracing::error!(error = %e, "sandbox webhooks disabled: bad secret");
+            None
+        }
+    });
     let state = SandboxState {
         sim: Arc::new(Mutex::new(Sim::default())),
         key,
+        notifier,
     };
     let prefix = minivoice::API_PREFIX;
     Router::new()
@@ -63,6 +76,9 @@ pub fn router(key: Option<ApiKey>) -> Router {
             &format!("{prefix}/calls/{{call_id}}/recordings/{{recording_id}}"),
             get(metadata),
         )
+        // Sandbox only (MiniVoice has no such route): end a call, as the caller hanging up
+        // would, so the completed-call path can be exercised. Needs no key.
+        .route(&format!("{prefix}/calls/{{call_id}}/hangup"), post(hang_up))
         .fallback(|| async {
             Refusal(
                 StatusCode::NOT_FOUND,
@@ -75,10 +91,19 @@ pub fn router(key: Option<ApiKey>) -> Router {
 
 /// Serves the sandbox on `addr` in a background task and returns where it listens.
 pub async fn spawn(addr: SocketAddr, key: Option<ApiKey>) -> std::io::Result<SocketAddr> {
+    spawn_with(addr, key, None).await
+}
+
+/// As [`spawn`], sending signed webhooks for recording changes and completed calls.
+pub async fn spawn_with(
+    addr: SocketAddr,
+    key: Option<ApiKey>,
+    webhooks: Option<WebhookTarget>,
+) -> std::io::Result<SocketAddr> {
     let listener = TcpListener::bind(addr).await?;
     let bound = listener.local_addr()?;
     tokio::spawn(async move {
-        if let Err(e) = axum::serve(listener, router(key)).await {
+        if let Err(e) = axum::serve(listener, router(key, webhooks)).await {
             tracing::error!(error = %e, "sandbox stopped");
         }
     });
@@ -174,5 +199,23 @@ async fn act(
         .lock()
         .unwrap()
         .act(&call_id, req.action, completed, Instant::now())?;
+    if let Some(n) = &st.notifier {
+        let event = match req.action {
+            minivoice_shared::Action::Start => "recording.started",
+            minivoice_shared::Action::Stop => "recording.stopped",
+        };
+        n.recording(event, &call_id, "in_progress", &result.recording);
+    }
     Ok(Json(Data::new(result)).into_response())
+}
+
+async fn hang_up(State(st): State<SandboxState>, Path(call_id): Path<String>) -> Response {
+    let stopped = st.sim.lock().unwrap().hang_up(&call_id, Instant::now());
+    if let Some(n) = &st.notifier {
+        if let Some(rec) = &stopped {
+            n.recording("recording.stopped", &call_id, "completed", rec);
+        }
+        n.call_completed(&call_id);
+    }
+    Json(serde_json::json!({"data": {"call_id": call_id, "status": "completed"}})).into_response()
 }

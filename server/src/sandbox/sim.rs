@@ -22,6 +22,7 @@ struct SimRecording {
 #[derive(Debug, Default)]
 pub struct Sim {
     calls: HashMap<String, Vec<SimRecording>>,
+    ended: std::collections::HashSet<String>,
 }
 
 impl Sim {
@@ -32,6 +33,7 @@ impl Sim {
         call_completed: bool,
         now: Instant,
     ) -> Result<ActionResult, Refusal> {
+        let call_completed = call_completed || self.ended.contains(call_id);
         let recs = self.calls.entry(call_id.to_owned()).or_default();
         let open = recs.iter_mut().find(|r| r.ended.is_none());
         let rec = match (action, open) {
@@ -80,6 +82,15 @@ impl Sim {
             recording: view(call_id, rec, now),
             extra: Extra::new(),
         })
+    }
+
+    /// Ends the call: a running recording stops with it (returned), and no new one may start.
+    pub fn hang_up(&mut self, call_id: &str, now: Instant) -> Option<Recording> {
+        self.ended.insert(call_id.to_owned());
+        let recs = self.calls.get_mut(call_id)?;
+        let open = recs.iter_mut().find(|r| r.ended.is_none())?;
+        open.ended = Some(now);
+        Some(view(call_id, open, now))
     }
 
     pub fn list(&self, call_id: &str, now: Instant) -> Vec<Recording> {
@@ -180,6 +191,23 @@ mod tests {
         assert_eq!(second.recording.id, "rec_c1_2");
         assert_eq!(sim.list("c1", t0).len(), 2);
         assert!(sim.list("other", t0).is_empty());
+    }
+
+    #[test]
+    fn hanging_up_stops_the_recording_and_refuses_new_ones() {
+        let mut sim = Sim::default();
+        let t0 = Instant::now();
+        sim.act("h", Action::Start, false, t0).unwrap();
+        let stopped = sim.hang_up("h", t0 + Duration::from_secs(3)).unwrap();
+        assert_eq!(
+            (stopped.status, stopped.duration_seconds),
+            (RecordingStatus::STOPPED, 3)
+        );
+        assert_eq!(
+            code(sim.act("h", Action::Start, false, t0)),
+            MiniVoiceCode::CallNotActive
+        );
+        assert!(sim.hang_up("h", t0).is_none(), "nothing left to stop");
     }
 
     #[test]
