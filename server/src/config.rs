@@ -25,7 +25,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run the proxy (the default when no subcommand is given).
-    Serve(ServeConfig),
+    Serve(Box<ServeConfig>),
     /// Run only the simulated MiniVoice, for pointing your own tests at.
     Sandbox(SandboxConfig),
     /// Print a signed agent token for the widget (HS256, WIDGET_TOKEN_SECRET).

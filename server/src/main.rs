@@ -21,7 +21,7 @@ async fn main() -> std::io::Result<()> {
             shutdown_signal().await;
             Ok(())
         }
-        Some(Command::Serve(cfg)) => serve(cfg).await,
+        Some(Command::Serve(cfg)) => serve(*cfg).await,
         Some(Command::Token(cfg)) => {
             let secret = cfg.secret.resolve()?.ok_or_else(|| {
                 std::io::Error::other("set WIDGET_TOKEN_SECRET (or --token-secret-file) to sign")

@@ -5,8 +5,6 @@ mod gate;
 
 pub use gate::Gate;
 
-use std::sync::Arc;
-
 use axum::extract::State;
 use axum::http::{header, HeaderValue};
 use axum::response::{IntoResponse, Response};
@@ -18,7 +16,6 @@ use crate::app::AppState;
 use crate::audit::{Attempt, Audit};
 use crate::auth::Agent;
 use crate::error::AppError;
-use crate::events::Hub;
 use crate::extract::{ApiJson, CallId, IdempotencyKey, RecordingRef};
 use crate::upstream::{Reply, Upstream};
 
@@ -40,15 +37,19 @@ async fn metadata(State(up): State<Upstream>, r: RecordingRef) -> Result<Respons
 }
 
 async fn act(
-    State(up): State<Upstream>,
-    State(gate): State<Arc<Gate>>,
-    State(audit): State<Audit>,
-    State(hub): State<Arc<Hub>>,
+    State(app): State<AppState>,
     Extension(agent): Extension<Agent>,
     CallId(call_id): CallId,
     IdempotencyKey(key): IdempotencyKey,
     ApiJson(body): ApiJson<ActionRequest>,
 ) -> Result<Response, AppError> {
+    let AppState {
+        upstream: up,
+        gate,
+        audit,
+        hub,
+        ..
+    } = app;
     let action = body.action;
     let outcome = gate
         .run(&call_id, action, key.as_deref(), || async {

@@ -30,24 +30,37 @@ pub fn new_webhook_secret() -> String {
     )
 }
 
+/// Queues deliveries to one sender task, so they arrive in the order things happened
+/// (a recording's stop before its call's completion), without delaying the API's answer.
 #[derive(Clone)]
 pub struct Notifier {
+    queue: tokio::sync::mpsc::UnboundedSender<WebhookEvent>,
+}
+
+struct Sender {
     target: WebhookTarget,
-    signer: std::sync::Arc<Webhook>,
+    signer: Webhook,
     client: reqwest::Client,
 }
 
 impl Notifier {
     pub fn new(target: WebhookTarget) -> Result<Self, String> {
         let signer = Webhook::new(target.secret.expose()).map_err(|e| e.to_string())?;
-        Ok(Notifier {
+        let sender = Sender {
             target,
-            signer: std::sync::Arc::new(signer),
+            signer,
             client: reqwest::Client::builder()
                 .timeout(Duration::from_secs(5))
                 .build()
                 .map_err(|e| e.to_string())?,
-        })
+        };
+        let (queue, mut rx) = tokio::sync::mpsc::unbounded_channel::<WebhookEvent>();
+        tokio::spawn(async move {
+            while let Some(event) = rx.recv().await {
+                sender.deliver(&event).await;
+            }
+        });
+        Ok(Notifier { queue })
     }
 
     pub fn recording(&self, event: &str, call_id: &str, call_status: &str, rec: &Recording) {
@@ -74,39 +87,41 @@ impl Notifier {
     }
 
     fn send(&self, event: WebhookEvent) {
-        let this = self.clone();
-        tokio::spawn(async move {
-            let body = serde_json::to_vec(&event).unwrap_or_default();
-            let id = format!(
-                "msg_{:016x}{:08x}",
-                rand::random::<u64>(),
-                rand::random::<u32>()
-            );
-            for attempt in 0..3u32 {
-                let ts = OffsetDateTime::now_utc().unix_timestamp();
-                let Ok(signature) = this.signer.sign(&id, ts, &body) else {
-                    return;
-                };
-                let sent = this
-                    .client
-                    .post(&this.target.url)
-                    .header("content-type", "application/json")
-                    .header(&this.target.names.id, &id)
-                    .header(&this.target.names.timestamp, ts.to_string())
-                    .header(&this.target.names.signature, signature)
-                    .body(body.clone())
-                    .send()
-                    .await;
-                match sent {
-                    Ok(r) if r.status().is_success() => return,
-                    Ok(r) => {
-                        tracing::warn!(status = %r.status(), attempt, "sandbox webhook refused")
-                    }
-                    Err(e) => tracing::warn!(error = %e, attempt, "sandbox webhook not delivered"),
-                }
-                tokio::time::sleep(Duration::from_millis(200 << attempt)).await;
+        let _ = self.queue.send(event);
+    }
+}
+
+impl Sender {
+    /// One delivery, retried like MiniVoice would (same ID, so the receiver can de-duplicate).
+    async fn deliver(&self, event: &WebhookEvent) {
+        let body = serde_json::to_vec(event).unwrap_or_default();
+        let id = format!(
+            "msg_{:016x}{:08x}",
+            rand::random::<u64>(),
+            rand::random::<u32>()
+        );
+        for attempt in 0..3u32 {
+            let ts = OffsetDateTime::now_utc().unix_timestamp();
+            let Ok(signature) = self.signer.sign(&id, ts, &body) else {
+                return;
+            };
+            let sent = self
+                .client
+                .post(&self.target.url)
+                .header("content-type", "application/json")
+                .header(&self.target.names.id, &id)
+                .header(&self.target.names.timestamp, ts.to_string())
+                .header(&self.target.names.signature, signature)
+                .body(body.clone())
+                .send()
+                .await;
+            match sent {
+                Ok(r) if r.status().is_success() => return,
+                Ok(r) => tracing::warn!(status = %r.status(), attempt, "sandbox webhook refused"),
+                Err(e) => tracing::warn!(error = %e, attempt, "sandbox webhook not delivered"),
             }
-        });
+            tokio::time::sleep(Duration::from_millis(200 << attempt)).await;
+        }
     }
 }
 
