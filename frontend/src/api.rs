@@ -3,7 +3,8 @@
 
 use gloo_net::http::{Request, RequestBuilder, Response};
 use minivoice_shared::{
-    Action, ActionRequest, ActionResult, ActivityEntry, Data, ErrorEnvelope, ProxyInfo, Recording,
+    Action, ActionRequest, ActionResult, ActivityEntry, CallState, Data, ErrorEnvelope, ProxyInfo,
+    Recording,
 };
 use serde::de::DeserializeOwned;
 
@@ -74,6 +75,24 @@ impl Api {
         let req = Request::post(&self.recordings(call_id)).header("Idempotency-Key", intent);
         let d: Data<ActionResult> = self.send(req, Some(&body)).await?;
         Ok(d.data)
+    }
+
+    pub async fn status(&self, call_id: &str) -> Result<CallState, ApiError> {
+        let url = format!("{}/calls/{}/status", self.base, encode(call_id));
+        let d: Data<CallState> = self.send(Request::get(&url), None).await?;
+        Ok(d.data)
+    }
+
+    /// The call's event stream. EventSource cannot send headers, so the token rides in the
+    /// query (the proxy accepts it there for this route only). Relative bases are resolved
+    /// against the page.
+    pub fn events_url(&self, call_id: &str) -> String {
+        let mut url = format!("{}/calls/{}/events", self.base, encode(call_id));
+        if let Some(t) = &self.token {
+            url.push_str("?access_token=");
+            url.push_str(&encode(t));
+        }
+        url
     }
 
     fn recordings(&self, call_id: &str) -> String {

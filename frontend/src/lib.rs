@@ -2,16 +2,27 @@
 //! loading, empty and error states. It talks only to the proxy, through [`api`].
 
 pub mod api;
+pub mod live;
 pub mod state;
 
+use std::cell::RefCell;
+use std::rc::Rc;
+use std::time::Duration;
+
 use leptos::prelude::*;
-use minivoice_shared::{Action as RecAction, ActivityEntry, Recording};
+use minivoice_shared::{Action as RecAction, ActivityEntry, Recording, CALL_COMPLETED};
 
 use crate::api::{Api, ApiError};
+use crate::live::{LiveConn, LiveState};
 use crate::state::{
-    clock, controls, describe, display_value, format_duration, format_size, human_message,
-    newest_first,
+    call_state_text, clock, controls, describe, display_value, format_duration, format_size,
+    human_message, live_duration, newest_first,
 };
+
+/// While the live stream is down, refetch this often (seconds).
+const POLL_EVERY_S: u32 = 3;
+/// And try the stream again this often.
+const RETRY_STREAM_EVERY_S: u32 = 15;
 
 /// What the page URL gives the widget.
 pub struct Params {
@@ -70,7 +81,72 @@ pub fn Widget(call_id: String, api: Api) -> impl IntoView {
     let (generation, set_generation) = signal(0u64);
     let list = LocalResource::new(move || {
         let n = generation.get();
-        async move { (n, api.get_value().list(&call.get_value()).await) }
+        async move {
+            let result = api.get_value().list(&call.get_value()).await;
+            // When the answer arrived: a started recording's time ticks on from here.
+            (n, result, js_sys::Date::now())
+        }
+    });
+    let call_state = LocalResource::new(move || {
+        generation.track();
+        async move { api.get_value().status(&call.get_value()).await.ok() }
+    });
+    let completed = move || {
+        call_state
+            .get()
+            .flatten()
+            .and_then(|s| s.status)
+            .is_some_and(|s| s == CALL_COMPLETED)
+    };
+
+    // Live updates: every event (and every poll while the stream is down) refetches.
+    let (live_state, set_live_state) = signal(LiveState::Connecting);
+    let (now_ms, set_now_ms) = signal(js_sys::Date::now());
+    let refresh: Rc<dyn Fn()> = Rc::new(move || set_generation.update(|n| *n += 1));
+    let conn: live::Slot = Rc::new(RefCell::new(None));
+    let connect = {
+        let (conn, refresh) = (conn.clone(), refresh.clone());
+        let url = api.with_value(|a| a.events_url(&call.get_value()));
+        move || {
+            let state: Rc<dyn Fn(LiveState)> = Rc::new(move |s| set_live_state.set(s));
+            *conn.borrow_mut() = LiveConn::open(&url, refresh.clone(), state);
+            if conn.borrow().is_none() {
+                set_live_state.set(LiveState::Polling);
+            }
+        }
+    };
+    connect();
+    let ticks = std::cell::Cell::new(0u32);
+    let timer = set_interval_with_handle(
+        {
+            let conn = conn.clone();
+            move || {
+                set_now_ms.set(js_sys::Date::now());
+                let since_retry = ticks.get() + 1;
+                ticks.set(since_retry);
+                if live_state.get_untracked() == LiveState::Live {
+                    return;
+                }
+                if since_retry % POLL_EVERY_S == 0 {
+                    refresh();
+                }
+                // A stream the browser gave up on is tried again now and then.
+                let dead = conn.borrow().as_ref().is_none_or(LiveConn::is_closed);
+                if dead && since_retry % RETRY_STREAM_EVERY_S == 0 {
+                    connect();
+                }
+            }
+        },
+        Duration::from_secs(1),
+    )
+    .ok();
+    let conn = StoredValue::new_local(conn);
+    on_cleanup(move || {
+        // Removing the widget releases its stream and timer.
+        if let Some(t) = timer {
+            t.clear();
+        }
+        conn.try_with_value(|c| c.borrow_mut().take());
     });
     let info = LocalResource::new(move || async move { api.get_value().info().await });
     let history = LocalResource::new(move || {
@@ -95,13 +171,13 @@ pub fn Widget(call_id: String, api: Api) -> impl IntoView {
 
     let current = move || {
         list.get()
-            .filter(|(n, _)| *n == generation.get())
-            .map(|(_, r)| r)
+            .filter(|(n, _, _)| *n == generation.get())
+            .map(|(_, r, _)| r)
     };
     let buttons = Memo::new(move |_| {
         let busy = act.pending().get();
         let recs = current().and_then(Result::ok);
-        controls(recs.as_deref(), busy)
+        controls(recs.as_deref(), busy, completed())
     });
     // The DOM's `disabled` lags a click by a render; the rule is checked again at the click so
     // a double click dispatches once.
@@ -118,7 +194,7 @@ pub fn Widget(call_id: String, api: Api) -> impl IntoView {
     let shown_error = move || {
         action_error
             .get()
-            .or_else(|| list.get().and_then(|(_, r)| r.err()))
+            .or_else(|| list.get().and_then(|(_, r, _)| r.err()))
     };
     let (selected, set_selected) = signal(None::<String>);
     let sandbox = move || info.get().and_then(Result::ok).is_some_and(|i| i.sandbox);
@@ -150,12 +226,21 @@ pub fn Widget(call_id: String, api: Api) -> impl IntoView {
                     <span class="mv-busy" role="status" data-testid="busy">"Working…"</span>
                 </Show>
             </div>
+            <div class="mv-state" role="status">
+                <span class="mv-call-state" data-testid="call-state"
+                    data-status=move || if completed() { "completed" } else { "in_progress" }>
+                    {move || call_state_text(completed(), current().and_then(Result::ok).is_some_and(|r| !r.is_empty()))}
+                </span>
+                <span class="mv-live" data-testid="live-state" data-state=move || format!("{:?}", live_state.get()).to_lowercase()>
+                    {move || live_state.get().label()}
+                </span>
+            </div>
             {move || shown_error().map(|e| view! { <ErrorBanner error=e/> })}
             <Transition fallback=|| view! {
                 <p class="mv-loading" role="status" data-testid="loading">"Loading recordings…"</p>
             }>
                 {move || Suspend::new(async move {
-                    let (_, result) = list.await;
+                    let (_, result, fetched_at) = list.await;
                     match result {
                         Ok(recs) if recs.is_empty() => view! {
                             <p class="mv-empty" data-testid="empty" role="status">
@@ -163,7 +248,7 @@ pub fn Widget(call_id: String, api: Api) -> impl IntoView {
                             </p>
                         }.into_any(),
                         Ok(recs) => view! {
-                            <RecordingList recs=newest_first(recs) selected set_selected/>
+                            <RecordingList recs=newest_first(recs) selected set_selected fetched_at now_ms/>
                         }.into_any(),
                         Err(_) => view! {
                             <p class="mv-empty" data-testid="list-unavailable">
@@ -231,6 +316,8 @@ fn RecordingList(
     recs: Vec<Recording>,
     selected: ReadSignal<Option<String>>,
     set_selected: WriteSignal<Option<String>>,
+    fetched_at: f64,
+    now_ms: ReadSignal<f64>,
 ) -> impl IntoView {
     view! {
         <ul class="mv-list" data-testid="recordings" aria-label="Recordings, newest first">
@@ -256,7 +343,8 @@ fn RecordingList(
                             <span class=format!("mv-status mv-status-{}", css_token(&status))
                                 data-testid="recording-status">{status.clone()}</span>
                             <span class="mv-duration" data-testid="recording-duration">
-                                {format_duration(r.duration_seconds)}</span>
+                                {let rec = r.clone();
+                                 move || format_duration(live_duration(&rec, fetched_at, now_ms.get()))}</span>
                             <span class="mv-size" data-testid="recording-size">{format_size(r.size_bytes)}</span>
                         </button>
                     </li>

@@ -13,8 +13,13 @@ pub struct Controls {
 
 /// `recordings` is `None` while the call's state is unknown (loading, or failed to load):
 /// then neither action is offered, since either could be the wrong one.
-pub fn controls(recordings: Option<&[Recording]>, busy: bool) -> Controls {
+pub fn controls(recordings: Option<&[Recording]>, busy: bool, call_completed: bool) -> Controls {
     match recordings {
+        // An ended call can no longer be recorded; MiniVoice has stopped what was running.
+        Some(_) if call_completed => Controls {
+            start: false,
+            stop: false,
+        },
         Some(recs) if !busy => {
             let started = recs.iter().any(|r| r.status.is_started());
             Controls {
@@ -26,6 +31,25 @@ pub fn controls(recordings: Option<&[Recording]>, busy: bool) -> Controls {
             start: false,
             stop: false,
         },
+    }
+}
+
+/// A started recording's length now: what MiniVoice said, plus the time since it said it.
+pub fn live_duration(rec: &Recording, fetched_at_ms: f64, now_ms: f64) -> u64 {
+    if !rec.status.is_started() {
+        return rec.duration_seconds;
+    }
+    let since = ((now_ms - fetched_at_ms) / 1000.0).max(0.0) as u64;
+    rec.duration_seconds + since
+}
+
+/// The call's state for an agent: only a completed call's recordings are ready for
+/// processing (MiniVoice's advice: wait for the final call state).
+pub fn call_state_text(completed: bool, has_recordings: bool) -> &'static str {
+    match (completed, has_recordings) {
+        (true, true) => "Call completed · recordings ready for processing",
+        (true, false) => "Call completed · nothing was recorded",
+        (false, _) => "Call in progress",
     }
 }
 
@@ -140,7 +164,7 @@ mod tests {
     fn controls_follow_the_call_state() {
         let none: Vec<Recording> = vec![];
         assert_eq!(
-            controls(Some(&none), false),
+            controls(Some(&none), false, false),
             Controls {
                 start: true,
                 stop: false
@@ -148,7 +172,7 @@ mod tests {
         );
         let started = vec![rec("a", "stopped"), rec("b", "started")];
         assert_eq!(
-            controls(Some(&started), false),
+            controls(Some(&started), false, false),
             Controls {
                 start: false,
                 stop: true
@@ -156,7 +180,7 @@ mod tests {
         );
         let done = vec![rec("a", "stopped"), rec("b", "some_new_status")];
         assert_eq!(
-            controls(Some(&done), false),
+            controls(Some(&done), false, false),
             Controls {
                 start: true,
                 stop: false
@@ -164,19 +188,50 @@ mod tests {
         );
         // In flight or unknown: nothing can be pressed.
         assert_eq!(
-            controls(Some(&started), true),
+            controls(Some(&started), true, false),
             Controls {
                 start: false,
                 stop: false
             }
         );
         assert_eq!(
-            controls(None, false),
+            controls(None, false, false),
             Controls {
                 start: false,
                 stop: false
             }
         );
+    }
+
+    #[test]
+    fn a_completed_call_offers_nothing() {
+        let started = vec![rec("b", "started")];
+        assert_eq!(
+            controls(Some(&started), false, true),
+            Controls {
+                start: false,
+                stop: false
+            }
+        );
+        assert_eq!(
+            call_state_text(true, true),
+            "Call completed · recordings ready for processing"
+        );
+        assert_eq!(call_state_text(false, true), "Call in progress");
+    }
+
+    #[test]
+    fn started_recordings_tick() {
+        let mut r = rec("a", "started");
+        r.duration_seconds = 5;
+        assert_eq!(live_duration(&r, 1_000.0, 4_500.0), 8);
+        assert_eq!(
+            live_duration(&r, 1_000.0, 500.0),
+            5,
+            "clock skew never goes back"
+        );
+        let stopped = rec("b", "stopped");
+        assert_eq!(live_duration(&stopped, 0.0, 99_000.0), 0);
     }
 
     #[test]

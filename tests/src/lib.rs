@@ -17,10 +17,13 @@ pub const DEADLINE: Duration = Duration::from_secs(15);
 
 pub struct Harness {
     pub proxy: SocketAddr,
+    /// The built-in sandbox (a simulated MiniVoice), for its test-only routes.
+    pub sandbox: Option<SocketAddr>,
     pub client: Client,
     driver: Child,
     _profile: tempfile::TempDir,
-    _stop: tokio::sync::oneshot::Sender<()>,
+    /// Stops the proxy when dropped; `None` for a second browser on another's proxy.
+    _stop: Option<tokio::sync::oneshot::Sender<()>>,
 }
 
 /// The built widget: `WIDGET_DIR`, or `dist/` at the workspace root (`cargo xtask test` builds
@@ -61,6 +64,21 @@ impl Harness {
         .await
         .expect("proxy starts");
 
+        let mut h = Self::browser(running.addr).await;
+        h.sandbox = running.sandbox_addr;
+        h._stop = Some(stop);
+        h
+    }
+
+    /// Another browser (its own chromedriver and profile) on this harness's proxy, as a
+    /// second agent or a second tab would be.
+    pub async fn second(&self) -> Harness {
+        let mut h = Self::browser(self.proxy).await;
+        h.sandbox = self.sandbox;
+        h
+    }
+
+    async fn browser(proxy: SocketAddr) -> Harness {
         let chromedriver = std::env::var("CHROMEDRIVER").unwrap_or("/usr/bin/chromedriver".into());
         let port = free_port();
         let driver = Command::new(&chromedriver)
@@ -106,11 +124,12 @@ impl Harness {
             }
         };
         Harness {
-            proxy: running.addr,
+            proxy,
+            sandbox: None,
             client,
             driver,
             _profile: profile,
-            _stop: stop,
+            _stop: None,
         }
     }
 
@@ -211,6 +230,18 @@ impl Harness {
             .await
             .unwrap()
             .status()
+    }
+
+    /// Ends a call in the sandbox, as the caller hanging up would.
+    pub async fn hang_up(&self, call_id: &str) {
+        let sandbox = self.sandbox.expect("a sandbox");
+        let status = reqwest::Client::new()
+            .post(format!("http://{sandbox}/v1/calls/{call_id}/hangup"))
+            .send()
+            .await
+            .unwrap()
+            .status();
+        assert_eq!(status, 200);
     }
 
     pub async fn close(mut self) {

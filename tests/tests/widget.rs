@@ -105,14 +105,24 @@ async fn stop_ends_the_recording_and_enables_start() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn stopping_a_recording_stopped_elsewhere_shows_recording_not_started() {
-    let h = Harness::start().await;
+    // Without the live stream the widget hears of other tabs only at its next poll: the
+    // window in which an agent can press Stop on a recording that was already stopped.
+    let h = Harness::start_with(|c| c.max_event_streams = 0).await;
     h.open_call("e2e_not_started").await;
     h.wait_enabled("start", true).await;
     h.click("start").await;
     h.wait_enabled("stop", true).await;
-    // Another tab stops it; this widget has not heard yet, so Stop is still offered.
-    assert_eq!(h.api_action("e2e_not_started", "stop").await, 200);
-    h.click("stop").await;
+    // Another tab stops it, and this one presses Stop before any poll can tell it.
+    h.client
+        .execute(
+            "fetch('/api/calls/e2e_not_started/recordings', {method: 'POST', \
+               headers: {'content-type': 'application/json'}, body: '{\"action\":\"stop\"}'}) \
+             .then(r => { window.__otherTab = r.status; \
+                          document.querySelector('[data-testid=stop]').click(); });",
+            vec![],
+        )
+        .await
+        .unwrap();
     let code = h.wait_for("[data-testid=error-code]").await;
     assert_eq!(code.text().await.unwrap(), "recording_not_started");
     let message = h.text("[data-testid=error]").await.unwrap();

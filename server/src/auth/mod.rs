@@ -159,11 +159,9 @@ fn event_stream_token(req: &Request) -> Option<String> {
     if !req.uri().path().ends_with("/events") {
         return None;
     }
-    req.uri().query()?.split('&').find_map(|pair| {
-        pair.strip_prefix("access_token=")
-            .filter(|t| !t.is_empty())
-            .map(str::to_owned)
-    })
+    let axum::extract::Query(mut query) =
+        axum::extract::Query::<HashMap<String, String>>::try_from_uri(req.uri()).ok()?;
+    query.remove("access_token").filter(|t| !t.is_empty())
 }
 
 /// `15m`, `1h`, `30s`, `2d`, or plain seconds.
