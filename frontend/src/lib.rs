@@ -127,12 +127,12 @@ pub fn Widget(call_id: String, api: Api) -> impl IntoView {
                 if live_state.get_untracked() == LiveState::Live {
                     return;
                 }
-                if since_retry % POLL_EVERY_S == 0 {
+                if since_retry.is_multiple_of(POLL_EVERY_S) {
                     refresh();
                 }
                 // A stream the browser gave up on is tried again now and then.
                 let dead = conn.borrow().as_ref().is_none_or(LiveConn::is_closed);
-                if dead && since_retry % RETRY_STREAM_EVERY_S == 0 {
+                if dead && since_retry.is_multiple_of(RETRY_STREAM_EVERY_S) {
                     connect();
                 }
             }
