@@ -15,8 +15,8 @@ use minivoice_shared::{Action as RecAction, ActivityEntry, Recording, CALL_COMPL
 use crate::api::{Api, ApiError};
 use crate::live::{LiveConn, LiveState};
 use crate::state::{
-    call_state_text, clock, controls, describe, display_value, format_duration, format_size,
-    human_message, live_duration, newest_first,
+    announce_success, call_state_text, clock, controls, describe, display_value, format_duration,
+    format_size, human_message, live_duration, newest_first,
 };
 
 /// While the live stream is down, refetch this often (seconds).
@@ -54,20 +54,100 @@ pub fn params_from_location() -> Params {
     }
 }
 
+/// A widget mounted by the `<minivoice-recordings>` element; unmounting releases everything
+/// it holds (its event stream, timers, handlers).
+#[wasm_bindgen::prelude::wasm_bindgen]
+pub struct WidgetHandle {
+    mounted: Option<Box<dyn std::any::Any>>,
+}
+
+#[wasm_bindgen::prelude::wasm_bindgen]
+impl WidgetHandle {
+    pub fn unmount(&mut self) {
+        self.mounted.take();
+    }
+}
+
+/// Mounts a widget into `target` (inside the element's shadow root); `host` is the custom
+/// element, where the widget's DOM events are dispatched for the page to hear.
+#[wasm_bindgen::prelude::wasm_bindgen]
+pub fn mount_widget(
+    target: web_sys::HtmlElement,
+    host: web_sys::HtmlElement,
+    call_id: String,
+    api_base: String,
+    token: Option<String>,
+) -> WidgetHandle {
+    console_error_panic_hook::set_once();
+    let api = Api::new(&api_base, token.filter(|t| !t.is_empty()));
+    let host = Host(Some(host));
+    let handle = leptos::mount::mount_to(target, move || {
+        provide_context(host.clone());
+        let call_id = call_id.clone();
+        let api = api.clone();
+        if call_id.is_empty() {
+            view! { <NoCall/> }.into_any()
+        } else {
+            view! { <Widget call_id api/> }.into_any()
+        }
+    });
+    WidgetHandle {
+        mounted: Some(Box::new(handle)),
+    }
+}
+
+/// Mounts the full-page widget (our own page and `/embed`) where the page asks for it.
+pub fn mount_page() {
+    // A panic says why in the console instead of a bare "unreachable".
+    console_error_panic_hook::set_once();
+    let target = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.get_element_by_id("minivoice-app"));
+    if let Some(target) = target {
+        use wasm_bindgen::JsCast;
+        let target: web_sys::HtmlElement = target.unchecked_into();
+        leptos::mount::mount_to(target, App).forget();
+    }
+}
+
+/// The element hosting an embedded widget, if any: DOM events go there.
+#[derive(Clone)]
+struct Host(Option<web_sys::HtmlElement>);
+
+impl Host {
+    /// A bubbling, composed event, so it crosses the shadow root to the page.
+    fn emit(&self, name: &str, detail: &serde_json::Value) {
+        let Some(el) = &self.0 else { return };
+        let init = web_sys::CustomEventInit::new();
+        init.set_bubbles(true);
+        init.set_composed(true);
+        let detail =
+            js_sys::JSON::parse(&detail.to_string()).unwrap_or(wasm_bindgen::JsValue::NULL);
+        init.set_detail(&detail);
+        if let Ok(ev) = web_sys::CustomEvent::new_with_event_init_dict(name, &init) {
+            let _ = el.dispatch_event(&ev);
+        }
+    }
+}
+
+#[component]
+fn NoCall() -> impl IntoView {
+    view! {
+        <section class="mv-widget" aria-label="Call recordings">
+            <p class="mv-empty" data-testid="no-call" role="status">
+                "No call selected. Open this page with "<code>"?call_id=…"</code>"."
+            </p>
+        </section>
+    }
+}
+
 #[component]
 pub fn App() -> impl IntoView {
     let params = params_from_location();
     let api = Api::new(&params.api_base, params.token);
     match params.call_id {
         Some(call_id) => view! { <Widget call_id api/> }.into_any(),
-        None => view! {
-            <section class="mv-widget" aria-label="Call recordings">
-                <p class="mv-empty" data-testid="no-call" role="status">
-                    "No call selected. Open this page with "<code>"?call_id=…"</code>"."
-                </p>
-            </section>
-        }
-        .into_any(),
+        None => view! { <NoCall/> }.into_any(),
     }
 }
 
@@ -79,17 +159,21 @@ pub fn Widget(call_id: String, api: Api) -> impl IntoView {
     // Bumped after every action so the list refetches; a list answer is current only when it
     // was fetched for the latest generation.
     let (generation, set_generation) = signal(0u64);
+    // Values are taken before each `async` block: a widget may be unmounted (removed, or
+    // re-rendered for a new call) while a request is in flight, and its stored values with it.
     let list = LocalResource::new(move || {
         let n = generation.get();
+        let (api, call) = (api.get_value(), call.get_value());
         async move {
-            let result = api.get_value().list(&call.get_value()).await;
+            let result = api.list(&call).await;
             // When the answer arrived: a started recording's time ticks on from here.
             (n, result, js_sys::Date::now())
         }
     });
     let call_state = LocalResource::new(move || {
         generation.track();
-        async move { api.get_value().status(&call.get_value()).await.ok() }
+        let (api, call) = (api.get_value(), call.get_value());
+        async move { api.status(&call).await.ok() }
     });
     let completed = move || {
         call_state
@@ -148,22 +232,46 @@ pub fn Widget(call_id: String, api: Api) -> impl IntoView {
         }
         conn.try_with_value(|c| c.borrow_mut().take());
     });
-    let info = LocalResource::new(move || async move { api.get_value().info().await });
+    let info = LocalResource::new(move || {
+        let api = api.get_value();
+        async move { api.info().await }
+    });
     let history = LocalResource::new(move || {
         generation.track();
-        async move { api.get_value().activity(&call.get_value()).await }
+        let (api, call) = (api.get_value(), call.get_value());
+        async move { api.activity(&call).await }
     });
 
     let (action_error, set_action_error) = signal(None::<ApiError>);
+    // What a screen reader hears, politely: each action's outcome.
+    let (announcement, set_announcement) = signal(String::new());
+    let host = StoredValue::new_local(use_context::<Host>().unwrap_or(Host(None)));
     let act = Action::new_local(move |action: &RecAction| {
         let action = *action;
         let intent = api::new_intent();
+        let (api, call_id, host) = (api.get_value(), call.get_value(), host.get_value());
         async move {
-            let result = api
-                .get_value()
-                .act(&call.get_value(), action, &intent)
-                .await;
+            let result = api.act(&call_id, action, &intent).await;
             set_action_error.set(result.as_ref().err().cloned());
+            let (event, detail, said) = match &result {
+                Ok(r) => (
+                    match action {
+                        RecAction::Start => "minivoice-recording-started",
+                        RecAction::Stop => "minivoice-recording-stopped",
+                    },
+                    serde_json::json!({"callId": call_id, "recordingId": r.recording.id,
+                                       "status": r.recording.status.as_str()}),
+                    announce_success(action, &r.recording.id),
+                ),
+                Err(e) => (
+                    "minivoice-error",
+                    serde_json::json!({"callId": call_id, "action": action.as_str(),
+                                       "code": e.code, "message": e.message}),
+                    human_message(e),
+                ),
+            };
+            host.emit(event, &detail);
+            set_announcement.set(said);
             set_generation.update(|n| *n += 1);
             result.is_ok()
         }
@@ -236,6 +344,9 @@ pub fn Widget(call_id: String, api: Api) -> impl IntoView {
                 </span>
             </div>
             {move || shown_error().map(|e| view! { <ErrorBanner error=e/> })}
+            <div class="mv-sr-only" aria-live="polite" data-testid="announcer">
+                {move || announcement.get()}
+            </div>
             <Transition fallback=|| view! {
                 <p class="mv-loading" role="status" data-testid="loading">"Loading recordings…"</p>
             }>
@@ -304,7 +415,8 @@ fn local_clock(iso: &str) -> String {
 #[component]
 fn ErrorBanner(error: ApiError) -> impl IntoView {
     view! {
-        <div class="mv-error" role="alert" data-testid="error">
+        // Announced through the widget's polite live region, not as an interruption.
+        <div class="mv-error" data-testid="error">
             <p class="mv-error-text">{human_message(&error)}</p>
             <code class="mv-error-code" data-testid="error-code">{error.code.clone()}</code>
         </div>
@@ -332,7 +444,6 @@ fn RecordingList(
                     <li class="mv-row" data-testid="recording-row" data-recording-id=id.clone()
                         data-status=status.clone()>
                         <button class="mv-row-button" aria-expanded=move || open().to_string()
-                            aria-label=format!("Recording {id}, {status}; show details")
                             on:click={
                                 let id = id.clone();
                                 move |_| set_selected.update(|s| {
@@ -346,6 +457,8 @@ fn RecordingList(
                                 {let rec = r.clone();
                                  move || format_duration(live_duration(&rec, fetched_at, now_ms.get()))}</span>
                             <span class="mv-size" data-testid="recording-size">{format_size(r.size_bytes)}</span>
+                            // Its visible text names it; this tells what pressing does.
+                            <span class="mv-sr-only">", show details"</span>
                         </button>
                     </li>
                 }

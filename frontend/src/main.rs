@@ -1,3 +1,3 @@
 fn main() {
-    leptos::mount::mount_to_body(minivoice_widget::App);
+    minivoice_widget::mount_page();
 }

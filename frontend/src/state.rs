@@ -34,6 +34,14 @@ pub fn controls(recordings: Option<&[Recording]>, busy: bool, call_completed: bo
     }
 }
 
+/// What a screen reader hears after a successful action.
+pub fn announce_success(action: Action, recording_id: &str) -> String {
+    match action {
+        Action::Start => format!("Recording {recording_id} started."),
+        Action::Stop => format!("Recording {recording_id} stopped."),
+    }
+}
+
 /// A started recording's length now: what MiniVoice said, plus the time since it said it.
 pub fn live_duration(rec: &Recording, fetched_at_ms: f64, now_ms: f64) -> u64 {
     if !rec.status.is_started() {

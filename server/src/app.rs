@@ -18,7 +18,7 @@ use crate::events::Hub;
 use crate::recordings::{self, Gate};
 use crate::upstream::Upstream;
 use crate::webhooks::{self, Webhooks};
-use crate::{request_id, security, widget};
+use crate::{embed, request_id, security, widget};
 
 /// The recording action body is a few bytes; anything near this is hostile.
 pub const MAX_REQUEST_BODY: usize = 16 * 1024;
@@ -54,11 +54,14 @@ pub fn app(state: AppState) -> Router {
         api = api.layer(cors);
     }
     let assets = Router::new()
+        .route("/minivoice-recordings.js", get(embed::element_script))
         .fallback_service(ServeDir::new(&state.widget_dir))
-        .layer(middleware::from_fn(widget::cache_headers));
+        .layer(middleware::from_fn(widget::cache_headers))
+        .layer(middleware::from_fn(embed::shareable));
     Router::new()
         .route("/", get(widget::index))
         .route("/index.html", get(widget::index))
+        .route("/embed", get(widget::index))
         .route("/healthz", get(|| async { "ok" }))
         .route(
             "/webhooks/minivoice",
@@ -74,8 +77,11 @@ pub fn app(state: AppState) -> Router {
         .with_state(state)
 }
 
-async fn info(State(info): State<ProxyInfo>) -> Json<ProxyInfo> {
-    Json(info)
+async fn info(State(info): State<ProxyInfo>, State(hub): State<Arc<Hub>>) -> Json<ProxyInfo> {
+    Json(ProxyInfo {
+        event_streams: hub.open_streams(),
+        ..info
+    })
 }
 
 #[cfg(test)]
@@ -101,6 +107,7 @@ mod tests {
             info: ProxyInfo {
                 sandbox: false,
                 version: "test".into(),
+                event_streams: 0,
             },
             widget_dir: "/nonexistent".into(),
             allowed_origins: Arc::from(vec![]),

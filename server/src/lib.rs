@@ -5,6 +5,7 @@ pub mod app;
 pub mod audit;
 pub mod auth;
 pub mod config;
+pub mod embed;
 pub mod error;
 pub mod events;
 pub mod extract;
@@ -123,6 +124,7 @@ pub async fn start(
         info: ProxyInfo {
             sandbox: sandbox_addr.is_some(),
             version: env!("CARGO_PKG_VERSION").into(),
+            event_streams: 0,
         },
         widget_dir: cfg.widget_dir.clone(),
         allowed_origins: cfg.allowed_origins.clone().into(),

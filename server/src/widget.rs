@@ -2,6 +2,7 @@
 //! and nothing else in, hashed assets cached forever, the page never.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use axum::extract::{Request, State};
 use axum::http::{header, HeaderValue, StatusCode};
@@ -12,10 +13,14 @@ use sha2::{Digest, Sha256};
 
 /// `GET /`: `index.html`, read per request so a rebuilt widget is served without a restart,
 /// with its inline loader script allowed by hash.
-pub async fn index(State(dir): State<PathBuf>) -> Response {
+/// Also `GET /embed`: the same page, which the ALLOWED_ORIGINS may frame.
+pub async fn index(
+    State(dir): State<PathBuf>,
+    State(framers): State<Arc<[HeaderValue]>>,
+) -> Response {
     match tokio::fs::read_to_string(dir.join("index.html")).await {
         Ok(html) => {
-            let csp = page_csp(&html);
+            let csp = page_csp(&html, &framers);
             let mut resp = Html(html).into_response();
             let h = resp.headers_mut();
             h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
@@ -59,7 +64,12 @@ fn is_hashed(path: &str) -> bool {
         .is_some_and(|(_, hash)| hash.len() == 16 && hash.bytes().all(|b| b.is_ascii_hexdigit()))
 }
 
-fn page_csp(html: &str) -> String {
+fn page_csp(html: &str, framers: &[HeaderValue]) -> String {
+    let framers: String = framers
+        .iter()
+        .filter_map(|o| o.to_str().ok())
+        .map(|o| format!(" {o}"))
+        .collect();
     let hashes: String = inline_scripts(html)
         .map(|body| {
             let digest = Sha256::digest(body.as_bytes());
@@ -72,7 +82,7 @@ fn page_csp(html: &str) -> String {
     format!(
         "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'{hashes}; style-src 'self'; \
          img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; \
-         form-action 'none'; frame-ancestors 'self'"
+         form-action 'none'; frame-ancestors 'self'{framers}"
     )
 }
 
@@ -105,7 +115,11 @@ mod tests {
     fn csp_allows_exactly_the_inline_loader() {
         let html = "<head><script type=\"module\">import x;</script>\
                     <script src=\"/a.js\"></script></head>";
-        let csp = page_csp(html);
+        let csp = page_csp(html, &[HeaderValue::from_static("https://crm.example")]);
+        assert!(
+            csp.ends_with("frame-ancestors 'self' https://crm.example"),
+            "{csp}"
+        );
         let expected =
             base64::engine::general_purpose::STANDARD.encode(Sha256::digest(b"import x;"));
         assert!(csp.contains(&format!("'sha256-{expected}'")), "{csp}");

@@ -7,4 +7,8 @@ use serde::{Deserialize, Serialize};
 pub struct ProxyInfo {
     pub sandbox: bool,
     pub version: String,
+    /// Live event streams open now (an operational figure; also how tests see a removed
+    /// widget let go of its stream).
+    #[serde(default)]
+    pub event_streams: usize,
 }

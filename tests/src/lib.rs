@@ -40,7 +40,7 @@ pub fn widget_dir() -> PathBuf {
     dir
 }
 
-fn free_port() -> u16 {
+pub fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
@@ -55,6 +55,11 @@ impl Harness {
 
     /// Starts with a configuration the test may adjust (for example a short upstream timeout).
     pub async fn start_with(adjust: impl FnOnce(&mut ServeConfig)) -> Harness {
+        Self::start_full(adjust, false).await
+    }
+
+    /// As [`Harness::start_with`], with the browser preferring a dark colour scheme when `dark`.
+    pub async fn start_full(adjust: impl FnOnce(&mut ServeConfig), dark: bool) -> Harness {
         let mut cfg = ServeConfig::sandbox_on_loopback(widget_dir());
         adjust(&mut cfg);
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
@@ -64,7 +69,7 @@ impl Harness {
         .await
         .expect("proxy starts");
 
-        let mut h = Self::browser(running.addr).await;
+        let mut h = Self::browser(running.addr, dark).await;
         h.sandbox = running.sandbox_addr;
         h._stop = Some(stop);
         h
@@ -73,12 +78,12 @@ impl Harness {
     /// Another browser (its own chromedriver and profile) on this harness's proxy, as a
     /// second agent or a second tab would be.
     pub async fn second(&self) -> Harness {
-        let mut h = Self::browser(self.proxy).await;
+        let mut h = Self::browser(self.proxy, false).await;
         h.sandbox = self.sandbox;
         h
     }
 
-    async fn browser(proxy: SocketAddr) -> Harness {
+    async fn browser(proxy: SocketAddr, dark: bool) -> Harness {
         let chromedriver = std::env::var("CHROMEDRIVER").unwrap_or("/usr/bin/chromedriver".into());
         let port = free_port();
         let driver = Command::new(&chromedriver)
@@ -91,19 +96,28 @@ impl Harness {
             });
         let profile = tempfile::tempdir().unwrap();
         let chromium = std::env::var("CHROMIUM").unwrap_or("/usr/bin/chromium".into());
+        let mut args = vec![
+            "--headless".to_owned(),
+            "--no-sandbox".into(),
+            "--disable-gpu".into(),
+            "--disable-dev-shm-usage".into(),
+            "--disable-background-networking".into(),
+            "--disable-component-update".into(),
+            "--disable-sync".into(),
+            "--no-first-run".into(),
+            "--disable-quic".into(),
+            "--window-size=800,900".into(),
+            format!("--user-data-dir={}", profile.path().display()),
+        ];
+        if dark {
+            // prefers-color-scheme: dark.
+            args.push("--force-dark-mode".into());
+            args.push("--blink-settings=preferredColorScheme=0".into());
+        }
         let mut caps = serde_json::Map::new();
         caps.insert(
             "goog:chromeOptions".into(),
-            json!({
-                "binary": chromium,
-                "args": [
-                    "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                    "--disable-background-networking", "--disable-component-update",
-                    "--disable-sync", "--no-first-run", "--disable-quic",
-                    "--window-size=800,900",
-                    format!("--user-data-dir={}", profile.path().display()),
-                ]
-            }),
+            json!({ "binary": chromium, "args": args }),
         );
         let url = format!("http://127.0.0.1:{port}");
         let started = Instant::now();
@@ -232,6 +246,55 @@ impl Harness {
             .status()
     }
 
+    /// Runs axe-core in the page over `context` (an axe context object as JSON; null for the
+    /// whole document) and returns
+    /// its violations.
+    pub async fn axe(&self, context: serde_json::Value) -> Vec<serde_json::Value> {
+        let path = std::env::var("AXE_CORE_JS")
+            .map(PathBuf::from)
+            .unwrap_or_else(|_| {
+                PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+                    .join("../.tools/node_modules/axe-core/axe.min.js")
+            });
+        let source = std::fs::read_to_string(&path).unwrap_or_else(|e| {
+            panic!(
+                "axe-core not found at {} ({e}): run `cargo xtask test`",
+                path.display()
+            )
+        });
+        self.client.execute(&source, vec![]).await.unwrap();
+        let result = self
+            .client
+            .execute_async(
+                "const done = arguments[arguments.length - 1]; \
+                 axe.run(arguments[0] ?? document, { resultTypes: ['violations'] }) \
+                   .then(r => done(r.violations.map(v => ({ id: v.id, impact: v.impact, \
+                     help: v.help, nodes: v.nodes.map(n => n.target.join(' > ') + ' :: ' + n.failureSummary) })))) \
+                   .catch(e => done([{ id: 'axe-error', help: String(e) }]));",
+                vec![context],
+            )
+            .await
+            .unwrap();
+        result.as_array().cloned().unwrap_or_default()
+    }
+
+    /// Evaluates `expr` (JavaScript) in the page and returns its JSON value.
+    pub async fn js(&self, expr: &str) -> serde_json::Value {
+        self.client
+            .execute(&format!("return ({expr});"), vec![])
+            .await
+            .unwrap()
+    }
+
+    /// Polls `expr` until it is truthy.
+    pub async fn wait_js(&self, what: &str, expr: &str) {
+        self.wait_until(what, || async {
+            let v = self.js(expr).await;
+            !(v.is_null() || v == false || v == 0 || v == "")
+        })
+        .await;
+    }
+
     /// Ends a call in the sandbox, as the caller hanging up would.
     pub async fn hang_up(&self, call_id: &str) {
         let sandbox = self.sandbox.expect("a sandbox");
@@ -256,4 +319,25 @@ impl Drop for Harness {
         // A failed test panics before `close`: never leave a chromedriver behind.
         let _ = self.driver.kill();
     }
+}
+
+/// Serves the sample CRM page (`examples/crm/index.html`) from its own loopback origin,
+/// pointed at `proxy`. Returns its address; it serves until the test's runtime ends.
+pub async fn serve_crm_page(proxy: SocketAddr) -> SocketAddr {
+    let page = std::fs::read_to_string(
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../examples/crm/index.html"),
+    )
+    .unwrap()
+    .replace("__PROXY__", &format!("http://{proxy}"));
+    let app = axum::Router::new().route(
+        "/",
+        axum::routing::get(move || {
+            let page = page.clone();
+            async move { axum::response::Html(page) }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    addr
 }

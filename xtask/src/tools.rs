@@ -19,10 +19,30 @@ pub fn ensure_build_tools(root: &Path) -> Result {
     ensure_wasm_opt(root)
 }
 
-/// Build tools plus the browser the end-to-end tests drive.
+/// Build tools plus the browser the end-to-end tests drive, and axe-core they run in it.
 pub fn ensure_all(root: &Path) -> Result {
     ensure_build_tools(root)?;
-    ensure_browser()
+    ensure_browser()?;
+    ensure_npm_package(root, "axe-core", AXE_VERSION, "axe-core/axe.min.js")
+}
+
+/// The accessibility engine the browser tests inject into pages.
+const AXE_VERSION: &str = "4";
+
+fn ensure_npm_package(root: &Path, name: &str, version: &str, probe: &str) -> Result {
+    if root.join(".tools/node_modules").join(probe).exists() {
+        return Ok(());
+    }
+    if version_of(root, "npm", "--version").is_none() {
+        apt_install(&["nodejs", "npm"])?;
+    }
+    eprintln!("xtask: installing {name}@{version} into .tools/");
+    std::fs::create_dir_all(root.join(".tools")).map_err(|e| e.to_string())?;
+    Command::new("npm")
+        .args(["install", "--no-audit", "--no-fund", "--prefix"])
+        .arg(root.join(".tools"))
+        .arg(format!("{name}@{version}"))
+        .status_ok()
 }
 
 /// `.tools/node_modules/.bin` and cargo's bin directory first, then the caller's PATH.
@@ -115,16 +135,8 @@ fn ensure_wasm_opt(root: &Path) -> Result {
     {
         return Ok(());
     }
-    if version_of(root, "npm", "--version").is_none() {
-        apt_install(&["nodejs", "npm"])?;
-    }
-    eprintln!("xtask: installing wasm-opt (npm binaryen@{BINARYEN_VERSION}) into .tools/");
-    std::fs::create_dir_all(root.join(".tools")).map_err(|e| e.to_string())?;
-    Command::new("npm")
-        .args(["install", "--no-audit", "--no-fund", "--prefix"])
-        .arg(root.join(".tools"))
-        .arg(format!("binaryen@{BINARYEN_VERSION}"))
-        .status_ok()
+    std::fs::remove_file(&local).ok();
+    ensure_npm_package(root, "binaryen", BINARYEN_VERSION, ".bin/wasm-opt")
 }
 
 fn ensure_browser() -> Result {

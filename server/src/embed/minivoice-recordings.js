@@ -1,0 +1,62 @@
+// <minivoice-recordings call-id="…" api-base="…" token="…">: the MiniVoice recordings widget
+// for any page. It renders in a shadow root with its own styles (the page's CSS cannot reach
+// in, its CSS cannot leak out), re-renders when call-id, api-base or token change, releases
+// everything when removed, and dispatches bubbling, composed events to the page:
+// minivoice-recording-started, minivoice-recording-stopped, minivoice-error.
+const origin = new URL(import.meta.url);
+const bundle = await import(new URL("__JS__", origin).href);
+await bundle.default({ module_or_path: new URL("__WASM__", origin).href });
+const css = await fetch(new URL("__CSS__", origin).href).then((r) => r.text());
+
+class MiniVoiceRecordings extends HTMLElement {
+  static observedAttributes = ["call-id", "api-base", "token"];
+
+  constructor() {
+    super();
+    this.attachShadow({ mode: "open" });
+    this.handle = null;
+  }
+
+  connectedCallback() {
+    this.render();
+  }
+
+  disconnectedCallback() {
+    this.release();
+  }
+
+  attributeChangedCallback(_name, before, after) {
+    // Attributes present at upgrade arrive before connectedCallback: render once, there.
+    if (this.handle && before !== after) this.render();
+  }
+
+  release() {
+    if (this.handle) {
+      this.handle.unmount();
+      this.handle.free();
+      this.handle = null;
+    }
+  }
+
+  render() {
+    this.release();
+    const root = this.shadowRoot;
+    root.replaceChildren();
+    const style = document.createElement("style");
+    style.textContent = css;
+    const mount = document.createElement("div");
+    root.append(style, mount);
+    const apiBase = this.getAttribute("api-base") || new URL("/api", origin).href;
+    this.handle = bundle.mount_widget(
+      mount,
+      this,
+      this.getAttribute("call-id") || "",
+      apiBase,
+      this.getAttribute("token") || undefined,
+    );
+  }
+}
+
+if (!customElements.get("minivoice-recordings")) {
+  customElements.define("minivoice-recordings", MiniVoiceRecordings);
+}
