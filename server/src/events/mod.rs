@@ -64,12 +64,7 @@ impl Hub {
 
     pub fn publish(&self, call_id: &str, event: LiveEvent) {
         let mut calls = self.calls.lock().unwrap();
-        let chan = calls
-            .entry(call_id.to_owned())
-            .or_insert_with(|| CallChannel {
-                tx: broadcast::channel(CHANNEL_CAPACITY).0,
-                recent: VecDeque::with_capacity(RECENT),
-            });
+        let chan = channel(&mut calls, call_id);
         let stamped = Stamped {
             id: self.next_id.fetch_add(1, Ordering::Relaxed),
             event,
@@ -90,12 +85,7 @@ impl Hub {
         last_seen: Option<u64>,
     ) -> (Option<Vec<Stamped>>, broadcast::Receiver<Stamped>) {
         let mut calls = self.calls.lock().unwrap();
-        let chan = calls
-            .entry(call_id.to_owned())
-            .or_insert_with(|| CallChannel {
-                tx: broadcast::channel(CHANNEL_CAPACITY).0,
-                recent: VecDeque::with_capacity(RECENT),
-            });
+        let chan = channel(&mut calls, call_id);
         let backlog = match last_seen {
             None => Some(vec![]),
             Some(last) => {
@@ -115,6 +105,15 @@ impl Hub {
     pub fn open_streams(&self) -> usize {
         Arc::strong_count(&self.streams) - 1
     }
+}
+
+fn channel<'a>(calls: &'a mut HashMap<String, CallChannel>, call_id: &str) -> &'a mut CallChannel {
+    calls
+        .entry(call_id.to_owned())
+        .or_insert_with(|| CallChannel {
+            tx: broadcast::channel(CHANNEL_CAPACITY).0,
+            recent: VecDeque::with_capacity(RECENT),
+        })
 }
 
 fn to_sse(s: &Stamped) -> Event {
