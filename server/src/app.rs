@@ -94,6 +94,7 @@ mod tests {
 
     async fn state() -> AppState {
         let audit = Audit::open("sqlite::memory:").await.unwrap();
+        let hub = Arc::new(Hub::new(10, Duration::from_secs(15)));
         // Port 9 on loopback: nothing listens, so any forward would fail loudly.
         let upstream = Upstream::new(
             "http://127.0.0.1:9",
@@ -112,14 +113,9 @@ mod tests {
             widget_dir: "/nonexistent".into(),
             allowed_origins: Arc::from(vec![]),
             tokens: None,
-            hub: Arc::new(Hub::new(10, Duration::from_secs(15))),
-            webhooks: Webhooks::start(
-                None,
-                Default::default(),
-                audit.clone(),
-                Arc::new(Hub::new(10, Duration::from_secs(15))),
-            )
-            .unwrap(),
+            webhooks: Webhooks::start(None, Default::default(), audit.clone(), hub.clone())
+                .unwrap(),
+            hub,
             audit,
         }
     }

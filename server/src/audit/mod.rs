@@ -52,8 +52,9 @@ impl Audit {
         Ok(Audit { pool })
     }
 
+    /// One attempt. The call ↔ recording link is written by [`Audit::upsert_recording`],
+    /// which the recordings route calls for every accepted action.
     pub async fn record(&self, a: &Attempt<'_>) -> Result<(), sqlx::Error> {
-        let mut tx = self.pool.begin().await?;
         sqlx::query(
             "INSERT INTO actions (agent, call_id, action, recording_id, error_code, request_id, replayed)
              VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -65,16 +66,9 @@ impl Audit {
         .bind(a.error_code)
         .bind(a.request_id)
         .bind(a.replayed)
-        .execute(&mut *tx)
-        .await?;
-        if let Some(recording_id) = a.recording_id {
-            sqlx::query("INSERT OR IGNORE INTO recordings (recording_id, call_id) VALUES (?, ?)")
-                .bind(recording_id)
-                .bind(a.call_id)
-                .execute(&mut *tx)
-                .await?;
-        }
-        tx.commit().await
+        .execute(&self.pool)
+        .await
+        .map(|_| ())
     }
 
     /// The call's latest attempts, newest first.
@@ -217,6 +211,15 @@ mod tests {
             "{}",
             h[0].at
         );
+        let rec = minivoice_shared::Recording {
+            id: "rec_c1".into(),
+            status: minivoice_shared::RecordingStatus::STARTED,
+            duration_seconds: 0,
+            size_bytes: 0,
+            extra: Default::default(),
+        };
+        audit.upsert_recording("c1", &rec).await.unwrap();
+        audit.upsert_recording("c1", &rec).await.unwrap();
         assert_eq!(audit.recordings_of("c1").await.unwrap(), ["rec_c1"]);
     }
 }
