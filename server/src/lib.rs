@@ -133,6 +133,11 @@ pub async fn start(
         hub,
         webhooks,
     };
+    let hub = state.hub.clone();
+    let shutdown = async move {
+        shutdown.await;
+        hub.close();
+    };
     let served = tokio::spawn(async move {
         axum::serve(listener, app(state))
             .with_graceful_shutdown(shutdown)

@@ -102,3 +102,30 @@ async fn sigterm_to_the_binary_finishes_in_flight_requests() {
     assert!(logs.contains("shutting down"), "{logs}");
     assert!(!logs.contains(KEY), "the key was logged:\n{logs}");
 }
+
+#[tokio::test]
+async fn open_event_streams_do_not_hold_shutdown_open() {
+    let cfg = ServeConfig::sandbox_on_loopback("/nonexistent".into());
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let running = minivoice_proxy::start(cfg, async {
+        let _ = stopped.await;
+    })
+    .await
+    .unwrap();
+    let mut stream = reqwest::get(format!("http://{}/api/calls/call_sse/events", running.addr))
+        .await
+        .unwrap();
+    assert_eq!(stream.status(), 200);
+    stop.send(()).unwrap();
+    tokio::time::timeout(Duration::from_secs(5), running.served)
+        .await
+        .expect("shutdown finished with a widget still listening")
+        .unwrap()
+        .unwrap();
+    // The listening widget saw its stream end (and will reconnect to the next instance).
+    let ended = tokio::time::timeout(Duration::from_secs(5), async {
+        while let Ok(Some(_)) = stream.chunk().await {}
+    })
+    .await;
+    assert!(ended.is_ok());
+}

@@ -24,6 +24,8 @@ pub struct Harness {
     _profile: tempfile::TempDir,
     /// Stops the proxy when dropped; `None` for a second browser on another's proxy.
     _stop: Option<tokio::sync::oneshot::Sender<()>>,
+    served: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
+    cfg: Option<ServeConfig>,
 }
 
 /// The built widget: `WIDGET_DIR`, or `dist/` at the workspace root (`cargo xtask test` builds
@@ -63,7 +65,7 @@ impl Harness {
         let mut cfg = ServeConfig::sandbox_on_loopback(widget_dir());
         adjust(&mut cfg);
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        let running = minivoice_proxy::start(cfg, async {
+        let running = minivoice_proxy::start(cfg.clone(), async {
             let _ = stopped.await;
         })
         .await
@@ -72,7 +74,35 @@ impl Harness {
         let mut h = Self::browser(running.addr, dark).await;
         h.sandbox = running.sandbox_addr;
         h._stop = Some(stop);
+        h.served = Some(running.served);
+        cfg.listen_addr = running.addr;
+        h.cfg = Some(cfg);
         h
+    }
+
+    /// Stops the proxy (gracefully) and starts a new one on the same address, as a deploy
+    /// would: open widgets lose their connection and must find their way back.
+    pub async fn restart_proxy(&mut self) {
+        if let Some(stop) = self._stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(served) = self.served.take() {
+            tokio::time::timeout(DEADLINE, served)
+                .await
+                .expect("the proxy stops")
+                .unwrap()
+                .unwrap();
+        }
+        let cfg = self.cfg.clone().expect("this harness owns its proxy");
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let running = minivoice_proxy::start(cfg, async {
+            let _ = stopped.await;
+        })
+        .await
+        .expect("the proxy starts again on its address");
+        self.sandbox = running.sandbox_addr;
+        self._stop = Some(stop);
+        self.served = Some(running.served);
     }
 
     /// Another browser (its own chromedriver and profile) on this harness's proxy, as a
@@ -144,6 +174,8 @@ impl Harness {
             driver,
             _profile: profile,
             _stop: None,
+            served: None,
+            cfg: None,
         }
     }
 

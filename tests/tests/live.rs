@@ -92,3 +92,26 @@ async fn without_an_event_stream_the_widget_polls() {
     .await;
     h.close().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_widget_reconnects_after_the_proxy_restarts() {
+    let mut h = Harness::start().await;
+    h.open_call("e2e_reconnect").await;
+    h.wait_for("[data-testid=empty]").await;
+    h.wait_until("live", || async {
+        h.text("[data-testid=live-state]").await.as_deref() == Some("Live")
+    })
+    .await;
+    h.restart_proxy().await;
+    h.wait_until("live again after the restart", || async {
+        h.text("[data-testid=live-state]").await.as_deref() == Some("Live")
+    })
+    .await;
+    // Changes made now reach it through the new stream.
+    assert_eq!(h.api_action("e2e_reconnect", "start").await, 200);
+    h.wait_until("the start arrived", || async {
+        h.row_statuses().await == ["started"]
+    })
+    .await;
+    h.close().await;
+}

@@ -41,6 +41,9 @@ pub struct Hub {
     next_id: AtomicU64,
     calls: Mutex<HashMap<String, CallChannel>>,
     streams: Arc<()>,
+    /// Flips to `true` at shutdown: open streams end, so a graceful shutdown is not held
+    /// open by widgets that would listen forever (they reconnect to the next instance).
+    closing: tokio::sync::watch::Sender<bool>,
     max_streams: usize,
     heartbeat: Duration,
 }
@@ -57,6 +60,7 @@ impl Hub {
             ),
             calls: Mutex::new(HashMap::new()),
             streams: Arc::new(()),
+            closing: tokio::sync::watch::channel(false).0,
             max_streams,
             heartbeat,
         }
@@ -100,6 +104,11 @@ impl Hub {
             }
         };
         (backlog, chan.tx.subscribe())
+    }
+
+    /// Ends every open stream (at shutdown).
+    pub fn close(&self) {
+        self.closing.send_replace(true);
     }
 
     pub fn open_streams(&self) -> usize {
@@ -147,10 +156,18 @@ pub async fn stream(
             .data(serde_json::to_string(&resync).unwrap_or_default())],
     };
     let guard = hub.streams.clone();
+    let closing = hub.closing.subscribe();
     let live = stream::unfold(
-        (rx, guard, call_id),
-        |(mut rx, guard, call_id)| async move {
-            let event = match rx.recv().await {
+        (rx, guard, call_id, closing),
+        |(mut rx, guard, call_id, mut closing)| async move {
+            if *closing.borrow() {
+                return None;
+            }
+            let received = tokio::select! {
+                r = rx.recv() => r,
+                _ = closing.wait_for(|c| *c) => return None,
+            };
+            let event = match received {
                 Ok(s) => to_sse(&s),
                 Err(broadcast::error::RecvError::Lagged(missed)) => {
                     tracing::debug!(%call_id, missed, "slow event stream told to resync");
@@ -163,7 +180,7 @@ pub async fn stream(
                 }
                 Err(broadcast::error::RecvError::Closed) => return None,
             };
-            Some((Ok(event), (rx, guard, call_id)))
+            Some((Ok(event), (rx, guard, call_id, closing)))
         },
     );
     let stream = stream::iter(first.into_iter().map(Ok)).chain(live);
