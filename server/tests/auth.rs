@@ -22,7 +22,8 @@ fn token(agent: &str, calls: &[&str]) -> String {
     keys().mint(agent, &calls, Duration::from_secs(600))
 }
 
-async fn guarded_proxy(base_url: &str, db: Option<&str>) -> SocketAddr {
+/// A proxy config with a real key and a token secret, forwarding to `base_url`.
+fn guarded_config(base_url: &str, db: Option<&str>) -> ServeConfig {
     let mut cfg = ServeConfig::sandbox_on_loopback("/nonexistent".into());
     cfg.api_key = Some(ApiKey::new(KEY));
     cfg.base_url = base_url.to_owned();
@@ -30,10 +31,23 @@ async fn guarded_proxy(base_url: &str, db: Option<&str>) -> SocketAddr {
     if let Some(db) = db {
         cfg.database_url = Some(db.to_owned());
     }
-    minivoice_proxy::start(cfg, std::future::pending())
+    cfg
+}
+
+async fn guarded_proxy(base_url: &str, db: Option<&str>) -> SocketAddr {
+    minivoice_proxy::start(guarded_config(base_url, db), std::future::pending())
         .await
         .unwrap()
         .addr
+}
+
+/// A standalone sandbox expecting our key, as the upstream: its base URL.
+async fn sandbox_upstream() -> String {
+    let addr =
+        minivoice_proxy::sandbox::spawn("127.0.0.1:0".parse().unwrap(), Some(ApiKey::new(KEY)))
+            .await
+            .unwrap();
+    format!("http://{addr}")
 }
 
 async fn send(
@@ -205,7 +219,7 @@ async fn the_token_command_mints_what_the_proxy_accepts() {
 async fn history_survives_a_restart() {
     let dir = tempfile::tempdir().unwrap();
     let db = format!("sqlite://{}", dir.path().join("audit.db").display());
-    let start_and_stop = |proxy: SocketAddr| async move {
+    let start_twice = |proxy: SocketAddr| async move {
         let t = token("alice", &["call_r"]);
         let (s1, _) = send(
             proxy,
@@ -226,22 +240,14 @@ async fn history_survives_a_restart() {
         (s1, s2)
     };
     {
-        let sandbox =
-            minivoice_proxy::sandbox::spawn("127.0.0.1:0".parse().unwrap(), Some(ApiKey::new(KEY)))
-                .await
-                .unwrap();
+        let cfg = guarded_config(&sandbox_upstream().await, Some(&db));
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        let mut cfg = ServeConfig::sandbox_on_loopback("/nonexistent".into());
-        cfg.api_key = Some(ApiKey::new(KEY));
-        cfg.base_url = format!("http://{sandbox}");
-        cfg.token_secret.secret = Some(ApiKey::new(SECRET));
-        cfg.database_url = Some(db.clone());
         let running = minivoice_proxy::start(cfg, async {
             let _ = stopped.await;
         })
         .await
         .unwrap();
-        assert_eq!(start_and_stop(running.addr).await, (200, 409));
+        assert_eq!(start_twice(running.addr).await, (200, 409));
         stop.send(()).unwrap();
         running.served.await.unwrap().unwrap();
     }
@@ -270,19 +276,7 @@ async fn history_survives_a_restart() {
 async fn fifty_concurrent_actions_are_all_recorded() {
     let dir = tempfile::tempdir().unwrap();
     let db = format!("sqlite://{}", dir.path().join("audit.db").display());
-    let sandbox =
-        minivoice_proxy::sandbox::spawn("127.0.0.1:0".parse().unwrap(), Some(ApiKey::new(KEY)))
-            .await
-            .unwrap();
-    let mut cfg = ServeConfig::sandbox_on_loopback("/nonexistent".into());
-    cfg.api_key = Some(ApiKey::new(KEY));
-    cfg.base_url = format!("http://{sandbox}");
-    cfg.token_secret.secret = Some(ApiKey::new(SECRET));
-    cfg.database_url = Some(db);
-    let proxy = minivoice_proxy::start(cfg, std::future::pending())
-        .await
-        .unwrap()
-        .addr;
+    let proxy = guarded_proxy(&sandbox_upstream().await, Some(&db)).await;
     let sup = token("supervisor", &[ALL_CALLS]);
     let tasks: Vec<_> = (0..50)
         .map(|i| {
