@@ -83,10 +83,6 @@ impl LiveConn {
     pub fn is_closed(&self) -> bool {
         self.source.ready_state() == EventSource::CLOSED
     }
-
-    pub fn close(&self) {
-        self.source.close();
-    }
 }
 
 impl Drop for LiveConn {
