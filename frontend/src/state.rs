@@ -132,11 +132,25 @@ pub fn human_message(err: &ApiError) -> String {
 
 /// One line of the call's history: "Started by alice", "Stop by bob failed (code)".
 pub fn describe(entry: &ActivityEntry) -> String {
+    if entry.pending {
+        return format!(
+            "{} by {} awaiting an answer",
+            verb(entry.action),
+            entry.agent
+        );
+    }
     match (&entry.error_code, entry.action) {
         (None, Action::Start) => format!("Started by {}", entry.agent),
         (None, Action::Stop) => format!("Stopped by {}", entry.agent),
         (Some(code), Action::Start) => format!("Start by {} failed ({code})", entry.agent),
         (Some(code), Action::Stop) => format!("Stop by {} failed ({code})", entry.agent),
+    }
+}
+
+fn verb(action: Action) -> &'static str {
+    match action {
+        Action::Start => "Start",
+        Action::Stop => "Stop",
     }
 }
 
@@ -280,11 +294,15 @@ mod tests {
             error_code: None,
             request_id: None,
             replayed: false,
+            pending: false,
+            sandbox: false,
         };
         assert_eq!(describe(&e), "Started by alice");
         e.action = Action::Stop;
         e.error_code = Some("recording_not_started".into());
         assert_eq!(describe(&e), "Stop by alice failed (recording_not_started)");
+        e.pending = true;
+        assert_eq!(describe(&e), "Stop by alice awaiting an answer");
         assert_eq!(clock(9, 5, 3), "09:05:03");
     }
 

@@ -10,6 +10,7 @@ use axum::routing::{get, post};
 use axum::{middleware, Json, Router};
 use minivoice_shared::ProxyInfo;
 use tower_http::services::ServeDir;
+use tower_http::timeout::RequestBodyTimeoutLayer;
 
 use crate::audit::Audit;
 use crate::auth::{self, TokenKeys};
@@ -36,6 +37,8 @@ pub struct AppState {
     pub audit: Audit,
     pub hub: Arc<Hub>,
     pub webhooks: Arc<Webhooks>,
+    /// A request body must arrive within this, so slow clients cannot hold connections.
+    pub body_timeout: std::time::Duration,
 }
 
 pub fn app(state: AppState) -> Router {
@@ -50,6 +53,12 @@ pub fn app(state: AppState) -> Router {
         .fallback(|| async { AppError::NotFound })
         .method_not_allowed_fallback(|| async { AppError::MethodNotAllowed })
         .layer(DefaultBodyLimit::max(MAX_REQUEST_BODY));
+    if state.tokens.is_none() && !state.info.sandbox {
+        api = api.layer(middleware::from_fn_with_state(
+            state.allowed_origins.clone(),
+            security::loopback_only,
+        ));
+    }
     if let Some(cors) = security::cors(&state.allowed_origins) {
         api = api.layer(cors);
     }
@@ -72,6 +81,7 @@ pub fn app(state: AppState) -> Router {
         .nest("/api", api)
         .merge(assets)
         .layer(middleware::from_fn(security::headers))
+        .layer(RequestBodyTimeoutLayer::new(state.body_timeout))
         .layer(middleware::from_fn(security::limit_headers))
         .layer(middleware::from_fn(request_id::layer))
         .with_state(state)
@@ -94,7 +104,12 @@ mod tests {
 
     async fn state() -> AppState {
         let audit = Audit::open("sqlite::memory:").await.unwrap();
-        let hub = Arc::new(Hub::new(10, Duration::from_secs(15)));
+        let hub = Arc::new(Hub::new(crate::events::Limits {
+            max_streams: 10,
+            per_agent: 10,
+            idle_calls: 10,
+            heartbeat: Duration::from_secs(15),
+        }));
         // Port 9 on loopback: nothing listens, so any forward would fail loudly.
         let upstream = Upstream::new(
             "http://127.0.0.1:9",
@@ -113,14 +128,24 @@ mod tests {
             widget_dir: "/nonexistent".into(),
             allowed_origins: Arc::from(vec![]),
             tokens: None,
-            webhooks: Webhooks::start(None, Default::default(), audit.clone(), hub.clone())
-                .unwrap(),
+            webhooks: Webhooks::start(
+                None,
+                Default::default(),
+                audit.clone(),
+                hub.clone(),
+                Duration::from_secs(3600),
+            )
+            .unwrap(),
+            body_timeout: Duration::from_secs(10),
             hub,
             audit,
         }
     }
 
-    async fn send(req: Request<Body>) -> (StatusCode, serde_json::Value) {
+    async fn send(mut req: Request<Body>) -> (StatusCode, serde_json::Value) {
+        // Anonymous with a real key: only loopback hosts are served.
+        req.headers_mut()
+            .insert("host", HeaderValue::from_static("127.0.0.1"));
         let resp = app(state().await).oneshot(req).await.unwrap();
         let status = resp.status();
         let body = axum::body::to_bytes(resp.into_body(), 1 << 16)

@@ -48,6 +48,33 @@ pub struct TokenConfig {
     pub ttl: std::time::Duration,
     #[command(flatten)]
     pub secret: TokenSecret,
+    #[command(flatten)]
+    pub policy: TokenPolicy,
+}
+
+/// What a token must satisfy beyond its signature and expiry; minting follows it too.
+#[derive(Clone, Debug, Args)]
+pub struct TokenPolicy {
+    /// Longest lifetime a token may have (`exp` minus `iat`, or minus now without `iat`);
+    /// longer ones are refused, so a leaked token cannot live for months.
+    #[arg(long, env = "MAX_TOKEN_TTL", default_value = "24h", value_parser = crate::auth::parse_ttl)]
+    pub max_token_ttl: Duration,
+    /// When set, tokens must carry this `aud` (and minted tokens do).
+    #[arg(long, env = "TOKEN_AUDIENCE")]
+    pub token_audience: Option<String>,
+    /// When set, tokens must carry this `iss` (and minted tokens do).
+    #[arg(long, env = "TOKEN_ISSUER")]
+    pub token_issuer: Option<String>,
+}
+
+impl Default for TokenPolicy {
+    fn default() -> Self {
+        TokenPolicy {
+            max_token_ttl: Duration::from_secs(24 * 3600),
+            token_audience: None,
+            token_issuer: None,
+        }
+    }
 }
 
 /// The secret that signs agent tokens, shared with any CRM backend that mints its own.
@@ -124,10 +151,20 @@ pub struct ServeConfig {
     pub allowed_origins: Vec<axum::http::HeaderValue>,
     #[command(flatten)]
     pub token_secret: TokenSecret,
+    #[command(flatten)]
+    pub token_policy: TokenPolicy,
     /// Serve without agent tokens on a non-loopback address (anyone who can reach the proxy
     /// can then record any call). Never needed on loopback.
     #[arg(long, env = "ALLOW_ANONYMOUS")]
     pub allow_anonymous: bool,
+    /// Allow the built-in sandbox on a non-loopback address. Without it, a missing
+    /// MINIVOICE_API_KEY there refuses to start (agents would see recordings that are not).
+    #[arg(long, env = "SANDBOX")]
+    pub sandbox: bool,
+    /// Accept unsigned webhooks on a non-loopback address. Without it, a real key there
+    /// without MINIVOICE_WEBHOOK_SECRET refuses to start (anyone could forge call events).
+    #[arg(long, env = "ALLOW_UNSIGNED_WEBHOOKS")]
+    pub allow_unsigned_webhooks: bool,
     /// Directory for the proxy's own data (the audit database).
     #[arg(long, env = "DATA_DIR", default_value = "data")]
     pub data_dir: PathBuf,
@@ -159,6 +196,22 @@ pub struct ServeConfig {
     /// Most live event streams open at once; past it widgets fall back to polling.
     #[arg(long, env = "MAX_EVENT_STREAMS", default_value_t = 1000)]
     pub max_event_streams: usize,
+    /// Most live event streams one agent (one client address when anonymous) holds at once.
+    #[arg(long, env = "MAX_STREAMS_PER_AGENT", default_value_t = 20)]
+    pub max_streams_per_agent: usize,
+    /// Calls without an open stream whose recent events stay in memory for resumes (least
+    /// recently used beyond it are dropped; a resume then gets `resync`).
+    #[arg(long, env = "LIVE_IDLE_CALLS", default_value_t = 1000)]
+    pub live_idle_calls: usize,
+    /// How long processed webhook deliveries (and their de-duplication keys) are kept.
+    #[arg(long, env = "WEBHOOK_RETENTION", default_value = "7d", value_parser = crate::auth::parse_ttl)]
+    pub webhook_retention: Duration,
+    /// A client must send its request headers within this many milliseconds.
+    #[arg(long, env = "HEADER_READ_TIMEOUT_MS", default_value_t = 10_000)]
+    pub header_read_timeout_ms: u64,
+    /// A client must send its request body within this many milliseconds.
+    #[arg(long, env = "BODY_TIMEOUT_MS", default_value_t = 10_000)]
+    pub body_timeout_ms: u64,
     /// Interval of the keep-alive comments on live event streams, in milliseconds.
     #[arg(long, env = "SSE_HEARTBEAT_MS", default_value_t = 15_000)]
     pub sse_heartbeat_ms: u64,
@@ -204,7 +257,10 @@ impl ServeConfig {
                 secret: None,
                 secret_file: None,
             },
+            token_policy: TokenPolicy::default(),
             allow_anonymous: false,
+            sandbox: false,
+            allow_unsigned_webhooks: false,
             data_dir: PathBuf::from("data"),
             // Tests and embedders get a private database that vanishes with the process.
             database_url: Some("sqlite::memory:".into()),
@@ -213,6 +269,11 @@ impl ServeConfig {
             webhook_timestamp_header: axum::http::HeaderName::from_static("webhook-timestamp"),
             webhook_signature_header: axum::http::HeaderName::from_static("webhook-signature"),
             max_event_streams: 1000,
+            max_streams_per_agent: 20,
+            live_idle_calls: 1000,
+            webhook_retention: Duration::from_secs(7 * 86_400),
+            header_read_timeout_ms: 10_000,
+            body_timeout_ms: 10_000,
             sse_heartbeat_ms: 15_000,
         }
     }

@@ -4,7 +4,7 @@
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
-use minivoice_shared::{ErrorEnvelope, ProxyCode};
+use minivoice_shared::{ErrorEnvelope, MiniVoiceCode, ProxyCode};
 
 #[derive(Debug)]
 pub enum AppError {
@@ -25,6 +25,12 @@ pub enum AppError {
     InvalidSignature(String),
     WebhookQueueFull,
     EventsUnavailable,
+    TooManyStreams,
+    ForbiddenHost,
+    ForbiddenOrigin,
+    RequestTimeout,
+    /// The proxy's store cannot be written; nothing was forwarded.
+    StoreUnavailable(String),
     UpstreamTimeout,
     UpstreamUnavailable,
     UpstreamInvalidResponse(String),
@@ -41,6 +47,19 @@ pub enum AppError {
 }
 
 impl AppError {
+    /// A recording that is not the path's call's, answered as MiniVoice answers an unknown
+    /// one, so the widget tells nothing of other calls.
+    pub fn recording_not_found() -> Self {
+        let body = ErrorEnvelope::new(
+            MiniVoiceCode::RecordingNotFound,
+            "this call has no such recording",
+        );
+        AppError::Upstream {
+            status: StatusCode::NOT_FOUND,
+            body: serde_json::to_vec(&body).unwrap_or_default().into(),
+        }
+    }
+
     /// The code this error answers with, for the audit trail.
     pub fn code(&self) -> String {
         match self {
@@ -138,6 +157,31 @@ impl AppError {
                 StatusCode::SERVICE_UNAVAILABLE,
                 ProxyCode::EventsUnavailable,
                 "live events are not available right now; poll instead".into(),
+            ),
+            TooManyStreams => (
+                StatusCode::TOO_MANY_REQUESTS,
+                ProxyCode::TooManyStreams,
+                "this agent has as many live streams open as allowed; close one or poll".into(),
+            ),
+            ForbiddenHost => (
+                StatusCode::FORBIDDEN,
+                ProxyCode::ForbiddenHost,
+                "without agent tokens only a loopback Host (127.0.0.1, localhost) is served".into(),
+            ),
+            ForbiddenOrigin => (
+                StatusCode::FORBIDDEN,
+                ProxyCode::ForbiddenOrigin,
+                "without agent tokens only same-origin pages may call the API".into(),
+            ),
+            RequestTimeout => (
+                StatusCode::REQUEST_TIMEOUT,
+                ProxyCode::RequestTimeout,
+                "the request body did not arrive in time".into(),
+            ),
+            StoreUnavailable(m) => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                ProxyCode::StoreUnavailable,
+                format!("the proxy cannot record this action, so it was not sent: {m}"),
             ),
             UpstreamTimeout => (
                 StatusCode::GATEWAY_TIMEOUT,

@@ -41,9 +41,7 @@ impl<S: Send + Sync, T: ApiBody> FromRequest<S> for ApiJson<T> {
         if !is_json(req.headers()) {
             return Err(AppError::UnsupportedMediaType);
         }
-        let bytes = Bytes::from_request(req, state)
-            .await
-            .map_err(|_| AppError::PayloadTooLarge)?;
+        let bytes = Bytes::from_request(req, state).await.map_err(body_error)?;
         // Syntax first (IgnoredAny accepts any JSON), then shape straight from the bytes, so
         // a duplicated key is seen rather than collapsed into a map.
         serde_json::from_slice::<serde::de::IgnoredAny>(&bytes)
@@ -52,6 +50,19 @@ impl<S: Send + Sync, T: ApiBody> FromRequest<S> for ApiJson<T> {
             .map(ApiJson)
             .map_err(|e| T::invalid(e.to_string()))
     }
+}
+
+/// Too large, or too slow (the body timeout fired while it was being read).
+pub fn body_error(rejection: axum::extract::rejection::BytesRejection) -> AppError {
+    use std::error::Error;
+    let mut source: Option<&(dyn Error + 'static)> = Some(&rejection);
+    while let Some(e) = source {
+        if e.is::<tower_http::timeout::TimeoutError>() {
+            return AppError::RequestTimeout;
+        }
+        source = e.source();
+    }
+    AppError::PayloadTooLarge
 }
 
 fn is_json(headers: &HeaderMap) -> bool {

@@ -13,6 +13,7 @@ pub mod recordings;
 pub mod request_id;
 pub mod sandbox;
 pub mod security;
+pub mod serve;
 pub mod upstream;
 pub mod webhooks;
 pub mod widget;
@@ -40,27 +41,21 @@ pub async fn start(
     cfg: ServeConfig,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<Running> {
+    let key = cfg.resolved_key()?;
+    refuse_unsafe_defaults(&cfg, key.is_some())?;
     let tokens = match cfg.token_secret.resolve()? {
         Some(secret) => Some(Arc::new(
-            auth::TokenKeys::new(&secret).map_err(std::io::Error::other)?,
+            auth::TokenKeys::with_policy(&secret, cfg.token_policy.clone())
+                .map_err(std::io::Error::other)?,
         )),
         None => None,
     };
-    if tokens.is_none() {
-        if !cfg.listen_addr.ip().is_loopback() && !cfg.allow_anonymous {
-            return Err(std::io::Error::other(format!(
-                "refusing to listen on {} without WIDGET_TOKEN_SECRET: anyone who can reach it \
-                 could record any call. Set WIDGET_TOKEN_SECRET, or pass --allow-anonymous.",
-                cfg.listen_addr
-            )));
-        }
-        if cfg.allow_anonymous && !cfg.listen_addr.ip().is_loopback() {
-            tracing::warn!(
-                listen = %cfg.listen_addr,
-                "ANONYMOUS MODE on a non-loopback address: no agent tokens are checked; \
-                 anyone who can reach this proxy can start and stop recordings of any call"
-            );
-        }
+    if tokens.is_none() && cfg.allow_anonymous && !cfg.listen_addr.ip().is_loopback() {
+        tracing::warn!(
+            listen = %cfg.listen_addr,
+            "ANONYMOUS MODE on a non-loopback address: no agent tokens are checked; \
+             anyone who can reach this proxy can start and stop recordings of any call"
+        );
     }
     let audit = audit::Audit::open(&cfg.database()?)
         .await
@@ -74,7 +69,7 @@ pub async fn start(
         signature: cfg.webhook_signature_header.clone(),
     };
     let mut webhook_secret = cfg.webhook_secret.clone();
-    let (key, base_url, sandbox_addr) = match cfg.resolved_key()? {
+    let (key, base_url, sandbox_addr) = match key {
         Some(key) => (key, cfg.base_url.clone(), None),
         None => {
             // A fresh key per run: the sandbox checks it, so the auth header path is real.
@@ -99,6 +94,11 @@ pub async fn start(
             (key, format!("http://{addr}"), Some(addr))
         }
     };
+    let audit = if sandbox_addr.is_some() {
+        audit.in_sandbox()
+    } else {
+        audit
+    };
     let upstream = upstream::Upstream::new(&base_url, key, cfg.upstream_timeout())
         .map_err(std::io::Error::other)?;
     if !cfg.widget_dir.join("index.html").is_file() {
@@ -107,15 +107,18 @@ pub async fn start(
     if webhook_secret.is_none() {
         tracing::warn!("MINIVOICE_WEBHOOK_SECRET is not set: webhooks are accepted unsigned");
     }
-    let hub = Arc::new(events::Hub::new(
-        cfg.max_event_streams,
-        std::time::Duration::from_millis(cfg.sse_heartbeat_ms),
-    ));
+    let hub = Arc::new(events::Hub::new(events::Limits {
+        max_streams: cfg.max_event_streams,
+        per_agent: cfg.max_streams_per_agent,
+        idle_calls: cfg.live_idle_calls,
+        heartbeat: std::time::Duration::from_millis(cfg.sse_heartbeat_ms),
+    }));
     let webhooks = webhooks::Webhooks::start(
         webhook_secret.as_ref().map(ApiKey::expose),
         names,
         audit.clone(),
         hub.clone(),
+        cfg.webhook_retention,
     )
     .map_err(std::io::Error::other)?;
     let state = AppState {
@@ -132,20 +135,52 @@ pub async fn start(
         audit,
         hub,
         webhooks,
+        body_timeout: std::time::Duration::from_millis(cfg.body_timeout_ms),
     };
     let hub = state.hub.clone();
     let shutdown = async move {
         shutdown.await;
         hub.close();
     };
-    let served = tokio::spawn(async move {
-        axum::serve(listener, app(state))
-            .with_graceful_shutdown(shutdown)
-            .await
-    });
+    let header_timeout = std::time::Duration::from_millis(cfg.header_read_timeout_ms);
+    let served = tokio::spawn(serve::serve(listener, app(state), header_timeout, shutdown));
     Ok(Running {
         addr,
         sandbox_addr,
         served,
     })
+}
+
+/// Off loopback, what would be unsafe in front of real agents needs saying so explicitly.
+fn refuse_unsafe_defaults(cfg: &ServeConfig, has_key: bool) -> std::io::Result<()> {
+    if cfg.listen_addr.ip().is_loopback() {
+        return Ok(());
+    }
+    let refuse = |why: String| Err(std::io::Error::other(why));
+    let at = cfg.listen_addr;
+    if cfg.token_secret.secret.is_none()
+        && cfg.token_secret.secret_file.is_none()
+        && !cfg.allow_anonymous
+    {
+        return refuse(format!(
+            "refusing to listen on {at} without WIDGET_TOKEN_SECRET: anyone who can reach it \
+             could record any call. Set WIDGET_TOKEN_SECRET, or pass --allow-anonymous."
+        ));
+    }
+    if !has_key && !cfg.sandbox {
+        return refuse(format!(
+            "refusing to listen on {at} without MINIVOICE_API_KEY: the built-in sandbox would \
+             answer instead, and agents would see recordings start that are never made. Set \
+             MINIVOICE_API_KEY (or MINIVOICE_API_KEY_FILE), or pass --sandbox (SANDBOX=true) \
+             for a demonstration."
+        ));
+    }
+    if has_key && cfg.webhook_secret.is_none() && !cfg.allow_unsigned_webhooks {
+        return refuse(format!(
+            "refusing to listen on {at} without MINIVOICE_WEBHOOK_SECRET: anyone who can reach \
+             /webhooks/minivoice could mark any call completed. Set MINIVOICE_WEBHOOK_SECRET, \
+             or pass --allow-unsigned-webhooks (ALLOW_UNSIGNED_WEBHOOKS=true) on a closed network."
+        ));
+    }
+    Ok(())
 }

@@ -26,13 +26,17 @@ async fn main() -> std::io::Result<()> {
             let secret = cfg.secret.resolve()?.ok_or_else(|| {
                 std::io::Error::other("set WIDGET_TOKEN_SECRET (or --token-secret-file) to sign")
             })?;
-            let keys = TokenKeys::new(&secret).map_err(std::io::Error::other)?;
+            let keys =
+                TokenKeys::with_policy(&secret, cfg.policy).map_err(std::io::Error::other)?;
             let calls = if cfg.all_calls {
                 vec![ALL_CALLS.to_owned()]
             } else {
                 cfg.calls
             };
-            println!("{}", keys.mint(&cfg.agent, &calls, cfg.ttl));
+            let token = keys
+                .try_mint(&cfg.agent, &calls, cfg.ttl)
+                .map_err(std::io::Error::other)?;
+            println!("{token}");
             Ok(())
         }
         None => serve(cli.serve).await,

@@ -1,6 +1,9 @@
 //! Response headers every answer carries, request header limits, and CORS.
 
-use axum::extract::Request;
+use std::net::IpAddr;
+use std::sync::Arc;
+
+use axum::extract::{Request, State};
 use axum::http::{header, HeaderName, HeaderValue, Method};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
@@ -51,6 +54,46 @@ pub async fn headers(req: Request, next: Next) -> Response {
     resp
 }
 
+/// Anonymous mode with a real key: only this machine may drive the API. A foreign `Host` is
+/// DNS rebinding (a site whose name now resolves to 127.0.0.1); a foreign `Origin` is any page
+/// the agent has open posting across sites. Origins listed in `ALLOWED_ORIGINS` stay allowed.
+pub async fn loopback_only(
+    State(allowed): State<Arc<[HeaderValue]>>,
+    req: Request,
+    next: Next,
+) -> Response {
+    let host = req
+        .headers()
+        .get(header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .or_else(|| req.uri().authority().map(|a| a.as_str()))
+        .unwrap_or("");
+    if !is_loopback_host(host) {
+        return AppError::ForbiddenHost.into_response();
+    }
+    if let Some(origin) = req.headers().get(header::ORIGIN) {
+        let own = origin
+            .to_str()
+            .ok()
+            .and_then(|o| o.split_once("://"))
+            .is_some_and(|(scheme, rest)| matches!(scheme, "http" | "https") && rest == host);
+        if !own && !allowed.contains(origin) {
+            return AppError::ForbiddenOrigin.into_response();
+        }
+    }
+    next.run(req).await
+}
+
+/// `localhost`, `127.0.0.1`, `[::1]`, each with or without a port.
+fn is_loopback_host(host: &str) -> bool {
+    let name = match host.strip_prefix('[') {
+        Some(v6) => v6.split(']').next().unwrap_or(""),
+        None => host.split(':').next().unwrap_or(""),
+    };
+    name.eq_ignore_ascii_case("localhost")
+        || name.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
+}
+
 /// Same-origin unless origins are listed; those may call `/api` from their pages.
 pub fn cors(allowed: &[HeaderValue]) -> Option<CorsLayer> {
     if allowed.is_empty() {
@@ -89,7 +132,30 @@ pub fn parse_origin(s: &str) -> Result<HeaderValue, String> {
 
 #[cfg(test)]
 mod tests {
-    use super::parse_origin;
+    use super::{is_loopback_host, parse_origin};
+
+    #[test]
+    fn loopback_hosts() {
+        for ok in [
+            "127.0.0.1:8080",
+            "localhost",
+            "LOCALHOST:1",
+            "[::1]:80",
+            "127.1.2.3",
+        ] {
+            assert!(is_loopback_host(ok), "{ok}");
+        }
+        for bad in [
+            "evil.example",
+            "evil.example:8080",
+            "10.0.0.1",
+            "",
+            "localhost.evil.example",
+            "[::2]",
+        ] {
+            assert!(!is_loopback_host(bad), "{bad}");
+        }
+    }
 
     #[test]
     fn origins() {

@@ -35,6 +35,8 @@ impl Upstream {
     pub fn new(base_url: &str, key: ApiKey, timeout: Duration) -> Result<Self, reqwest::Error> {
         let client = reqwest::Client::builder()
             .connect_timeout(timeout)
+            // A redirect would re-send an action (and our key) somewhere we did not choose.
+            .redirect(reqwest::redirect::Policy::none())
             .user_agent(concat!("minivoice-proxy/", env!("CARGO_PKG_VERSION")))
             .build()?;
         Ok(Upstream {

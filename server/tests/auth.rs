@@ -86,8 +86,9 @@ async fn bad_tokens_are_refused_before_minivoice() {
     let expired = keys().sign(&Claims {
         sub: "alice".into(),
         calls: vec!["call_123".into()],
-        iat: unix_now() - 3600,
+        iat: Some(unix_now() - 3600),
         exp: unix_now() - 600,
+        ..Default::default()
     });
     let alg_none = "eyJhbGciOiJub25lIiwidHlwIjoiSldUIn0.eyJzdWIiOiJhbGljZSIsImNhbGxzIjpbIioiXSwiZXhwIjo5OTk5OTk5OTk5fQ.";
     let start = Some(r#"{"action":"start"}"#);
@@ -169,6 +170,7 @@ async fn bad_tokens_are_refused_before_minivoice() {
 async fn listening_beyond_loopback_needs_a_secret_or_an_explicit_opt_out() {
     let mut cfg = ServeConfig::sandbox_on_loopback("/nonexistent".into());
     cfg.listen_addr = "0.0.0.0:0".parse().unwrap();
+    cfg.sandbox = true;
     let err = minivoice_proxy::start(cfg.clone(), std::future::pending())
         .await
         .err()
@@ -311,4 +313,88 @@ async fn fifty_concurrent_actions_are_all_recorded() {
         assert_eq!(entries[0]["recording_id"], format!("rec_conc_{i}"));
         assert_eq!(entries[0]["agent"], "supervisor");
     }
+}
+
+#[tokio::test]
+async fn token_times_iat_nbf_and_lifetime_are_honoured() {
+    let proxy = guarded_proxy(&sandbox_upstream().await, None).await;
+    let now = unix_now();
+    let claims = |iat: Option<u64>, nbf: Option<u64>, exp: u64| {
+        keys().sign(&Claims {
+            sub: "alice".into(),
+            calls: vec!["call_t".into()],
+            iat,
+            nbf,
+            exp,
+            ..Default::default()
+        })
+    };
+    let cases = [
+        (claims(None, None, now + 600), 200, "no iat: optional"),
+        (
+            claims(Some(now), Some(now + 3600), now + 7200),
+            401,
+            "nbf an hour ahead",
+        ),
+        (
+            claims(Some(now - 60), Some(now - 60), now + 600),
+            200,
+            "nbf passed",
+        ),
+        (claims(Some(now), None, now + 400 * 86_400), 401, "400 days"),
+        (
+            claims(None, None, now + 400 * 86_400),
+            401,
+            "400 days without iat",
+        ),
+        (
+            claims(Some(now), None, now + 23 * 3600),
+            200,
+            "within MAX_TOKEN_TTL",
+        ),
+    ];
+    for (token, want, what) in cases {
+        let (status, _) = send(
+            proxy,
+            "GET",
+            "/api/calls/call_t/recordings",
+            Some(&token),
+            None,
+        )
+        .await;
+        assert_eq!(status, want, "{what}");
+    }
+}
+
+#[tokio::test]
+async fn audience_and_issuer_are_checked_when_configured() {
+    let mut cfg = guarded_config(&sandbox_upstream().await, None);
+    cfg.token_policy.token_audience = Some("minivoice-widget".into());
+    cfg.token_policy.token_issuer = Some("crm.example".into());
+    let proxy = minivoice_proxy::start(cfg.clone(), std::future::pending())
+        .await
+        .unwrap()
+        .addr;
+    let policed = TokenKeys::with_policy(&ApiKey::new(SECRET), cfg.token_policy.clone()).unwrap();
+    let good = policed.mint("alice", &["call_a".into()], Duration::from_secs(60));
+    let path = "/api/calls/call_a/recordings";
+    assert_eq!(send(proxy, "GET", path, Some(&good), None).await.0, 200);
+    assert_eq!(
+        send(proxy, "GET", path, Some(&token("alice", &["call_a"])), None)
+            .await
+            .0,
+        401
+    );
+    let wrong_aud = keys().sign(&Claims {
+        sub: "alice".into(),
+        calls: vec!["call_a".into()],
+        exp: unix_now() + 60,
+        aud: Some("another-app".into()),
+        iss: Some("crm.example".into()),
+        ..Default::default()
+    });
+    assert_eq!(
+        send(proxy, "GET", path, Some(&wrong_aud), None).await.0,
+        401
+    );
 }

@@ -41,7 +41,7 @@ async fn list_and_metadata_use_the_inferred_routes() {
         (200, body),
         "unknown status and fields survive"
     );
-    let one = r#"{"data":{"id":"rec_1","status":"stopped","duration_seconds":3,"size_bytes":9}}"#;
+    let one = r#"{"data":{"id":"rec_1","status":"stopped","duration_seconds":3,"size_bytes":9,"call_id":"call_7"}}"#;
     let fake = Fake::start(Script::Reply(StatusCode::OK, one)).await;
     let proxy = proxy_to(&fake.base_url(), 2000).await;
     let a = call(proxy, "GET", "/api/calls/call_7/recordings/rec_1", None, "").await;
@@ -128,4 +128,61 @@ async fn answers_not_in_the_documented_shape_are_502() {
         let next = call(proxy, "GET", "/api/info", None, "").await;
         assert_eq!(next.status, 200, "the proxy serves the next request");
     }
+}
+
+#[tokio::test]
+async fn a_recording_of_another_call_is_not_found() {
+    // MiniVoice looks the recording up by ID alone and returns call B's recording.
+    let other = r#"{"data":{"id":"rec_b","status":"stopped","duration_seconds":3,"size_bytes":9,"call_id":"call_b"}}"#;
+    let fake = Fake::start(Script::Reply(StatusCode::OK, other)).await;
+    let proxy = proxy_to(&fake.base_url(), 2000).await;
+    let a = call(proxy, "GET", "/api/calls/call_a/recordings/rec_b", None, "").await;
+    assert_eq!((a.status, a.code().as_str()), (404, "recording_not_found"));
+    assert!(
+        !a.text.contains("call_b"),
+        "nothing of the other call leaks"
+    );
+    // Without a call_id in the answer, the call's own list decides.
+    let bare = r#"{"data":{"id":"rec_b","status":"stopped","duration_seconds":3,"size_bytes":9}}"#;
+    let listed_elsewhere =
+        r#"{"data":[{"id":"rec_a","status":"stopped","duration_seconds":3,"size_bytes":9}]}"#;
+    let fake = Fake::start(Script::Seq(vec![
+        (StatusCode::OK, bare),
+        (StatusCode::OK, listed_elsewhere),
+    ]))
+    .await;
+    let proxy = proxy_to(&fake.base_url(), 2000).await;
+    let a = call(proxy, "GET", "/api/calls/call_a/recordings/rec_b", None, "").await;
+    assert_eq!(a.status, 404);
+    let listed_here =
+        r#"{"data":[{"id":"rec_b","status":"stopped","duration_seconds":3,"size_bytes":9}]}"#;
+    let fake = Fake::start(Script::Seq(vec![
+        (StatusCode::OK, bare),
+        (StatusCode::OK, listed_here),
+    ]))
+    .await;
+    let proxy = proxy_to(&fake.base_url(), 2000).await;
+    let a = call(proxy, "GET", "/api/calls/call_a/recordings/rec_b", None, "").await;
+    assert_eq!((a.status, a.text.as_str()), (200, bare));
+}
+
+#[tokio::test]
+async fn redirects_from_minivoice_are_not_followed() {
+    let target = Fake::start(Script::Reply(
+        StatusCode::OK,
+        fixture("start_recording.response.json"),
+    ))
+    .await;
+    let redirect: &'static str = Box::leak(
+        format!(
+            "HTTP/1.1 307 Temporary Redirect\r\nlocation: {}/v1/calls/call_r/recordings\r\ncontent-length: 0\r\nconnection: close\r\n\r\n",
+            target.base_url()
+        )
+        .into_boxed_str(),
+    );
+    let upstream = raw_upstream(redirect.as_bytes()).await;
+    let proxy = proxy_to(&format!("http://{upstream}"), 2000).await;
+    let a = post_action(proxy, "call_r", "start").await;
+    assert_eq!((a.status, a.code().as_str()), (502, "upstream_error"));
+    assert!(target.requests().is_empty(), "the POST was not re-sent");
 }

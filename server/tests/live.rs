@@ -273,20 +273,48 @@ async fn duplicates_are_processed_once_and_unknown_events_ignored() {
 }
 
 #[tokio::test]
-async fn malformed_and_oversized_webhooks_are_refused() {
+async fn verified_deliveries_are_acknowledged_whatever_their_shape() {
     let p = proxy_with(|_| {}).await;
+    // A sender stops retrying on a 4xx: a verified delivery must never get one for its shape.
+    let minimal = json!({"event": "call.completed", "call": {"id": "call_min"}}).to_string();
+    assert_eq!(
+        deliver(p.addr, "msg_min", now(), &minimal, SECRET).await.0,
+        202
+    );
+    let unknown = json!({"event": "ai.summary.ready", "call": {"id": "call_min"}}).to_string();
+    assert_eq!(
+        deliver(p.addr, "msg_unk", now(), &unknown, SECRET).await.0,
+        202
+    );
     assert_eq!(
         deliver(p.addr, "msg_m", now(), "{\"event\":", SECRET)
             .await
             .0,
-        400
+        202
     );
     assert_eq!(
         deliver(p.addr, "msg_m2", now(), "[1,2]", SECRET).await.0,
-        400
+        202
+    );
+    let status = wait_for_status(p.addr, "call_min").await;
+    assert_eq!(
+        status, "completed",
+        "the minimal call.completed still completes the call"
     );
     let big = recording_event("call_big", "rec_big", 100 * 1024);
     assert_eq!(deliver(p.addr, "msg_b", now(), &big, SECRET).await.0, 413);
+}
+
+/// The call's status once the worker has processed what was delivered.
+async fn wait_for_status(proxy: SocketAddr, call_id: &str) -> Value {
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        let status = call_status(proxy, call_id).await;
+        if !status.is_null() || Instant::now() > deadline {
+            return status;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
 }
 
 #[tokio::test]

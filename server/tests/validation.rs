@@ -240,7 +240,7 @@ async fn invalid_requests_never_reach_minivoice() {
 
 /// Requests sent byte for byte, since an HTTP client would normalise or refuse them.
 fn raw_cases() -> Vec<(String, u16, &'static str)> {
-    let head = "HTTP/1.1\r\nhost: x\r\nconnection: close";
+    let head = "HTTP/1.1\r\nhost: 127.0.0.1\r\nconnection: close";
     let get = |path: &str| format!("GET {path} {head}\r\n\r\n");
     let post = |path: &str, ct: &str, body: &str| {
         format!(
@@ -358,9 +358,10 @@ fn raw_cases() -> Vec<(String, u16, &'static str)> {
             "method_not_allowed",
         ),
         (
+            // Anonymous with a real key: a foreign page is refused before anything else.
             format!("OPTIONS {rec} {head}\r\norigin: https://evil.example\r\n\r\n"),
-            405,
-            "method_not_allowed",
+            403,
+            "forbidden_origin",
         ),
         (chunked, 413, "payload_too_large"),
     ]

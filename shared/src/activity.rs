@@ -22,4 +22,10 @@ pub struct ActivityEntry {
     /// The answer was replayed for a repeated idempotency key (no second upstream call).
     #[serde(default)]
     pub replayed: bool,
+    /// Forwarded to MiniVoice, no answer recorded yet (in flight, or the proxy stopped).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub pending: bool,
+    /// Made against the built-in sandbox: nothing was really recorded.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub sandbox: bool,
 }

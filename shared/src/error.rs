@@ -30,6 +30,16 @@ known_strings! {
         WebhookQueueFull = "webhook_queue_full",
         /// Live events cannot be served now (stream limit): poll instead.
         EventsUnavailable = "events_unavailable",
+        /// This agent (or client address) already has as many live streams as allowed.
+        TooManyStreams = "too_many_streams",
+        /// Anonymous mode with a real key: the request's `Host` is not a loopback name.
+        ForbiddenHost = "forbidden_host",
+        /// Anonymous mode with a real key: the request came from another site's page.
+        ForbiddenOrigin = "forbidden_origin",
+        /// The request's body did not arrive in time.
+        RequestTimeout = "request_timeout",
+        /// The proxy's own store cannot be written: nothing was forwarded.
+        StoreUnavailable = "store_unavailable",
         UpstreamTimeout = "upstream_timeout",
         UpstreamUnavailable = "upstream_unavailable",
         UpstreamInvalidResponse = "upstream_invalid_response",

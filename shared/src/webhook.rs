@@ -4,12 +4,14 @@ use crate::minivoice::EventType;
 use crate::recording::Recording;
 use crate::Extra;
 
-/// A webhook delivery. `call` and `recording` are optional because events differ in what they
-/// carry; whatever else arrives is kept in `extra`.
+/// A webhook delivery. Everything but `event` is optional because events differ in what they
+/// carry, and a verified delivery is never refused for its shape; whatever else arrives is kept
+/// in `extra`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct WebhookEvent {
     pub event: EventType,
-    pub created_at: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub created_at: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub call: Option<WebhookCall>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -21,7 +23,8 @@ pub struct WebhookEvent {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct WebhookCall {
     pub id: String,
-    pub status: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<String>,
     #[serde(flatten)]
     pub extra: Extra,
 }

@@ -15,7 +15,7 @@ use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 
-use crate::config::ApiKey;
+use crate::config::{ApiKey, TokenPolicy};
 use crate::error::AppError;
 
 /// Scope entry that grants every call.
@@ -23,14 +23,22 @@ pub const ALL_CALLS: &str = "*";
 /// Shorter secrets are refused: HS256 is only as strong as its key.
 pub const MIN_SECRET_LEN: usize = 32;
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Claims {
     /// The agent.
     pub sub: String,
     /// Call IDs this token may act on; `["*"]` for all.
     pub calls: Vec<String>,
-    pub iat: u64,
     pub exp: u64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub iat: Option<u64>,
+    /// Not valid before (Unix seconds).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nbf: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub aud: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub iss: Option<String>,
 }
 
 /// The agent a request acts for, put in the request's extensions by [`require_agent`].
@@ -38,6 +46,8 @@ pub struct Claims {
 pub struct Agent {
     pub name: String,
     calls: Vec<String>,
+    /// When the token stops being valid (Unix seconds); `None` when anonymous.
+    pub expires_at: Option<u64>,
 }
 
 impl Agent {
@@ -46,7 +56,12 @@ impl Agent {
         Agent {
             name: "anonymous".into(),
             calls: vec![ALL_CALLS.into()],
+            expires_at: None,
         }
+    }
+
+    pub fn is_anonymous(&self) -> bool {
+        self.expires_at.is_none()
     }
 
     pub fn may_act_on(&self, call_id: &str) -> bool {
@@ -59,10 +74,15 @@ impl Agent {
 pub struct TokenKeys {
     encoding: EncodingKey,
     decoding: DecodingKey,
+    policy: TokenPolicy,
 }
 
 impl TokenKeys {
     pub fn new(secret: &ApiKey) -> Result<Self, String> {
+        Self::with_policy(secret, TokenPolicy::default())
+    }
+
+    pub fn with_policy(secret: &ApiKey, policy: TokenPolicy) -> Result<Self, String> {
         let bytes = secret.expose().as_bytes();
         if bytes.len() < MIN_SECRET_LEN {
             return Err(format!(
@@ -72,17 +92,35 @@ impl TokenKeys {
         Ok(TokenKeys {
             encoding: EncodingKey::from_secret(bytes),
             decoding: DecodingKey::from_secret(bytes),
+            policy,
         })
     }
 
-    pub fn mint(&self, agent: &str, calls: &[String], ttl: Duration) -> String {
+    /// A token for `agent` on `calls`; refused when `ttl` exceeds the policy's maximum.
+    pub fn try_mint(&self, agent: &str, calls: &[String], ttl: Duration) -> Result<String, String> {
+        if ttl > self.policy.max_token_ttl {
+            return Err(format!(
+                "--ttl {}s is longer than MAX_TOKEN_TTL ({}s)",
+                ttl.as_secs(),
+                self.policy.max_token_ttl.as_secs()
+            ));
+        }
         let now = unix_now();
-        self.sign(&Claims {
+        Ok(self.sign(&Claims {
             sub: agent.to_owned(),
             calls: calls.to_vec(),
-            iat: now,
+            iat: Some(now),
             exp: now + ttl.as_secs(),
-        })
+            nbf: None,
+            aud: self.policy.token_audience.clone(),
+            iss: self.policy.token_issuer.clone(),
+        }))
+    }
+
+    /// [`TokenKeys::try_mint`] for lifetimes known to be within the policy (tests, sandbox).
+    pub fn mint(&self, agent: &str, calls: &[String], ttl: Duration) -> String {
+        self.try_mint(agent, calls, ttl)
+            .expect("ttl within MAX_TOKEN_TTL")
     }
 
     /// Signs arbitrary claims (tests use it for expired tokens).
@@ -94,15 +132,38 @@ impl TokenKeys {
     pub fn verify(&self, token: &str) -> Result<Agent, AppError> {
         let mut validation = Validation::new(Algorithm::HS256);
         validation.leeway = 5;
-        validation.set_required_spec_claims(&["exp", "sub"]);
-        let data = jsonwebtoken::decode::<Claims>(token, &self.decoding, &validation)
-            .map_err(|e| AppError::Unauthorized(e.to_string()))?;
-        if data.claims.sub.is_empty() {
+        validation.validate_nbf = true;
+        let mut required = vec!["exp", "sub"];
+        match &self.policy.token_audience {
+            Some(aud) => {
+                validation.set_audience(&[aud]);
+                required.push("aud");
+            }
+            None => validation.validate_aud = false,
+        }
+        if let Some(iss) = &self.policy.token_issuer {
+            validation.set_issuer(&[iss]);
+            required.push("iss");
+        }
+        validation.set_required_spec_claims(&required);
+        let claims = jsonwebtoken::decode::<Claims>(token, &self.decoding, &validation)
+            .map_err(|e| AppError::Unauthorized(e.to_string()))?
+            .claims;
+        if claims.sub.is_empty() {
             return Err(AppError::Unauthorized("token names no agent".into()));
         }
+        // Without `iat` the lifetime still left is what counts.
+        let issued = claims.iat.unwrap_or_else(unix_now);
+        if claims.exp.saturating_sub(issued) > self.policy.max_token_ttl.as_secs() {
+            return Err(AppError::Unauthorized(format!(
+                "token lifetime exceeds {}s (MAX_TOKEN_TTL)",
+                self.policy.max_token_ttl.as_secs()
+            )));
+        }
         Ok(Agent {
-            name: data.claims.sub,
-            calls: data.claims.calls,
+            name: claims.sub,
+            calls: claims.calls,
+            expires_at: Some(claims.exp),
         })
     }
 }
@@ -211,8 +272,11 @@ mod tests {
         let claims = Claims {
             sub: "alice".into(),
             calls: vec!["call_1".into()],
-            iat: 1,
+            iat: Some(1),
             exp: unix_now() - 120,
+            nbf: None,
+            aud: None,
+            iss: None,
         };
         let expired = jsonwebtoken::encode(&Header::default(), &claims, &k.encoding).unwrap();
         assert!(matches!(k.verify(&expired), Err(AppError::Unauthorized(_))));

@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 use std::future::Future;
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use minivoice_shared::Action;
 use tokio::sync::OnceCell;
@@ -16,17 +16,28 @@ use crate::upstream::Reply;
 /// How long an answer is replayed for its key: longer than any agent's retry.
 const ANSWER_TTL: Duration = Duration::from_secs(10 * 60);
 /// Bound on remembered answers, so a flood of fresh keys cannot grow memory without limit.
-const MAX_ANSWERS: usize = 10_000;
+const MAX_ANSWERS: u64 = 10_000;
 
-#[derive(Default)]
 pub struct Gate {
     in_flight: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
-    answers: Mutex<HashMap<(String, String), Arc<Slot>>>,
+    /// Bounded and expiring, with O(1) eviction: a flood of fresh keys costs nothing extra.
+    answers: moka::sync::Cache<(String, String), Arc<Slot>>,
+}
+
+impl Default for Gate {
+    fn default() -> Self {
+        Gate {
+            in_flight: Mutex::default(),
+            answers: moka::sync::Cache::builder()
+                .max_capacity(MAX_ANSWERS)
+                .time_to_live(ANSWER_TTL)
+                .build(),
+        }
+    }
 }
 
 struct Slot {
     action: Action,
-    created: Instant,
     answer: OnceCell<Reply>,
 }
 
@@ -104,37 +115,19 @@ impl Gate {
     }
 
     fn slot(&self, call_id: &str, key: &str, action: Action) -> Result<Arc<Slot>, AppError> {
-        let mut answers = self.answers.lock().unwrap();
-        let now = Instant::now();
-        if answers.len() >= MAX_ANSWERS {
-            answers.retain(|_, s| now.duration_since(s.created) < ANSWER_TTL);
+        let slot = self
+            .answers
+            .get_with((call_id.to_owned(), key.to_owned()), || {
+                Arc::new(Slot {
+                    action,
+                    answer: OnceCell::new(),
+                })
+            });
+        if slot.action == action {
+            Ok(slot)
+        } else {
+            Err(AppError::IdempotencyKeyReused)
         }
-        if answers.len() >= MAX_ANSWERS {
-            if let Some(oldest) = answers
-                .iter()
-                .min_by_key(|(_, s)| s.created)
-                .map(|(k, _)| k.clone())
-            {
-                answers.remove(&oldest);
-            }
-        }
-        let id = (call_id.to_owned(), key.to_owned());
-        if let Some(slot) = answers.get(&id) {
-            if now.duration_since(slot.created) < ANSWER_TTL {
-                return if slot.action == action {
-                    Ok(slot.clone())
-                } else {
-                    Err(AppError::IdempotencyKeyReused)
-                };
-            }
-        }
-        let slot = Arc::new(Slot {
-            action,
-            created: now,
-            answer: OnceCell::new(),
-        });
-        answers.insert(id, slot.clone());
-        Ok(slot)
     }
 
     #[cfg(test)]

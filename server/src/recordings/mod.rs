@@ -3,17 +3,18 @@
 
 mod gate;
 
-pub use gate::Gate;
+pub use gate::{Gate, Outcome};
 
 use axum::extract::State;
 use axum::http::{header, HeaderValue};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Extension, Json, Router};
-use minivoice_shared::{ActionRequest, ActionResult, Data, ErrorEnvelope, LiveEvent};
+use minivoice_shared::{ActionRequest, ActionResult, Data, ErrorEnvelope, LiveEvent, Recording};
+use tracing::Instrument;
 
 use crate::app::AppState;
-use crate::audit::{Attempt, Audit};
+use crate::audit::{Attempt, Audit, Finished};
 use crate::auth::Agent;
 use crate::error::AppError;
 use crate::extract::{ApiJson, CallId, IdempotencyKey, RecordingRef};
@@ -32,8 +33,49 @@ async fn list(State(up): State<Upstream>, CallId(call_id): CallId) -> Result<Res
     Ok(json(up.list(&call_id).await?))
 }
 
-async fn metadata(State(up): State<Upstream>, r: RecordingRef) -> Result<Response, AppError> {
-    Ok(json(up.get(&r.call_id, &r.recording_id).await?))
+async fn metadata(
+    State(up): State<Upstream>,
+    State(audit): State<Audit>,
+    r: RecordingRef,
+) -> Result<Response, AppError> {
+    let reply = up.get(&r.call_id, &r.recording_id).await?;
+    if !belongs_to_call(&up, &audit, &r, &reply).await? {
+        return Err(AppError::recording_not_found());
+    }
+    Ok(json(reply))
+}
+
+/// MiniVoice may look a recording up by its ID alone, so the path's call is checked here:
+/// the recording's own `call_id`, else our link from when it was started or reported, else
+/// (one more request, only for a recording we have never seen) the call's own list.
+async fn belongs_to_call(
+    up: &Upstream,
+    audit: &Audit,
+    r: &RecordingRef,
+    reply: &Reply,
+) -> Result<bool, AppError> {
+    let named = serde_json::from_slice::<Data<Recording>>(&reply.body)
+        .ok()
+        .and_then(|d| {
+            d.data
+                .extra
+                .get("call_id")
+                .and_then(|v| v.as_str())
+                .map(str::to_owned)
+        });
+    if let Some(owner) = named {
+        return Ok(owner == r.call_id);
+    }
+    let linked = audit
+        .call_of_recording(&r.recording_id)
+        .await
+        .map_err(|e| AppError::StoreUnavailable(e.to_string()))?;
+    if let Some(owner) = linked {
+        return Ok(owner == r.call_id);
+    }
+    let listed = up.list(&r.call_id).await?;
+    Ok(serde_json::from_slice::<Data<Vec<Recording>>>(&listed.body)
+        .is_ok_and(|d| d.data.iter().any(|rec| rec.id == r.recording_id)))
 }
 
 async fn act(
@@ -43,64 +85,85 @@ async fn act(
     IdempotencyKey(key): IdempotencyKey,
     ApiJson(body): ApiJson<ActionRequest>,
 ) -> Result<Response, AppError> {
-    let AppState {
-        upstream: up,
-        gate,
-        audit,
-        hub,
-        ..
-    } = app;
-    let action = body.action;
-    let outcome = gate
-        .run(&call_id, action, key.as_deref(), || async {
-            tracing::info!(action = action.as_str(), "forwarding recording action");
-            up.act(&call_id, &body, key.as_deref()).await
-        })
-        .await;
-    // Recorded whatever happened, before answering: the trail is the contact centre's proof.
-    let (recording_id, error_code) = match &outcome {
-        Ok(o) => summarise(&o.reply),
-        Err(e) => (None, Some(e.code())),
-    };
     let request_id = crate::request_id::current();
     let attempt = Attempt {
         agent: &agent.name,
         call_id: &call_id,
-        action,
-        recording_id: recording_id.as_deref(),
-        error_code: error_code.as_deref(),
+        action: body.action,
         request_id: request_id.as_deref(),
-        replayed: outcome.as_ref().is_ok_and(|o| o.replayed),
     };
-    if let Err(e) = audit.record(&attempt).await {
-        tracing::error!(error = %e, "could not write the audit trail");
-    }
-    if let Ok(o) = &outcome {
-        if let Some(result) = accepted(&o.reply) {
-            // Every other widget on this call hears of it now, not at its next refresh.
-            if let Err(e) = audit.upsert_recording(&call_id, &result.recording).await {
-                tracing::error!(error = %e, "could not store the recording state");
-            }
-            hub.publish(
-                &call_id,
-                LiveEvent::Recording {
-                    call_id: call_id.clone(),
-                    recording: result.recording,
-                },
-            );
-        }
-    }
-    let outcome = outcome?;
+    // On record before anything is forwarded: an action the trail cannot hold is not taken.
+    let row = app
+        .audit
+        .begin(&attempt)
+        .await
+        .map_err(|e| AppError::StoreUnavailable(e.to_string()))?;
+    // Runs to the end even if the browser goes away meanwhile: MiniVoice may act on it, so
+    // its answer must still reach the trail and every other widget on the call.
+    let work = carry_out(app, call_id, body, key, row).in_current_span();
+    let outcome = tokio::spawn(work)
+        .await
+        .map_err(|e| AppError::Internal(format!("action task: {e}")))??;
     let mut resp = json(outcome.reply);
     if outcome.replayed {
-        tracing::info!(
-            action = action.as_str(),
-            "replayed answer for idempotency key"
-        );
+        tracing::info!("replayed answer for idempotency key");
         resp.headers_mut()
             .insert("idempotent-replayed", HeaderValue::from_static("true"));
     }
     Ok(resp)
+}
+
+/// Gate → forward → record the result → link and publish the recording.
+async fn carry_out(
+    app: AppState,
+    call_id: String,
+    body: ActionRequest,
+    key: Option<String>,
+    row: i64,
+) -> Result<Outcome, AppError> {
+    let action = body.action;
+    let outcome = app
+        .gate
+        .run(&call_id, action, key.as_deref(), || async {
+            tracing::info!(action = action.as_str(), "forwarding recording action");
+            app.upstream.act(&call_id, &body, key.as_deref()).await
+        })
+        .await;
+    record_result(&app.audit, row, &outcome).await;
+    if let Some(result) = outcome.as_ref().ok().and_then(|o| accepted(&o.reply)) {
+        if let Err(e) = app
+            .audit
+            .upsert_recording(&call_id, &result.recording)
+            .await
+        {
+            tracing::error!(error = %e, "could not store the recording state");
+        }
+        // Every other widget on this call hears of it now, not at its next refresh.
+        app.hub.publish(
+            &call_id,
+            LiveEvent::Recording {
+                call_id: call_id.clone(),
+                recording: result.recording,
+            },
+        );
+    }
+    outcome
+}
+
+async fn record_result(audit: &Audit, row: i64, outcome: &Result<Outcome, AppError>) {
+    let (recording_id, error_code) = match outcome {
+        Ok(o) => summarise(&o.reply),
+        Err(e) => (None, Some(e.code())),
+    };
+    let result = Finished {
+        recording_id: recording_id.as_deref(),
+        error_code: error_code.as_deref(),
+        replayed: outcome.as_ref().is_ok_and(|o| o.replayed),
+    };
+    if let Err(e) = audit.finish(row, &result).await {
+        // The row stays pending: the trail says the answer is unknown rather than nothing.
+        tracing::error!(error = %e, "could not record the action's result");
+    }
 }
 
 async fn activity(

@@ -66,7 +66,7 @@ impl Notifier {
     pub fn recording(&self, event: &str, call_id: &str, call_status: &str, rec: &Recording) {
         self.send(WebhookEvent {
             event: event.to_owned().into(),
-            created_at: now(),
+            created_at: Some(now()),
             call: Some(call(call_id, call_status)),
             recording: Some(rec.clone()),
             extra: Default::default(),
@@ -79,7 +79,7 @@ impl Notifier {
         extra.insert("data".into(), json!({}));
         self.send(WebhookEvent {
             event: "call.completed".to_owned().into(),
-            created_at: now(),
+            created_at: Some(now()),
             call: Some(call(call_id, minivoice_shared::CALL_COMPLETED)),
             recording: None,
             extra,
@@ -130,7 +130,7 @@ fn call(call_id: &str, status: &str) -> WebhookCall {
     extra.insert("direction".into(), json!("inbound"));
     WebhookCall {
         id: call_id.to_owned(),
-        status: status.to_owned(),
+        status: Some(status.to_owned()),
         extra,
     }
 }

@@ -1,33 +1,44 @@
-//! `POST /webhooks/minivoice`: accept fast, verify, de-duplicate, answer, then process in the
-//! background (MiniVoice's advice), updating the store and the live hub.
+//! `POST /webhooks/minivoice`: verify, store in the inbox (the de-duplication key and the raw
+//! body in one row), answer, then process in the background (MiniVoice's advice). A delivery
+//! acknowledged is on disk: one left unprocessed by a crash is processed after the restart.
 //!
 //! Signatures follow Standard Webhooks 1.0 (our assumption: MiniVoice's page does not say how
 //! it signs): HMAC-SHA256 over `id.timestamp.raw_body`, a 5-minute timestamp tolerance, and
 //! header names that are configurable.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderName, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
+use base64::Engine;
 use minivoice_shared::minivoice::KnownEvent;
 use minivoice_shared::{EventType, LiveEvent, WebhookEvent};
-use serde_json::json;
+use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 use standardwebhooks::Webhook;
-use tokio::sync::mpsc;
+use tokio::sync::Notify;
 
 use crate::audit::Audit;
 use crate::error::AppError;
 use crate::events::Hub;
 
-/// Events waiting for the background worker; past this the receiver answers 503 and
-/// MiniVoice retries later.
-const QUEUE: usize = 1024;
+/// Deliveries waiting for the worker; past this the receiver answers 503 and MiniVoice
+/// retries later, so a stuck worker cannot fill the disk.
+const MAX_UNPROCESSED: i64 = 10_000;
+/// Deliveries the worker takes from the inbox at a time.
+const BATCH: i64 = 64;
+/// How often the worker looks at the inbox without being woken (a missed wake-up, a retry
+/// after a store error) and how often expired deliveries are dropped.
+const POLL: Duration = Duration::from_secs(1);
+const SWEEP_EVERY: Duration = Duration::from_secs(3600);
 /// A webhook body is a few hundred bytes.
 pub const MAX_WEBHOOK_BODY: usize = 64 * 1024;
+/// Shorter secrets can be guessed; Standard Webhooks secrets are 24 bytes or more.
+pub const MIN_SECRET_BYTES: usize = 24;
 
 /// The header names carrying id, timestamp and signature.
 #[derive(Clone, Debug)]
@@ -51,32 +62,47 @@ pub struct Webhooks {
     verifier: Option<Webhook>,
     names: HeaderNames,
     audit: Audit,
-    queue: mpsc::Sender<WebhookEvent>,
+    wake: Arc<Notify>,
+}
+
+/// `whsec_<base64>` (or bare base64) that decodes to at least [`MIN_SECRET_BYTES`].
+pub fn check_secret(secret: &str) -> Result<(), String> {
+    let encoded = secret.strip_prefix("whsec_").unwrap_or(secret);
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(encoded)
+        .map_err(|e| format!("MINIVOICE_WEBHOOK_SECRET must be whsec_<base64>: {e}"))?;
+    if bytes.len() < MIN_SECRET_BYTES {
+        return Err(format!(
+            "MINIVOICE_WEBHOOK_SECRET must decode to at least {MIN_SECRET_BYTES} bytes \
+             (it has {})",
+            bytes.len()
+        ));
+    }
+    Ok(())
 }
 
 impl Webhooks {
-    /// Starts the background worker. `secret` is `whsec_<base64>` (or bare base64).
+    /// Starts the worker, which first processes whatever an earlier run left in the inbox.
     pub fn start(
         secret: Option<&str>,
         names: HeaderNames,
         audit: Audit,
         hub: Arc<Hub>,
+        retention: Duration,
     ) -> Result<Arc<Self>, String> {
         let verifier = secret
-            .map(|s| Webhook::new(s).map_err(|e| format!("MINIVOICE_WEBHOOK_SECRET: {e}")))
+            .map(|s| {
+                check_secret(s)?;
+                Webhook::new(s).map_err(|e| format!("MINIVOICE_WEBHOOK_SECRET: {e}"))
+            })
             .transpose()?;
-        let (queue, mut rx) = mpsc::channel::<WebhookEvent>(QUEUE);
-        let worker_audit = audit.clone();
-        tokio::spawn(async move {
-            while let Some(event) = rx.recv().await {
-                process(&worker_audit, &hub, event).await;
-            }
-        });
+        let wake = Arc::new(Notify::new());
+        tokio::spawn(work(audit.clone(), hub, wake.clone(), retention));
         Ok(Arc::new(Webhooks {
             verifier,
             names,
             audit,
-            queue,
+            wake,
         }))
     }
 
@@ -107,48 +133,90 @@ impl Webhooks {
     }
 }
 
-/// `POST /webhooks/minivoice`
+/// `POST /webhooks/minivoice`. A verified delivery is acknowledged whatever its shape: a
+/// sender stops retrying on a 4xx, so refusing one would lose it. Its body is kept as sent.
 pub async fn receive(
     State(hooks): State<Arc<Webhooks>>,
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, AppError> {
     hooks.verify(&headers, &body)?;
-    let event: WebhookEvent =
-        serde_json::from_slice(&body).map_err(|e| AppError::InvalidJson(e.to_string()))?;
-    // Reserve the queue slot before marking the delivery seen, so a full queue (503, retried
-    // later) never swallows an event as a "duplicate".
-    let permit = hooks
-        .queue
-        .try_reserve()
-        .map_err(|_| AppError::WebhookQueueFull)?;
+    let store = |e: sqlx::Error| AppError::StoreUnavailable(format!("webhook inbox: {e}"));
+    if hooks.audit.unprocessed_count().await.map_err(store)? >= MAX_UNPROCESSED {
+        return Err(AppError::WebhookQueueFull);
+    }
     let delivery = headers
         .get(&hooks.names.id)
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned)
         .unwrap_or_else(|| format!("sha256:{:x}", Sha256::digest(&body)));
-    let first = hooks
+    if !hooks
         .audit
-        .first_delivery(&delivery)
+        .accept_delivery(&delivery, &body)
         .await
-        .map_err(|e| AppError::Internal(format!("webhook store: {e}")))?;
-    if !first {
+        .map_err(store)?
+    {
         tracing::info!(%delivery, "duplicate webhook delivery acknowledged, not processed");
         return Ok((StatusCode::OK, Json(json!({"status": "duplicate"}))).into_response());
     }
-    tracing::info!(%delivery, event = event.event.as_str(), "webhook accepted");
-    permit.send(event);
+    tracing::info!(%delivery, "webhook stored");
+    hooks.wake.notify_one();
     Ok((StatusCode::ACCEPTED, Json(json!({"status": "accepted"}))).into_response())
 }
 
-/// The slow part, after MiniVoice has its answer.
-async fn process(audit: &Audit, hub: &Hub, event: WebhookEvent) {
+/// The worker: drains the inbox in order, marks each delivery processed once its effects are
+/// stored, and drops processed deliveries older than `retention` now and then.
+async fn work(audit: Audit, hub: Arc<Hub>, wake: Arc<Notify>, retention: Duration) {
+    let mut swept: Option<tokio::time::Instant> = None;
+    loop {
+        match drain(&audit, &hub).await {
+            Ok(()) => {}
+            Err(e) => tracing::error!(error = %e, "webhook inbox: will retry"),
+        }
+        if swept.is_none_or(|t| t.elapsed() >= SWEEP_EVERY) {
+            match audit.forget_deliveries(retention).await {
+                Ok(n) if n > 0 => tracing::info!(n, "expired webhook deliveries dropped"),
+                Ok(_) => {}
+                Err(e) => tracing::error!(error = %e, "webhook retention"),
+            }
+            swept = Some(tokio::time::Instant::now());
+        }
+        tokio::select! {
+            _ = wake.notified() => {}
+            _ = tokio::time::sleep(POLL) => {}
+        }
+    }
+}
+
+async fn drain(audit: &Audit, hub: &Hub) -> Result<(), sqlx::Error> {
+    loop {
+        let batch = audit.unprocessed(BATCH).await?;
+        if batch.is_empty() {
+            return Ok(());
+        }
+        for delivery in batch {
+            apply(audit, hub, &delivery.body).await?;
+            audit.mark_processed(delivery.id).await?;
+        }
+    }
+}
+
+/// What a delivery changes. Only store failures are errors (the delivery stays in the inbox);
+/// a body we cannot understand is logged and kept as it came.
+async fn apply(audit: &Audit, hub: &Hub, body: &[u8]) -> Result<(), sqlx::Error> {
+    let Some(event) = understand(body) else {
+        tracing::warn!(
+            body = %String::from_utf8_lossy(&body[..body.len().min(512)]),
+            "webhook kept but not understood"
+        );
+        return Ok(());
+    };
     let EventType::Known(kind) = &event.event else {
         tracing::debug!(
             event = event.event.as_str(),
-            "unknown webhook event ignored"
+            "unknown webhook event kept, not acted on"
         );
-        return;
+        return Ok(());
     };
     let call_id = event.call.as_ref().map(|c| c.id.clone()).or_else(|| {
         event
@@ -161,14 +229,12 @@ async fn process(audit: &Audit, hub: &Hub, event: WebhookEvent) {
     let Some(call_id) = call_id else {
         tracing::warn!(
             event = event.event.as_str(),
-            "webhook names no call; ignored"
+            "webhook names no call; kept, not acted on"
         );
-        return;
+        return Ok(());
     };
     if let Some(rec) = &event.recording {
-        if let Err(e) = audit.upsert_recording(&call_id, rec).await {
-            tracing::error!(error = %e, "could not store a recording update");
-        }
+        audit.upsert_recording(&call_id, rec).await?;
         hub.publish(
             &call_id,
             LiveEvent::Recording {
@@ -181,17 +247,52 @@ async fn process(audit: &Audit, hub: &Hub, event: WebhookEvent) {
         let status = event
             .call
             .as_ref()
-            .map(|c| c.status.clone())
+            .and_then(|c| c.status.clone())
             .unwrap_or_else(|| minivoice_shared::CALL_COMPLETED.into());
-        if let Err(e) = audit.set_call_status(&call_id, &status).await {
-            tracing::error!(error = %e, "could not store a call status");
-        }
-        hub.publish(
-            &call_id,
-            LiveEvent::Call {
-                call_id: call_id.clone(),
-                status,
-            },
-        );
+        audit.set_call_status(&call_id, &status).await?;
+        let event = LiveEvent::Call {
+            call_id: call_id.clone(),
+            status,
+        };
+        hub.publish(&call_id, event);
+    }
+    Ok(())
+}
+
+/// The event as far as we can read it: a part of a new shape (a recording without the
+/// fields we know, say) must not hide the rest.
+fn understand(body: &[u8]) -> Option<WebhookEvent> {
+    if let Ok(event) = serde_json::from_slice(body) {
+        return Some(event);
+    }
+    let mut value: Value = serde_json::from_slice(body).ok()?;
+    value.as_object_mut()?.remove("recording");
+    serde_json::from_value(value).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secrets_must_be_long_enough() {
+        assert!(check_secret("whsec_").is_err());
+        assert!(check_secret("whsec_c2hvcnQ=").is_err());
+        assert!(check_secret("whsec_not base64!").is_err());
+        assert!(check_secret("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw").is_ok());
+        assert!(check_secret(&crate::sandbox::new_webhook_secret()).is_ok());
+    }
+
+    #[test]
+    fn shapes_we_partly_know_are_read_as_far_as_possible() {
+        let minimal = understand(br#"{"event":"call.completed","call":{"id":"c"}}"#).unwrap();
+        assert_eq!(minimal.call.unwrap().id, "c");
+        let odd = understand(
+            br#"{"event":"recording.stopped","call":{"id":"c"},"recording":{"id":"r"}}"#,
+        )
+        .unwrap();
+        assert!(odd.recording.is_none());
+        assert!(understand(b"[1,2]").is_none());
+        assert!(understand(b"not json").is_none());
     }
 }
