@@ -15,6 +15,8 @@ const USAGE: &str = "usage: cargo xtask <command>
   lint          cargo fmt --check and cargo clippy -D warnings
   load [--requests N] [--concurrency C]
                 bounded loopback load run through the release proxy to its sandbox
+  soak [CALLS]  100,000 calls (or CALLS) through the release proxy; prints its RSS after
+                warm-up and at the end
   setup         only install what is missing
   widget        only build the widget into dist/ (release, size-optimised)";
 
@@ -25,6 +27,7 @@ fn main() -> ExitCode {
         Some("test") => test(),
         Some("lint") => lint(),
         Some("load") => load(&args[1..]),
+        Some("soak") => soak(args.get(1)),
         Some("setup") => tools::ensure_all(&root()),
         Some("widget") => tools::ensure_build_tools(&root()).and_then(|_| widget(true)),
         _ => Err(USAGE.to_owned()),
@@ -85,6 +88,29 @@ fn load(args: &[String]) -> Result {
         .arg(root.join("target/release/minivoice-proxy"))
         .args(args)
         .status_ok()
+}
+
+/// The soak is the proxy's own (ignored) soak test on the release build, so the suite's
+/// plateau check and this run share one driver.
+fn soak(calls: Option<&String>) -> Result {
+    let root = root();
+    let mut c = cargo(&root);
+    c.args([
+        "test",
+        "--release",
+        "--package",
+        "minivoice-proxy",
+        "--test",
+        "soak",
+        "soak_full",
+        "--",
+        "--ignored",
+        "--nocapture",
+    ]);
+    if let Some(n) = calls {
+        c.env("SOAK_CALLS", n);
+    }
+    c.status_ok()
 }
 
 fn lint() -> Result {
