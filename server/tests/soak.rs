@@ -82,7 +82,7 @@ async fn one_call(client: &reqwest::Client, proxy: SocketAddr, i: usize) {
         .unwrap();
     assert_eq!(stream.status(), 200, "stream {i}");
     drop(stream);
-    if i % 10 == 0 {
+    if i.is_multiple_of(10) {
         for action in ["start", "stop"] {
             let status = client
                 .post(format!("http://{proxy}/api/calls/{call_id}/recordings"))
