@@ -1,13 +1,20 @@
 //! The widget's live connection: server-sent events from the proxy, with reconnects and a
 //! polling fallback, so the widget shows the truth without a reload even when the stream is
-//! down.
+//! down. [`use_live_updates`] is all a widget needs of it.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::rc::Rc;
+use std::time::Duration;
 
+use leptos::prelude::*;
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::JsCast;
 use web_sys::{Event, EventSource};
+
+/// While the live stream is down, refetch this often (seconds).
+const POLL_EVERY_S: u32 = 3;
+/// And try the stream again this often.
+const RETRY_STREAM_EVERY_S: u32 = 15;
 
 /// How the widget currently learns of changes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -93,3 +100,71 @@ impl Drop for LiveConn {
 
 /// The connection slot a widget owns.
 pub type Slot = Rc<RefCell<Option<LiveConn>>>;
+
+/// What a widget reads from its live connection.
+#[derive(Clone, Copy)]
+pub struct LiveUpdates {
+    /// How the widget currently learns of changes.
+    pub state: ReadSignal<LiveState>,
+    /// The wall clock, set every second: a started recording's time ticks on with it.
+    pub now_ms: ReadSignal<f64>,
+}
+
+/// Keeps the calling widget current on the call whose event stream is `url`: `refresh` runs on
+/// every event, on every (re)connection, and every few seconds while the stream is down; a
+/// stream the browser gave up on is opened again now and then. Call it in a component: the
+/// stream and the timer are released when that component is.
+pub fn use_live_updates(url: String, refresh: impl Fn() + 'static) -> LiveUpdates {
+    let (live_state, set_live_state) = signal(LiveState::Connecting);
+    let (now_ms, set_now_ms) = signal(js_sys::Date::now());
+    let refresh: Rc<dyn Fn()> = Rc::new(refresh);
+    let conn: Slot = Rc::new(RefCell::new(None));
+    let connect = {
+        let (conn, refresh) = (conn.clone(), refresh.clone());
+        move || {
+            let state: Rc<dyn Fn(LiveState)> = Rc::new(move |s| set_live_state.set(s));
+            *conn.borrow_mut() = LiveConn::open(&url, refresh.clone(), state);
+            if conn.borrow().is_none() {
+                set_live_state.set(LiveState::Polling);
+            }
+        }
+    };
+    connect();
+    // One timer does it all: the clock, the polls and the stream retries, counted in ticks.
+    let ticks = Cell::new(0u32);
+    let timer = set_interval_with_handle(
+        {
+            let conn = conn.clone();
+            move || {
+                set_now_ms.set(js_sys::Date::now());
+                let since_retry = ticks.get() + 1;
+                ticks.set(since_retry);
+                if live_state.get_untracked() == LiveState::Live {
+                    return;
+                }
+                if since_retry.is_multiple_of(POLL_EVERY_S) {
+                    refresh();
+                }
+                // A stream the browser gave up on is tried again now and then.
+                let dead = conn.borrow().as_ref().is_none_or(LiveConn::is_closed);
+                if dead && since_retry.is_multiple_of(RETRY_STREAM_EVERY_S) {
+                    connect();
+                }
+            }
+        },
+        Duration::from_secs(1),
+    )
+    .ok();
+    let conn = StoredValue::new_local(conn);
+    on_cleanup(move || {
+        // Removing the widget releases its stream and timer.
+        if let Some(t) = timer {
+            t.clear();
+        }
+        conn.try_with_value(|c| c.borrow_mut().take());
+    });
+    LiveUpdates {
+        state: live_state,
+        now_ms,
+    }
+}

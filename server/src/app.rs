@@ -3,6 +3,7 @@
 
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::time::Duration;
 
 use axum::extract::{DefaultBodyLimit, FromRef, State};
 use axum::http::HeaderValue;
@@ -14,11 +15,14 @@ use tower_http::timeout::RequestBodyTimeoutLayer;
 
 use crate::audit::Audit;
 use crate::auth::{self, TokenKeys};
+use crate::config::ServeConfig;
 use crate::error::AppError;
-use crate::events::Hub;
+use crate::events::{Hub, Limits};
 use crate::recordings::{self, Gate};
+use crate::secret::Secret;
+use crate::startup::StartError;
 use crate::upstream::Upstream;
-use crate::webhooks::{self, Webhooks};
+use crate::webhooks::{self, HeaderNames, Webhooks};
 use crate::{embed, request_id, security, widget};
 
 /// The recording action body is a few bytes; anything near this is hostile.
@@ -38,7 +42,57 @@ pub struct AppState {
     pub hub: Arc<Hub>,
     pub webhooks: Arc<Webhooks>,
     /// A request body must arrive within this, so slow clients cannot hold connections.
-    pub body_timeout: std::time::Duration,
+    pub body_timeout: Duration,
+}
+
+impl AppState {
+    /// The one way to assemble the state (`start` and tests alike); starts the webhook worker.
+    pub fn new(
+        cfg: &ServeConfig,
+        audit: Audit,
+        upstream: Upstream,
+        sandbox: bool,
+        webhook_secret: Option<&Secret>,
+    ) -> Result<AppState, StartError> {
+        let tokens = match cfg.token_secret.resolve().map_err(StartError::SecretFile)? {
+            Some(secret) => Some(Arc::new(
+                TokenKeys::with_policy(&secret, cfg.token_policy.clone())
+                    .map_err(StartError::Invalid)?,
+            )),
+            None => None,
+        };
+        let audit = if sandbox { audit.in_sandbox() } else { audit };
+        let hub = Arc::new(Hub::new(Limits {
+            max_streams: cfg.max_event_streams,
+            per_agent: cfg.max_streams_per_agent,
+            idle_calls: cfg.live_idle_calls,
+            heartbeat: Duration::from_millis(cfg.sse_heartbeat_ms),
+        }));
+        let webhooks = Webhooks::start(
+            webhook_secret.map(Secret::expose),
+            HeaderNames::from(cfg),
+            audit.clone(),
+            hub.clone(),
+            cfg.webhook_retention,
+        )
+        .map_err(StartError::Invalid)?;
+        Ok(AppState {
+            upstream,
+            gate: Default::default(),
+            info: ProxyInfo {
+                sandbox,
+                version: env!("CARGO_PKG_VERSION").into(),
+                event_streams: 0,
+            },
+            widget_dir: cfg.widget_dir.clone(),
+            allowed_origins: cfg.allowed_origins.clone().into(),
+            tokens,
+            audit,
+            hub,
+            webhooks,
+            body_timeout: Duration::from_millis(cfg.body_timeout_ms),
+        })
+    }
 }
 
 pub fn app(state: AppState) -> Router {
@@ -99,47 +153,19 @@ mod tests {
     use super::*;
     use axum::body::Body;
     use axum::http::{Request, StatusCode};
-    use std::time::Duration;
     use tower::ServiceExt;
 
     async fn state() -> AppState {
         let audit = Audit::open("sqlite::memory:").await.unwrap();
-        let hub = Arc::new(Hub::new(crate::events::Limits {
-            max_streams: 10,
-            per_agent: 10,
-            idle_calls: 10,
-            heartbeat: Duration::from_secs(15),
-        }));
         // Port 9 on loopback: nothing listens, so any forward would fail loudly.
         let upstream = Upstream::new(
             "http://127.0.0.1:9",
-            crate::ApiKey::new("k"),
+            Secret::new("k"),
             Duration::from_millis(200),
         )
         .unwrap();
-        AppState {
-            upstream,
-            gate: Default::default(),
-            info: ProxyInfo {
-                sandbox: false,
-                version: "test".into(),
-                event_streams: 0,
-            },
-            widget_dir: "/nonexistent".into(),
-            allowed_origins: Arc::from(vec![]),
-            tokens: None,
-            webhooks: Webhooks::start(
-                None,
-                Default::default(),
-                audit.clone(),
-                hub.clone(),
-                Duration::from_secs(3600),
-            )
-            .unwrap(),
-            body_timeout: Duration::from_secs(10),
-            hub,
-            audit,
-        }
+        let cfg = ServeConfig::sandbox_on_loopback("/nonexistent".into());
+        AppState::new(&cfg, audit, upstream, false, None).unwrap()
     }
 
     async fn send(mut req: Request<Body>) -> (StatusCode, serde_json::Value) {

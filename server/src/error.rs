@@ -63,9 +63,9 @@ impl AppError {
     /// The code this error answers with, for the audit trail.
     pub fn code(&self) -> String {
         match self {
-            AppError::Upstream { body, .. } => serde_json::from_slice::<ErrorEnvelope>(body)
-                .map(|e| e.error.code.as_str().to_owned())
-                .unwrap_or_else(|_| ProxyCode::UpstreamError.as_str().to_owned()),
+            AppError::Upstream { body, .. } => {
+                error_code(body).unwrap_or_else(|| ProxyCode::UpstreamError.as_str().to_owned())
+            }
             other => other.parts().1.as_str().to_owned(),
         }
     }
@@ -216,6 +216,13 @@ impl AppError {
             Upstream { status, .. } => (*status, ProxyCode::UpstreamError, String::new()),
         }
     }
+}
+
+/// The `code` of a body in the shared error shape (MiniVoice's or ours).
+pub fn error_code(body: &[u8]) -> Option<String> {
+    serde_json::from_slice::<ErrorEnvelope>(body)
+        .ok()
+        .map(|e| e.error.code.as_str().to_owned())
 }
 
 impl IntoResponse for AppError {

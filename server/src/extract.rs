@@ -30,8 +30,10 @@ impl ApiBody for ActionRequest {
     }
 }
 
-/// A JSON body, with every failure rendered as [`AppError`]. Parsing happens in two steps so
-/// that "not JSON" and "JSON of the wrong shape" get distinct codes whatever serde reports.
+/// A JSON body, with every failure rendered as [`AppError`]. Hand-written rather than derived
+/// via axum's `Json`: that classifies errors by serde's category, which calls the well-formed
+/// `{"action":1}` a syntax error. So syntax is checked first (IgnoredAny accepts any JSON),
+/// then the shape straight from the bytes, so a duplicated key is seen rather than collapsed.
 pub struct ApiJson<T>(pub T);
 
 impl<S: Send + Sync, T: ApiBody> FromRequest<S> for ApiJson<T> {
@@ -42,8 +44,6 @@ impl<S: Send + Sync, T: ApiBody> FromRequest<S> for ApiJson<T> {
             return Err(AppError::UnsupportedMediaType);
         }
         let bytes = Bytes::from_request(req, state).await.map_err(body_error)?;
-        // Syntax first (IgnoredAny accepts any JSON), then shape straight from the bytes, so
-        // a duplicated key is seen rather than collapsed into a map.
         serde_json::from_slice::<serde::de::IgnoredAny>(&bytes)
             .map_err(|e| AppError::InvalidJson(e.to_string()))?;
         serde_json::from_slice(&bytes)
@@ -80,6 +80,16 @@ fn is_json(headers: &HeaderMap) -> bool {
         .to_ascii_lowercase();
     essence == "application/json"
         || (essence.starts_with("application/") && essence.ends_with("+json"))
+}
+
+/// The token of an `Authorization: Bearer …` header.
+pub fn bearer(headers: &HeaderMap) -> Option<&str> {
+    headers
+        .get(header::AUTHORIZATION)?
+        .to_str()
+        .ok()?
+        .strip_prefix("Bearer ")
+        .map(str::trim)
 }
 
 /// `{call_id}` from the path, validated.

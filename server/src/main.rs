@@ -1,3 +1,6 @@
+use std::error::Error;
+use std::process::ExitCode;
+
 use clap::Parser;
 use minivoice_proxy::auth::{TokenKeys, ALL_CALLS};
 use minivoice_proxy::config::{Cli, Command};
@@ -5,7 +8,22 @@ use minivoice_proxy::{sandbox, start, ServeConfig};
 use tracing_subscriber::EnvFilter;
 
 #[tokio::main]
-async fn main() -> std::io::Result<()> {
+async fn main() -> ExitCode {
+    match run().await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("minivoice-proxy: {e}");
+            let mut cause = e.source();
+            while let Some(c) = cause {
+                eprintln!("  caused by: {c}");
+                cause = c.source();
+            }
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run() -> Result<(), Box<dyn Error>> {
     tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
         .with_env_filter(
@@ -21,33 +39,30 @@ async fn main() -> std::io::Result<()> {
             shutdown_signal().await;
             Ok(())
         }
-        Some(Command::Serve(cfg)) => serve(*cfg).await,
+        Some(Command::Serve(cfg)) => Ok(serve(*cfg).await?),
         Some(Command::Token(cfg)) => {
-            let secret = cfg.secret.resolve()?.ok_or_else(|| {
-                std::io::Error::other("set WIDGET_TOKEN_SECRET (or --token-secret-file) to sign")
-            })?;
-            let keys =
-                TokenKeys::with_policy(&secret, cfg.policy).map_err(std::io::Error::other)?;
+            let secret = cfg
+                .secret
+                .resolve()?
+                .ok_or("set WIDGET_TOKEN_SECRET (or --token-secret-file) to sign")?;
+            let keys = TokenKeys::with_policy(&secret, cfg.policy)?;
             let calls = if cfg.all_calls {
                 vec![ALL_CALLS.to_owned()]
             } else {
                 cfg.calls
             };
-            let token = keys
-                .try_mint(&cfg.agent, &calls, cfg.ttl)
-                .map_err(std::io::Error::other)?;
-            println!("{token}");
+            println!("{}", keys.try_mint(&cfg.agent, &calls, cfg.ttl)?);
             Ok(())
         }
-        None => serve(cli.serve).await,
+        None => Ok(serve(cli.serve).await?),
     }
 }
 
-async fn serve(cfg: ServeConfig) -> std::io::Result<()> {
+async fn serve(cfg: ServeConfig) -> Result<(), Box<dyn Error>> {
     let running = start(cfg, shutdown_signal()).await?;
     tracing::info!("widget and API on http://{}/", running.addr);
     println!("Open http://{}/?call_id=call_123", running.addr);
-    running.served.await.map_err(std::io::Error::other)?
+    Ok(running.served.await??)
 }
 
 /// SIGTERM (what orchestrators send) or Ctrl-C.

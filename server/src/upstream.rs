@@ -10,8 +10,8 @@ use bytes::{Bytes, BytesMut};
 use minivoice_shared::{minivoice, ActionRequest, ActionResult, Data, ErrorEnvelope, Recording};
 use serde::de::DeserializeOwned;
 
-use crate::config::ApiKey;
 use crate::error::AppError;
+use crate::secret::Secret;
 
 /// Larger answers are refused: a recording list is kilobytes, so megabytes mean a fault.
 pub const MAX_UPSTREAM_BODY: usize = 1 << 20;
@@ -20,7 +20,7 @@ pub const MAX_UPSTREAM_BODY: usize = 1 << 20;
 pub struct Upstream {
     client: reqwest::Client,
     base_url: String,
-    key: ApiKey,
+    key: Secret,
     timeout: Duration,
 }
 
@@ -32,7 +32,7 @@ pub struct Reply {
 }
 
 impl Upstream {
-    pub fn new(base_url: &str, key: ApiKey, timeout: Duration) -> Result<Self, reqwest::Error> {
+    pub fn new(base_url: &str, key: Secret, timeout: Duration) -> Result<Self, reqwest::Error> {
         let client = reqwest::Client::builder()
             .connect_timeout(timeout)
             // A redirect would re-send an action (and our key) somewhere we did not choose.

@@ -9,12 +9,12 @@ use std::time::Duration;
 use axum::http::StatusCode;
 use common::*;
 use minivoice_proxy::auth::{unix_now, Claims, TokenKeys, ALL_CALLS};
-use minivoice_proxy::{ApiKey, ServeConfig};
+use minivoice_proxy::{Secret, ServeConfig};
 
 const SECRET: &str = "test-secret-0123456789abcdef-0123456789";
 
 fn keys() -> TokenKeys {
-    TokenKeys::new(&ApiKey::new(SECRET)).unwrap()
+    TokenKeys::new(&Secret::new(SECRET)).unwrap()
 }
 
 fn token(agent: &str, calls: &[&str]) -> String {
@@ -25,9 +25,9 @@ fn token(agent: &str, calls: &[&str]) -> String {
 /// A proxy config with a real key and a token secret, forwarding to `base_url`.
 fn guarded_config(base_url: &str, db: Option<&str>) -> ServeConfig {
     let mut cfg = ServeConfig::sandbox_on_loopback("/nonexistent".into());
-    cfg.api_key = Some(ApiKey::new(KEY));
+    cfg.api_key = Some(Secret::new(KEY));
     cfg.base_url = base_url.to_owned();
-    cfg.token_secret.secret = Some(ApiKey::new(SECRET));
+    cfg.token_secret.secret = Some(Secret::new(SECRET));
     if let Some(db) = db {
         cfg.database_url = Some(db.to_owned());
     }
@@ -44,7 +44,7 @@ async fn guarded_proxy(base_url: &str, db: Option<&str>) -> SocketAddr {
 /// A standalone sandbox expecting our key, as the upstream: its base URL.
 async fn sandbox_upstream() -> String {
     let addr =
-        minivoice_proxy::sandbox::spawn("127.0.0.1:0".parse().unwrap(), Some(ApiKey::new(KEY)))
+        minivoice_proxy::sandbox::spawn("127.0.0.1:0".parse().unwrap(), Some(Secret::new(KEY)))
             .await
             .unwrap();
     format!("http://{addr}")
@@ -80,7 +80,7 @@ async fn bad_tokens_are_refused_before_minivoice() {
     ))
     .await;
     let proxy = guarded_proxy(&fake.base_url(), None).await;
-    let other = TokenKeys::new(&ApiKey::new("another-secret-0123456789abcdef-012345"))
+    let other = TokenKeys::new(&Secret::new("another-secret-0123456789abcdef-012345"))
         .unwrap()
         .mint("mallory", &["call_123".into()], Duration::from_secs(600));
     let expired = keys().sign(&Claims {
@@ -181,11 +181,11 @@ async fn listening_beyond_loopback_needs_a_secret_or_an_explicit_opt_out() {
         .await
         .is_ok());
     cfg.allow_anonymous = false;
-    cfg.token_secret.secret = Some(ApiKey::new("too-short"));
+    cfg.token_secret.secret = Some(Secret::new("too-short"));
     assert!(minivoice_proxy::start(cfg.clone(), std::future::pending())
         .await
         .is_err());
-    cfg.token_secret.secret = Some(ApiKey::new(SECRET));
+    cfg.token_secret.secret = Some(Secret::new(SECRET));
     assert!(minivoice_proxy::start(cfg, std::future::pending())
         .await
         .is_ok());
@@ -375,7 +375,7 @@ async fn audience_and_issuer_are_checked_when_configured() {
         .await
         .unwrap()
         .addr;
-    let policed = TokenKeys::with_policy(&ApiKey::new(SECRET), cfg.token_policy.clone()).unwrap();
+    let policed = TokenKeys::with_policy(&Secret::new(SECRET), cfg.token_policy.clone()).unwrap();
     let good = policed.mint("alice", &["call_a".into()], Duration::from_secs(60));
     let path = "/api/calls/call_a/recordings";
     assert_eq!(send(proxy, "GET", path, Some(&good), None).await.0, 200);

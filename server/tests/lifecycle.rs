@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use axum::http::StatusCode;
 use common::*;
-use minivoice_proxy::{ApiKey, ServeConfig};
+use minivoice_proxy::{Secret, ServeConfig};
 
 const SLOW: Duration = Duration::from_millis(800);
 
@@ -24,7 +24,7 @@ async fn shutdown_lets_in_flight_requests_finish() {
     let body = fixture("start_recording.response.json");
     let fake = Fake::start(Script::Slow(SLOW, StatusCode::OK, body)).await;
     let mut cfg = ServeConfig::sandbox_on_loopback("/nonexistent".into());
-    cfg.api_key = Some(ApiKey::new(KEY));
+    cfg.api_key = Some(Secret::new(KEY));
     cfg.base_url = fake.base_url();
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let running = minivoice_proxy::start(cfg, async {

@@ -7,7 +7,7 @@ use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
 use common::*;
-use minivoice_proxy::{ApiKey, ServeConfig};
+use minivoice_proxy::{Secret, ServeConfig};
 use serde_json::{json, Value};
 use standardwebhooks::Webhook;
 
@@ -15,7 +15,7 @@ const SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
 
 async fn proxy_with(adjust: impl FnOnce(&mut ServeConfig)) -> minivoice_proxy::Running {
     let mut cfg = ServeConfig::sandbox_on_loopback("/nonexistent".into());
-    cfg.webhook_secret = Some(ApiKey::new(SECRET));
+    cfg.webhook_secret = Some(Secret::new(SECRET));
     adjust(&mut cfg);
     minivoice_proxy::start(cfg, std::future::pending())
         .await
@@ -430,8 +430,8 @@ async fn a_client_that_never_reads_does_not_slow_the_others() {
 #[tokio::test]
 async fn event_streams_follow_the_token_rules() {
     let secret = "live-test-secret-0123456789abcdef-012345";
-    let p = proxy_with(|c| c.token_secret.secret = Some(ApiKey::new(secret))).await;
-    let keys = minivoice_proxy::auth::TokenKeys::new(&ApiKey::new(secret)).unwrap();
+    let p = proxy_with(|c| c.token_secret.secret = Some(Secret::new(secret))).await;
+    let keys = minivoice_proxy::auth::TokenKeys::new(&Secret::new(secret)).unwrap();
     let alice = keys.mint("alice", &["call_tok".into()], Duration::from_secs(60));
     let none = reqwest::get(format!("http://{}/api/calls/call_tok/events", p.addr))
         .await

@@ -11,13 +11,13 @@ use axum::http::StatusCode;
 use common::process::{free_port, wait_until};
 use common::*;
 use minivoice_proxy::auth::{unix_now, Claims, TokenKeys};
-use minivoice_proxy::{ApiKey, ServeConfig};
+use minivoice_proxy::{Secret, ServeConfig};
 
 const TOKEN_SECRET: &str = "production-secret-0123456789abcdef-0123";
 
 fn public(cfg: &mut ServeConfig) {
     cfg.listen_addr = "0.0.0.0:0".parse().unwrap();
-    cfg.token_secret.secret = Some(ApiKey::new(TOKEN_SECRET));
+    cfg.token_secret.secret = Some(Secret::new(TOKEN_SECRET));
 }
 
 async fn refusal(cfg: ServeConfig) -> String {
@@ -49,7 +49,7 @@ async fn off_loopback_the_sandbox_and_unsigned_webhooks_must_be_asked_for() {
 
     let mut unsigned = ServeConfig::sandbox_on_loopback("/nonexistent".into());
     public(&mut unsigned);
-    unsigned.api_key = Some(ApiKey::new(KEY));
+    unsigned.api_key = Some(Secret::new(KEY));
     let why = refusal(unsigned.clone()).await;
     assert!(
         why.contains("MINIVOICE_WEBHOOK_SECRET") && why.contains("--allow-unsigned-webhooks"),
@@ -58,7 +58,7 @@ async fn off_loopback_the_sandbox_and_unsigned_webhooks_must_be_asked_for() {
     unsigned.allow_unsigned_webhooks = true;
     starts(unsigned.clone()).await;
     unsigned.allow_unsigned_webhooks = false;
-    unsigned.webhook_secret = Some(ApiKey::new(webhook::WEBHOOK_SECRET));
+    unsigned.webhook_secret = Some(Secret::new(webhook::WEBHOOK_SECRET));
     starts(unsigned).await;
 }
 
@@ -172,10 +172,10 @@ async fn open_stream(
 #[tokio::test]
 async fn one_agent_cannot_hold_every_stream_and_streams_end_with_their_token() {
     let mut cfg = ServeConfig::sandbox_on_loopback("/nonexistent".into());
-    cfg.token_secret.secret = Some(ApiKey::new(TOKEN_SECRET));
+    cfg.token_secret.secret = Some(Secret::new(TOKEN_SECRET));
     cfg.max_streams_per_agent = 2;
     let proxy = starts(cfg).await;
-    let keys = TokenKeys::new(&ApiKey::new(TOKEN_SECRET)).unwrap();
+    let keys = TokenKeys::new(&Secret::new(TOKEN_SECRET)).unwrap();
     let alice = token(&keys, "alice", unix_now() + 600);
     let mut held = vec![];
     for i in 0..2 {
@@ -312,7 +312,7 @@ async fn without_an_audit_trail_nothing_is_forwarded() {
     let dir = tempfile::tempdir().unwrap();
     let url = format!("sqlite://{}", dir.path().join("audit.db").display());
     let mut cfg = ServeConfig::sandbox_on_loopback("/nonexistent".into());
-    cfg.api_key = Some(ApiKey::new(KEY));
+    cfg.api_key = Some(Secret::new(KEY));
     cfg.base_url = fake.base_url();
     cfg.database_url = Some(url.clone());
     let proxy = starts(cfg).await;

@@ -90,7 +90,7 @@ async fn the_three_documented_test_paths() {
 async fn the_sandbox_requires_the_key_like_minivoice() {
     let addr = minivoice_proxy::sandbox::spawn(
         "127.0.0.1:0".parse().unwrap(),
-        Some(minivoice_proxy::ApiKey::new("right")),
+        Some(minivoice_proxy::Secret::new("right")),
     )
     .await
     .unwrap();

@@ -7,7 +7,7 @@ use std::io::Write;
 use std::sync::{Arc, Mutex};
 
 use common::*;
-use minivoice_proxy::{ApiKey, ServeConfig};
+use minivoice_proxy::{Secret, ServeConfig};
 
 #[derive(Clone, Default)]
 struct Capture(Arc<Mutex<Vec<u8>>>);
@@ -33,11 +33,11 @@ async fn the_key_is_never_logged() {
         .init();
 
     let sandbox =
-        minivoice_proxy::sandbox::spawn("127.0.0.1:0".parse().unwrap(), Some(ApiKey::new(KEY)))
+        minivoice_proxy::sandbox::spawn("127.0.0.1:0".parse().unwrap(), Some(Secret::new(KEY)))
             .await
             .unwrap();
     let mut cfg = ServeConfig::sandbox_on_loopback("/nonexistent".into());
-    cfg.api_key = Some(ApiKey::new(KEY));
+    cfg.api_key = Some(Secret::new(KEY));
     cfg.base_url = format!("http://{sandbox}");
     cfg.upstream_timeout_ms = 500;
     tracing::info!(config = ?cfg, "starting with");

@@ -225,14 +225,14 @@ const SECRET: &str = "e2e-secret-0123456789abcdef-0123456789";
 
 fn agent_token(agent: &str, call: &str) -> String {
     let keys =
-        minivoice_proxy::auth::TokenKeys::new(&minivoice_proxy::ApiKey::new(SECRET)).unwrap();
+        minivoice_proxy::auth::TokenKeys::new(&minivoice_proxy::Secret::new(SECRET)).unwrap();
     keys.mint(agent, &[call.to_owned()], Duration::from_secs(600))
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_agent_with_a_token_records_and_the_history_names_them() {
     let h = Harness::start_with(|c| {
-        c.token_secret.secret = Some(minivoice_proxy::ApiKey::new(SECRET));
+        c.token_secret.secret = Some(minivoice_proxy::Secret::new(SECRET));
     })
     .await;
     let token = agent_token("alice", "e2e_token");
@@ -257,7 +257,7 @@ async fn an_agent_with_a_token_records_and_the_history_names_them() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn without_a_valid_token_the_widget_says_why() {
     let h = Harness::start_with(|c| {
-        c.token_secret.secret = Some(minivoice_proxy::ApiKey::new(SECRET));
+        c.token_secret.secret = Some(minivoice_proxy::Secret::new(SECRET));
     })
     .await;
     h.open_call("e2e_no_token").await;

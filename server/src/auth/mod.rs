@@ -8,15 +8,15 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, Request, State};
-use axum::http::header;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 
-use crate::config::{ApiKey, TokenPolicy};
+use crate::config::TokenPolicy;
 use crate::error::AppError;
+use crate::secret::Secret;
 
 /// Scope entry that grants every call.
 pub const ALL_CALLS: &str = "*";
@@ -78,11 +78,11 @@ pub struct TokenKeys {
 }
 
 impl TokenKeys {
-    pub fn new(secret: &ApiKey) -> Result<Self, String> {
+    pub fn new(secret: &Secret) -> Result<Self, String> {
         Self::with_policy(secret, TokenPolicy::default())
     }
 
-    pub fn with_policy(secret: &ApiKey, policy: TokenPolicy) -> Result<Self, String> {
+    pub fn with_policy(secret: &Secret, policy: TokenPolicy) -> Result<Self, String> {
         let bytes = secret.expose().as_bytes();
         if bytes.len() < MIN_SECRET_LEN {
             return Err(format!(
@@ -187,11 +187,7 @@ pub async fn require_agent(
     let agent = match &keys {
         None => Agent::anonymous(),
         Some(keys) => {
-            let bearer = req
-                .headers()
-                .get(header::AUTHORIZATION)
-                .and_then(|v| v.to_str().ok())
-                .and_then(|v| v.strip_prefix("Bearer "))
+            let bearer = crate::extract::bearer(req.headers())
                 .map(str::to_owned)
                 .or_else(|| event_stream_token(&req));
             let Some(token) = bearer.as_deref() else {
@@ -225,30 +221,12 @@ fn event_stream_token(req: &Request) -> Option<String> {
     query.remove("access_token").filter(|t| !t.is_empty())
 }
 
-/// `15m`, `1h`, `30s`, `2d`, or plain seconds.
-pub fn parse_ttl(s: &str) -> Result<Duration, String> {
-    let s = s.trim();
-    let (digits, unit) = s.split_at(s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len()));
-    let n: u64 = digits.parse().map_err(|_| format!("bad duration {s:?}"))?;
-    let secs = match unit {
-        "" | "s" => n,
-        "m" => n * 60,
-        "h" => n * 3600,
-        "d" => n * 86_400,
-        _ => return Err(format!("bad duration unit in {s:?} (use s, m, h or d)")),
-    };
-    if secs == 0 {
-        return Err("the token lifetime must be positive".into());
-    }
-    Ok(Duration::from_secs(secs))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn keys() -> TokenKeys {
-        TokenKeys::new(&ApiKey::new("0123456789abcdef0123456789abcdef")).unwrap()
+        TokenKeys::new(&Secret::new("0123456789abcdef0123456789abcdef")).unwrap()
     }
 
     #[test]
@@ -266,7 +244,7 @@ mod tests {
     #[test]
     fn forged_expired_and_malformed_tokens_fail() {
         let k = keys();
-        let other = TokenKeys::new(&ApiKey::new("ffffffffffffffffffffffffffffffff")).unwrap();
+        let other = TokenKeys::new(&Secret::new("ffffffffffffffffffffffffffffffff")).unwrap();
         let forged = other.mint("mallory", &["call_1".into()], Duration::from_secs(60));
         assert!(matches!(k.verify(&forged), Err(AppError::Unauthorized(_))));
         let claims = Claims {
@@ -290,16 +268,6 @@ mod tests {
 
     #[test]
     fn short_secrets_are_refused() {
-        assert!(TokenKeys::new(&ApiKey::new("short")).is_err());
-    }
-
-    #[test]
-    fn ttls() {
-        assert_eq!(parse_ttl("15m").unwrap(), Duration::from_secs(900));
-        assert_eq!(parse_ttl("2h").unwrap(), Duration::from_secs(7200));
-        assert_eq!(parse_ttl("45").unwrap(), Duration::from_secs(45));
-        assert!(parse_ttl("0m").is_err());
-        assert!(parse_ttl("5y").is_err());
-        assert!(parse_ttl("m").is_err());
+        assert!(TokenKeys::new(&Secret::new("short")).is_err());
     }
 }

@@ -10,7 +10,7 @@ use axum::http::{header, HeaderValue};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Extension, Json, Router};
-use minivoice_shared::{ActionRequest, ActionResult, Data, ErrorEnvelope, LiveEvent, Recording};
+use minivoice_shared::{ActionRequest, ActionResult, Data, LiveEvent, Recording};
 use tracing::Instrument;
 
 use crate::app::AppState;
@@ -200,10 +200,7 @@ fn summarise(reply: &Reply) -> (Option<String>, Option<String>) {
     if reply.status.is_success() {
         (accepted(reply).map(|r| r.recording.id), None)
     } else {
-        let code = serde_json::from_slice::<ErrorEnvelope>(&reply.body)
-            .ok()
-            .map(|e| e.error.code.as_str().to_owned());
-        (None, code)
+        (None, crate::error::error_code(&reply.body))
     }
 }
 

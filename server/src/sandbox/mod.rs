@@ -15,7 +15,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use axum::extract::{Path, State};
-use axum::http::{header, HeaderMap, StatusCode};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -24,7 +24,7 @@ use tokio::net::TcpListener;
 
 pub use sim::Sim;
 
-use crate::config::ApiKey;
+use crate::secret::Secret;
 
 /// Never answers in time: the timeout path.
 pub const TIMEOUT_CALL: &str = "call_timeout";
@@ -39,7 +39,7 @@ const STALL: Duration = Duration::from_secs(600);
 #[derive(Clone)]
 struct SandboxState {
     sim: Arc<Mutex<Sim>>,
-    key: Option<ApiKey>,
+    key: Option<Secret>,
     notifier: Option<Notifier>,
 }
 
@@ -53,7 +53,7 @@ impl IntoResponse for Refusal {
     }
 }
 
-pub fn router(key: Option<ApiKey>, webhooks: Option<WebhookTarget>) -> Router {
+pub fn router(key: Option<Secret>, webhooks: Option<WebhookTarget>) -> Router {
     let notifier = webhooks.and_then(|t| match Notifier::new(t) {
         Ok(n) => Some(n),
         Err(e) => {
@@ -90,14 +90,14 @@ pub fn router(key: Option<ApiKey>, webhooks: Option<WebhookTarget>) -> Router {
 }
 
 /// Serves the sandbox on `addr` in a background task and returns where it listens.
-pub async fn spawn(addr: SocketAddr, key: Option<ApiKey>) -> std::io::Result<SocketAddr> {
+pub async fn spawn(addr: SocketAddr, key: Option<Secret>) -> std::io::Result<SocketAddr> {
     spawn_with(addr, key, None).await
 }
 
 /// As [`spawn`], sending signed webhooks for recording changes and completed calls.
 pub async fn spawn_with(
     addr: SocketAddr,
-    key: Option<ApiKey>,
+    key: Option<Secret>,
     webhooks: Option<WebhookTarget>,
 ) -> std::io::Result<SocketAddr> {
     let listener = TcpListener::bind(addr).await?;
@@ -112,11 +112,7 @@ pub async fn spawn_with(
 
 /// MiniVoice requires a bearer key; the sandbox checks it the same way.
 fn authorize(state: &SandboxState, headers: &HeaderMap) -> Result<(), Refusal> {
-    let given = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .filter(|k| !k.is_empty());
+    let given = crate::extract::bearer(headers).filter(|k| !k.is_empty());
     let ok = match (given, &state.key) {
         (Some(k), Some(expected)) => k == expected.expose(),
         (Some(_), None) => true,

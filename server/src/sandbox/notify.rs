@@ -9,14 +9,14 @@ use standardwebhooks::Webhook;
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
-use crate::config::ApiKey;
+use crate::secret::Secret;
 use crate::webhooks::HeaderNames;
 
 /// Where and how the sandbox delivers its webhooks.
 #[derive(Clone, Debug)]
 pub struct WebhookTarget {
     pub url: String,
-    pub secret: ApiKey,
+    pub secret: Secret,
     pub names: HeaderNames,
 }
 

@@ -58,6 +58,16 @@ impl Default for HeaderNames {
     }
 }
 
+impl From<&crate::config::ServeConfig> for HeaderNames {
+    fn from(cfg: &crate::config::ServeConfig) -> Self {
+        HeaderNames {
+            id: cfg.webhook_id_header.clone(),
+            timestamp: cfg.webhook_timestamp_header.clone(),
+            signature: cfg.webhook_signature_header.clone(),
+        }
+    }
+}
+
 pub struct Webhooks {
     verifier: Option<Webhook>,
     names: HeaderNames,

@@ -15,7 +15,7 @@ use axum::extract::{Request, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Router;
-use minivoice_proxy::{ApiKey, ServeConfig};
+use minivoice_proxy::{Secret, ServeConfig};
 
 pub const KEY: &str = "sk_test_integration_7f3a";
 
@@ -143,7 +143,7 @@ pub fn fixture(name: &str) -> &'static str {
 /// A proxy with a real key, forwarding to `base_url`; it stops when the test's runtime ends.
 pub async fn proxy_to(base_url: &str, timeout_ms: u64) -> SocketAddr {
     let mut cfg = ServeConfig::sandbox_on_loopback("/nonexistent-widget".into());
-    cfg.api_key = Some(ApiKey::new(KEY));
+    cfg.api_key = Some(Secret::new(KEY));
     cfg.base_url = base_url.to_owned();
     cfg.upstream_timeout_ms = timeout_ms;
     minivoice_proxy::start(cfg, std::future::pending())

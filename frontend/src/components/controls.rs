@@ -1,0 +1,45 @@
+//! Start and Stop, and the sign that an action is under way.
+
+use leptos::prelude::*;
+
+use crate::state::Controls;
+
+/// `buttons` says which action is offered; `act` runs one (its output: whether it succeeded).
+#[component]
+pub fn RecordingControls(
+    call_id: String,
+    buttons: Memo<Controls>,
+    act: Action<minivoice_shared::Action, bool>,
+) -> impl IntoView {
+    // The DOM's `disabled` lags a click by a render; the rule is checked again at the click so
+    // a double click dispatches once.
+    let press = move |action: minivoice_shared::Action| {
+        let allowed = buttons.get_untracked();
+        let ok = match action {
+            minivoice_shared::Action::Start => allowed.start,
+            minivoice_shared::Action::Stop => allowed.stop,
+        };
+        if ok {
+            act.dispatch(action);
+        }
+    };
+    view! {
+        <div class="mv-controls" role="group" aria-label="Recording controls">
+            <button class="mv-button mv-start" data-testid="start"
+                aria-label=format!("Start recording call {call_id}")
+                disabled=move || !buttons.get().start
+                on:click=move |_| press(minivoice_shared::Action::Start)>
+                <span aria-hidden="true">"● "</span>"Start recording"
+            </button>
+            <button class="mv-button mv-stop" data-testid="stop"
+                aria-label=format!("Stop recording call {call_id}")
+                disabled=move || !buttons.get().stop
+                on:click=move |_| press(minivoice_shared::Action::Stop)>
+                <span aria-hidden="true">"■ "</span>"Stop recording"
+            </button>
+            <Show when=move || act.pending().get()>
+                <span class="mv-busy" role="status" data-testid="busy">"Working…"</span>
+            </Show>
+        </div>
+    }
+}

@@ -1,0 +1,64 @@
+//! One recording's details, fetched when its row is opened.
+
+use leptos::prelude::*;
+use minivoice_shared::Recording;
+
+use super::error::ErrorBanner;
+use crate::api::Api;
+use crate::state::{display_value, format_duration, format_size};
+
+#[component]
+pub fn Details(
+    call: String,
+    rec_id: String,
+    api: Api,
+    on_close: impl Fn() + 'static,
+) -> impl IntoView {
+    let meta = LocalResource::new({
+        let (call, rec_id, api) = (call.clone(), rec_id.clone(), api.clone());
+        move || {
+            let (call, rec_id, api) = (call.clone(), rec_id.clone(), api.clone());
+            async move { api.get(&call, &rec_id).await }
+        }
+    });
+    view! {
+        <section class="mv-details" data-testid="details" aria-label=format!("Details of recording {rec_id}")>
+            <header class="mv-details-header">
+                <h3>"Recording "{rec_id.clone()}</h3>
+                <button class="mv-link" data-testid="close-details" on:click=move |_| on_close()>"Close"</button>
+            </header>
+            <Transition fallback=|| view! { <p role="status">"Loading details…"</p> }>
+                {move || Suspend::new(async move {
+                    match meta.await {
+                        Ok(r) => view! { <MetadataTable rec=r/> }.into_any(),
+                        Err(e) => view! { <ErrorBanner error=e/> }.into_any(),
+                    }
+                })}
+            </Transition>
+        </section>
+    }
+}
+
+/// Every field of the recording, as `<dl>` rows tagged with the field's name.
+#[component]
+fn MetadataTable(rec: Recording) -> impl IntoView {
+    let mut rows = vec![
+        ("id".to_owned(), rec.id.clone()),
+        ("status".to_owned(), rec.status.as_str().to_owned()),
+        ("duration".to_owned(), format_duration(rec.duration_seconds)),
+        (
+            "size".to_owned(),
+            format!("{} ({} bytes)", format_size(rec.size_bytes), rec.size_bytes),
+        ),
+    ];
+    // Fields MiniVoice adds later are shown too, not dropped.
+    rows.extend(rec.extra.iter().map(|(k, v)| (k.clone(), display_value(v))));
+    view! {
+        <dl class="mv-meta" data-testid="metadata">
+            {rows.into_iter().map(|(k, v)| {
+                let field = k.clone();
+                view! { <div class="mv-meta-row" data-field=field><dt>{k}</dt><dd>{v}</dd></div> }
+            }).collect_view()}
+        </dl>
+    }
+}

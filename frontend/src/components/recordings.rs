@@ -1,0 +1,117 @@
+//! The call's recordings, newest first: loading, empty and unavailable states, and one row
+//! per recording that opens its details.
+
+use leptos::prelude::*;
+use minivoice_shared::Recording;
+
+use super::widget::ListAnswer;
+use crate::state::{format_duration, format_size, live_duration, newest_first};
+
+/// The list as `list` last answered; the loading line only before the first answer.
+/// `on_retry` asks for the list again.
+#[component]
+pub fn Recordings(
+    list: LocalResource<ListAnswer>,
+    selected: ReadSignal<Option<String>>,
+    set_selected: WriteSignal<Option<String>>,
+    now_ms: ReadSignal<f64>,
+    on_retry: impl Fn() + Copy + Send + Sync + 'static,
+) -> impl IntoView {
+    view! {
+        <Transition fallback=|| view! {
+            <p class="mv-loading" role="status" data-testid="loading">"Loading recordings…"</p>
+        }>
+            {move || Suspend::new(async move {
+                let ListAnswer { result, fetched_at, .. } = list.await;
+                match result {
+                    Ok(recs) if recs.is_empty() => view! {
+                        <p class="mv-empty" data-testid="empty" role="status">
+                            "No recordings for this call yet. Press "<strong>"Start recording"</strong>" to begin."
+                        </p>
+                    }.into_any(),
+                    Ok(recs) => view! {
+                        <RecordingList recs=newest_first(recs) selected set_selected fetched_at now_ms/>
+                    }.into_any(),
+                    Err(_) => view! {
+                        <p class="mv-empty" data-testid="list-unavailable">
+                            "Recordings could not be loaded. "
+                            <button class="mv-link" data-testid="retry"
+                                on:click=move |_| on_retry()>"Try again"</button>
+                        </p>
+                    }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+fn RecordingList(
+    recs: Vec<Recording>,
+    selected: ReadSignal<Option<String>>,
+    set_selected: WriteSignal<Option<String>>,
+    fetched_at: f64,
+    now_ms: ReadSignal<f64>,
+) -> impl IntoView {
+    view! {
+        <ul class="mv-list" data-testid="recordings" aria-label="Recordings, newest first">
+            {recs.into_iter().map(|rec| view! {
+                <RecordingRow rec selected set_selected fetched_at now_ms/>
+            }).collect_view()}
+        </ul>
+    }
+}
+
+/// One recording; pressing it opens (or closes) its details. A started recording's duration
+/// ticks on from `fetched_at`, when MiniVoice last said it.
+#[component]
+fn RecordingRow(
+    rec: Recording,
+    selected: ReadSignal<Option<String>>,
+    set_selected: WriteSignal<Option<String>>,
+    fetched_at: f64,
+    now_ms: ReadSignal<f64>,
+) -> impl IntoView {
+    let id = rec.id.clone();
+    let open = {
+        let id = id.clone();
+        move || selected.get().as_deref() == Some(id.as_str())
+    };
+    let status = rec.status.as_str().to_owned();
+    view! {
+        <li class="mv-row" data-testid="recording-row" data-recording-id=id.clone()
+            data-status=status.clone()>
+            <button class="mv-row-button" aria-expanded=move || open().to_string()
+                on:click={
+                    let id = id.clone();
+                    move |_| set_selected.update(|s| {
+                        *s = if s.as_deref() == Some(id.as_str()) { None } else { Some(id.clone()) }
+                    })
+                }>
+                <span class="mv-id" data-testid="recording-id">{id.clone()}</span>
+                <span class=format!("mv-status mv-status-{}", css_token(&status))
+                    data-testid="recording-status">{status.clone()}</span>
+                <span class="mv-duration" data-testid="recording-duration">
+                    {let rec = rec.clone();
+                     move || format_duration(live_duration(&rec, fetched_at, now_ms.get()))}</span>
+                <span class="mv-size" data-testid="recording-size">{format_size(rec.size_bytes)}</span>
+                // Its visible text names it; this tells what pressing does.
+                <span class="mv-sr-only">", show details"</span>
+            </button>
+        </li>
+    }
+}
+
+/// A status as a CSS class suffix; unknown statuses still get a (neutral) class.
+fn css_token(status: &str) -> String {
+    status
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_lowercase()
+            } else {
+                '-'
+            }
+        })
+        .collect()
+}

@@ -1,0 +1,208 @@
+//! Start-up, one step at a time: refuse what is unsafe, open the store, bind, reach MiniVoice
+//! (or start the sandbox in its place), assemble the state, serve.
+
+use std::future::Future;
+use std::net::SocketAddr;
+
+use tokio::net::TcpListener;
+
+use crate::app::{app, AppState};
+use crate::audit::Audit;
+use crate::config::ServeConfig;
+use crate::secret::Secret;
+use crate::upstream::Upstream;
+use crate::{sandbox, serve, webhooks};
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    /// A setting that would be unsafe here; the message says how to proceed.
+    #[error("{0}")]
+    Refused(String),
+    /// A value that cannot be used (a short secret, a malformed one).
+    #[error("{0}")]
+    Invalid(String),
+    #[error("reading a secret file: {0}")]
+    SecretFile(#[source] std::io::Error),
+    #[error("creating the data directory: {0}")]
+    DataDir(#[source] std::io::Error),
+    #[error("opening the store at {url}: {source}")]
+    Store {
+        url: String,
+        #[source]
+        source: sqlx::Error,
+    },
+    #[error("listening on {addr}: {source}")]
+    Bind {
+        addr: SocketAddr,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("starting the sandbox: {0}")]
+    Sandbox(#[source] std::io::Error),
+    #[error("building the MiniVoice client: {0}")]
+    Upstream(#[source] reqwest::Error),
+}
+
+/// A proxy that is listening; it serves until the shutdown future given to [`start`] resolves.
+pub struct Running {
+    pub addr: SocketAddr,
+    /// Where the built-in sandbox listens, in sandbox mode.
+    pub sandbox_addr: Option<SocketAddr>,
+    pub served: tokio::task::JoinHandle<std::io::Result<()>>,
+}
+
+/// Binds `cfg.listen_addr`, then as [`start_on`].
+pub async fn start(
+    cfg: ServeConfig,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<Running, StartError> {
+    let listener = TcpListener::bind(cfg.listen_addr)
+        .await
+        .map_err(|source| StartError::Bind {
+            addr: cfg.listen_addr,
+            source,
+        })?;
+    start_on(listener, cfg, shutdown).await
+}
+
+/// Serves on a listener the caller already holds (tests bind port 0 and keep it, so no other
+/// process can take the port between two binds).
+pub async fn start_on(
+    listener: TcpListener,
+    mut cfg: ServeConfig,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<Running, StartError> {
+    let addr = listener.local_addr().map_err(|source| StartError::Bind {
+        addr: cfg.listen_addr,
+        source,
+    })?;
+    cfg.listen_addr = addr;
+    let key = cfg.resolved_key().map_err(StartError::SecretFile)?;
+    refuse_unsafe_defaults(&cfg, key.is_some())?;
+    let store = open_store(&cfg).await?;
+    let mut webhook_secret = cfg.webhook_secret.clone();
+    let (upstream, sandbox_addr) = match key {
+        Some(key) => (connect_upstream(&cfg, &cfg.base_url, key)?, None),
+        None => {
+            let secret = webhook_secret
+                .get_or_insert_with(|| Secret::new(sandbox::new_webhook_secret()))
+                .clone();
+            let (sandbox_addr, key) = spawn_sandbox(&cfg, addr, secret).await?;
+            let upstream = connect_upstream(&cfg, &format!("http://{sandbox_addr}"), key)?;
+            (upstream, Some(sandbox_addr))
+        }
+    };
+    let state = AppState::new(
+        &cfg,
+        store,
+        upstream,
+        sandbox_addr.is_some(),
+        webhook_secret.as_ref(),
+    )?;
+    warn_about_settings(&cfg, webhook_secret.is_none());
+    let hub = state.hub.clone();
+    let shutdown = async move {
+        shutdown.await;
+        hub.close();
+    };
+    let header_timeout = std::time::Duration::from_millis(cfg.header_read_timeout_ms);
+    let served = tokio::spawn(serve::serve(listener, app(state), header_timeout, shutdown));
+    Ok(Running {
+        addr,
+        sandbox_addr,
+        served,
+    })
+}
+
+/// Off loopback, what would be unsafe in front of real agents needs saying so explicitly.
+fn refuse_unsafe_defaults(cfg: &ServeConfig, has_key: bool) -> Result<(), StartError> {
+    if cfg.listen_addr.ip().is_loopback() {
+        return Ok(());
+    }
+    let at = cfg.listen_addr;
+    let refuse = |why: String| Err(StartError::Refused(why));
+    if cfg.token_secret.secret.is_none()
+        && cfg.token_secret.secret_file.is_none()
+        && !cfg.allow_anonymous
+    {
+        return refuse(format!(
+            "refusing to listen on {at} without WIDGET_TOKEN_SECRET: anyone who can reach it \
+             could record any call. Set WIDGET_TOKEN_SECRET, or pass --allow-anonymous."
+        ));
+    }
+    if !has_key && !cfg.sandbox {
+        return refuse(format!(
+            "refusing to listen on {at} without MINIVOICE_API_KEY: the built-in sandbox would \
+             answer instead, and agents would see recordings start that are never made. Set \
+             MINIVOICE_API_KEY (or MINIVOICE_API_KEY_FILE), or pass --sandbox (SANDBOX=true) \
+             for a demonstration."
+        ));
+    }
+    if has_key && cfg.webhook_secret.is_none() && !cfg.allow_unsigned_webhooks {
+        return refuse(format!(
+            "refusing to listen on {at} without MINIVOICE_WEBHOOK_SECRET: anyone who can reach \
+             /webhooks/minivoice could mark any call completed. Set MINIVOICE_WEBHOOK_SECRET, \
+             or pass --allow-unsigned-webhooks (ALLOW_UNSIGNED_WEBHOOKS=true) on a closed network."
+        ));
+    }
+    Ok(())
+}
+
+async fn open_store(cfg: &ServeConfig) -> Result<Audit, StartError> {
+    let url = cfg.database().map_err(StartError::DataDir)?;
+    Audit::open(&url)
+        .await
+        .map_err(|source| StartError::Store { url, source })
+}
+
+/// The simulated MiniVoice on its own loopback port, with a fresh key (it checks it, so the
+/// auth header path is real) and signed webhooks to us, as a real MiniVoice would send them.
+async fn spawn_sandbox(
+    cfg: &ServeConfig,
+    proxy: SocketAddr,
+    webhook_secret: Secret,
+) -> Result<(SocketAddr, Secret), StartError> {
+    let key = Secret::new(format!("sandbox_{:016x}", rand::random::<u64>()));
+    let target = sandbox::WebhookTarget {
+        url: format!("http://{proxy}/webhooks/minivoice"),
+        secret: webhook_secret,
+        names: webhooks::HeaderNames::from(cfg),
+    };
+    let addr = sandbox::spawn_with(cfg.sandbox_listen_addr, Some(key.clone()), Some(target))
+        .await
+        .map_err(StartError::Sandbox)?;
+    tracing::warn!(
+        sandbox = %addr,
+        "SANDBOX MODE: no MINIVOICE_API_KEY set; forwarding to a simulated MiniVoice, \
+         no real call is recorded"
+    );
+    Ok((addr, key))
+}
+
+fn connect_upstream(
+    cfg: &ServeConfig,
+    base_url: &str,
+    key: Secret,
+) -> Result<Upstream, StartError> {
+    Upstream::new(base_url, key, cfg.upstream_timeout()).map_err(StartError::Upstream)
+}
+
+fn warn_about_settings(cfg: &ServeConfig, unsigned_webhooks: bool) {
+    if cfg.token_secret.secret.is_none()
+        && cfg.token_secret.secret_file.is_none()
+        && cfg.allow_anonymous
+        && !cfg.listen_addr.ip().is_loopback()
+    {
+        tracing::warn!(
+            listen = %cfg.listen_addr,
+            "ANONYMOUS MODE on a non-loopback address: no agent tokens are checked; \
+             anyone who can reach this proxy can start and stop recordings of any call"
+        );
+    }
+    if !cfg.widget_dir.join("index.html").is_file() {
+        tracing::warn!(dir = %cfg.widget_dir.display(), "no built widget found (index.html); only the API is served");
+    }
+    if unsigned_webhooks {
+        tracing::warn!("MINIVOICE_WEBHOOK_SECRET is not set: webhooks are accepted unsigned");
+    }
+}
