@@ -47,7 +47,7 @@ pub struct AppState {
 
 impl AppState {
     /// The one way to assemble the state (`start` and tests alike); starts the webhook worker.
-    pub fn new(
+    pub async fn new(
         cfg: &ServeConfig,
         audit: Audit,
         upstream: Upstream,
@@ -75,6 +75,7 @@ impl AppState {
             hub.clone(),
             cfg.webhook_retention,
         )
+        .await
         .map_err(StartError::Invalid)?;
         Ok(AppState {
             upstream,
@@ -165,7 +166,9 @@ mod tests {
         )
         .unwrap();
         let cfg = ServeConfig::sandbox_on_loopback("/nonexistent".into());
-        AppState::new(&cfg, audit, upstream, false, None).unwrap()
+        AppState::new(&cfg, audit, upstream, false, None)
+            .await
+            .unwrap()
     }
 
     async fn send(mut req: Request<Body>) -> (StatusCode, serde_json::Value) {

@@ -98,7 +98,8 @@ pub async fn start_on(
         upstream,
         sandbox_addr.is_some(),
         webhook_secret.as_ref(),
-    )?;
+    )
+    .await?;
     warn_about_settings(&cfg, webhook_secret.is_none());
     let hub = state.hub.clone();
     let shutdown = async move {

@@ -4,7 +4,7 @@
 
 use std::net::SocketAddr;
 
-use minivoice_e2e::{free_port, serve_crm_page, Harness};
+use minivoice_e2e::{free_port, in_widget, serve_crm_page, Harness};
 use serde_json::json;
 
 /// The proxy on a known port, allowing the CRM's origin, and the CRM page pointed at it.
@@ -23,17 +23,11 @@ async fn crm(dark: bool) -> (Harness, SocketAddr) {
     for w in ["w1", "w2"] {
         h.wait_js(
             &format!("{w} rendered its empty state"),
-            &format!(
-                "document.getElementById('{w}')?.shadowRoot?.querySelector('[data-testid=empty]')"
-            ),
+            &in_widget(w, "[data-testid=empty]"),
         )
         .await;
     }
     (h, crm)
-}
-
-fn in_widget(w: &str, css: &str) -> String {
-    format!("document.getElementById('{w}').shadowRoot.querySelector('{css}')")
 }
 
 async fn open_streams(h: &Harness) -> u64 {

@@ -246,12 +246,14 @@ impl Audit {
             .await
     }
 
-    pub async fn mark_processed(&self, id: i64) -> Result<(), sqlx::Error> {
+    /// Marks deliveries processed, in one statement for a whole batch.
+    pub async fn mark_processed(&self, ids: &[i64]) -> Result<(), sqlx::Error> {
+        let ids = serde_json::to_string(ids).unwrap_or_else(|_| "[]".into());
         sqlx::query(
             "UPDATE webhook_inbox SET processed_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')
-             WHERE id = ?",
+             WHERE id IN (SELECT value FROM json_each(?))",
         )
-        .bind(id)
+        .bind(ids)
         .execute(&self.pool)
         .await
         .map(|_| ())
@@ -343,7 +345,7 @@ mod tests {
         assert!(audit.accept_delivery("d2", b"x").await.unwrap());
         let todo = audit.unprocessed(10).await.unwrap();
         assert_eq!(todo.len(), 2);
-        audit.mark_processed(todo[0].id).await.unwrap();
+        audit.mark_processed(&[todo[0].id]).await.unwrap();
         assert_eq!(audit.unprocessed_count().await.unwrap(), 1);
         assert_eq!(
             audit

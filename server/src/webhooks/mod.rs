@@ -6,6 +6,7 @@
 //! it signs): HMAC-SHA256 over `id.timestamp.raw_body`, a 5-minute timestamp tolerance, and
 //! header names that are configurable.
 
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -73,6 +74,9 @@ pub struct Webhooks {
     names: HeaderNames,
     audit: Audit,
     wake: Arc<Notify>,
+    /// Deliveries stored and not yet processed, counted here rather than in the store so the
+    /// receiver's back-pressure check costs nothing however long the queue is.
+    waiting: Arc<AtomicI64>,
 }
 
 /// `whsec_<base64>` (or bare base64) that decodes to at least [`MIN_SECRET_BYTES`].
@@ -93,7 +97,7 @@ pub fn check_secret(secret: &str) -> Result<(), String> {
 
 impl Webhooks {
     /// Starts the worker, which first processes whatever an earlier run left in the inbox.
-    pub fn start(
+    pub async fn start(
         secret: Option<&str>,
         names: HeaderNames,
         audit: Audit,
@@ -106,13 +110,25 @@ impl Webhooks {
                 Webhook::new(s).map_err(|e| format!("MINIVOICE_WEBHOOK_SECRET: {e}"))
             })
             .transpose()?;
+        let left = audit
+            .unprocessed_count()
+            .await
+            .map_err(|e| format!("webhook inbox: {e}"))?;
+        let waiting = Arc::new(AtomicI64::new(left));
         let wake = Arc::new(Notify::new());
-        tokio::spawn(work(audit.clone(), hub, wake.clone(), retention));
+        let worker = Worker {
+            audit: audit.clone(),
+            hub,
+            wake: wake.clone(),
+            waiting: waiting.clone(),
+        };
+        tokio::spawn(worker.run(retention));
         Ok(Arc::new(Webhooks {
             verifier,
             names,
             audit,
             wake,
+            waiting,
         }))
     }
 
@@ -152,7 +168,7 @@ pub async fn receive(
 ) -> Result<Response, AppError> {
     hooks.verify(&headers, &body)?;
     let store = |e: sqlx::Error| AppError::StoreUnavailable(format!("webhook inbox: {e}"));
-    if hooks.audit.unprocessed_count().await.map_err(store)? >= MAX_UNPROCESSED {
+    if hooks.waiting.load(Ordering::Relaxed) >= MAX_UNPROCESSED {
         return Err(AppError::WebhookQueueFull);
     }
     let delivery = headers
@@ -170,43 +186,55 @@ pub async fn receive(
         return Ok((StatusCode::OK, Json(json!({"status": "duplicate"}))).into_response());
     }
     tracing::info!(%delivery, "webhook stored");
+    hooks.waiting.fetch_add(1, Ordering::Relaxed);
     hooks.wake.notify_one();
     Ok((StatusCode::ACCEPTED, Json(json!({"status": "accepted"}))).into_response())
 }
 
-/// The worker: drains the inbox in order, marks each delivery processed once its effects are
-/// stored, and drops processed deliveries older than `retention` now and then.
-async fn work(audit: Audit, hub: Arc<Hub>, wake: Arc<Notify>, retention: Duration) {
-    let mut swept: Option<tokio::time::Instant> = None;
-    loop {
-        match drain(&audit, &hub).await {
-            Ok(()) => {}
-            Err(e) => tracing::error!(error = %e, "webhook inbox: will retry"),
-        }
-        if swept.is_none_or(|t| t.elapsed() >= SWEEP_EVERY) {
-            match audit.forget_deliveries(retention).await {
-                Ok(n) if n > 0 => tracing::info!(n, "expired webhook deliveries dropped"),
-                Ok(_) => {}
-                Err(e) => tracing::error!(error = %e, "webhook retention"),
-            }
-            swept = Some(tokio::time::Instant::now());
-        }
-        tokio::select! {
-            _ = wake.notified() => {}
-            _ = tokio::time::sleep(POLL) => {}
-        }
-    }
+/// Drains the inbox in order and marks each batch processed once its effects are stored;
+/// now and then drops processed deliveries older than the retention. A crash mid-batch has
+/// the batch applied again after the restart: every effect is an upsert, so that is harmless.
+struct Worker {
+    audit: Audit,
+    hub: Arc<Hub>,
+    wake: Arc<Notify>,
+    waiting: Arc<AtomicI64>,
 }
 
-async fn drain(audit: &Audit, hub: &Hub) -> Result<(), sqlx::Error> {
-    loop {
-        let batch = audit.unprocessed(BATCH).await?;
-        if batch.is_empty() {
-            return Ok(());
+impl Worker {
+    async fn run(self, retention: Duration) {
+        let mut swept: Option<tokio::time::Instant> = None;
+        loop {
+            if let Err(e) = self.drain().await {
+                tracing::error!(error = %e, "webhook inbox: will retry");
+            }
+            if swept.is_none_or(|t| t.elapsed() >= SWEEP_EVERY) {
+                match self.audit.forget_deliveries(retention).await {
+                    Ok(n) if n > 0 => tracing::info!(n, "expired webhook deliveries dropped"),
+                    Ok(_) => {}
+                    Err(e) => tracing::error!(error = %e, "webhook retention"),
+                }
+                swept = Some(tokio::time::Instant::now());
+            }
+            tokio::select! {
+                _ = self.wake.notified() => {}
+                _ = tokio::time::sleep(POLL) => {}
+            }
         }
-        for delivery in batch {
-            apply(audit, hub, &delivery.body).await?;
-            audit.mark_processed(delivery.id).await?;
+    }
+
+    async fn drain(&self) -> Result<(), sqlx::Error> {
+        loop {
+            let batch = self.audit.unprocessed(BATCH).await?;
+            if batch.is_empty() {
+                return Ok(());
+            }
+            for delivery in &batch {
+                apply(&self.audit, &self.hub, &delivery.body).await?;
+            }
+            let ids: Vec<i64> = batch.iter().map(|d| d.id).collect();
+            self.audit.mark_processed(&ids).await?;
+            self.waiting.fetch_sub(ids.len() as i64, Ordering::Relaxed);
         }
     }
 }

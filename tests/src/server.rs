@@ -1,0 +1,124 @@
+//! The proxy a harness drives (sandbox mode, serving the built widget), its restart, direct
+//! API calls, and the sample CRM page served from a second origin.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use minivoice_proxy::ServeConfig;
+
+use crate::{Harness, DEADLINE};
+
+/// The built widget: `WIDGET_DIR`, or `dist/` at the workspace root (`cargo xtask test` builds
+/// it first). Its absence fails the test rather than skipping it.
+pub fn widget_dir() -> PathBuf {
+    let dir = std::env::var_os("WIDGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../dist"));
+    assert!(
+        dir.join("index.html").is_file(),
+        "no built widget in {}: run `cargo xtask test` (it builds the widget first)",
+        dir.display()
+    );
+    dir
+}
+
+impl Harness {
+    pub async fn start() -> Harness {
+        Self::start_with(|_| {}).await
+    }
+
+    /// Starts with a configuration the test may adjust (for example a short upstream timeout).
+    pub async fn start_with(adjust: impl FnOnce(&mut ServeConfig)) -> Harness {
+        Self::start_full(adjust, false).await
+    }
+
+    /// As [`Harness::start_with`], with the browser preferring a dark colour scheme when `dark`.
+    pub async fn start_full(adjust: impl FnOnce(&mut ServeConfig), dark: bool) -> Harness {
+        let mut cfg = ServeConfig::sandbox_on_loopback(widget_dir());
+        adjust(&mut cfg);
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let running = minivoice_proxy::start(cfg.clone(), async {
+            let _ = stopped.await;
+        })
+        .await
+        .expect("proxy starts");
+
+        let mut h = Self::browser(running.addr, dark).await;
+        h.sandbox = running.sandbox_addr;
+        h._stop = Some(stop);
+        h.served = Some(running.served);
+        cfg.listen_addr = running.addr;
+        h.cfg = Some(cfg);
+        h
+    }
+
+    /// Stops the proxy (gracefully) and starts a new one on the same address, as a deploy
+    /// would: open widgets lose their connection and must find their way back.
+    pub async fn restart_proxy(&mut self) {
+        if let Some(stop) = self._stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(served) = self.served.take() {
+            tokio::time::timeout(DEADLINE, served)
+                .await
+                .expect("the proxy stops")
+                .unwrap()
+                .unwrap();
+        }
+        let cfg = self.cfg.clone().expect("this harness owns its proxy");
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let running = minivoice_proxy::start(cfg, async {
+            let _ = stopped.await;
+        })
+        .await
+        .expect("the proxy starts again on its address");
+        self.sandbox = running.sandbox_addr;
+        self._stop = Some(stop);
+        self.served = Some(running.served);
+    }
+
+    /// Calls the proxy's API directly, as another agent's tab or a CRM would.
+    pub async fn api_action(&self, call_id: &str, action: &str) -> reqwest::StatusCode {
+        reqwest::Client::new()
+            .post(self.url(&format!("/api/calls/{call_id}/recordings")))
+            .header("content-type", "application/json")
+            .body(format!(r#"{{"action":"{action}"}}"#))
+            .send()
+            .await
+            .unwrap()
+            .status()
+    }
+
+    /// Ends a call in the sandbox, as the caller hanging up would.
+    pub async fn hang_up(&self, call_id: &str) {
+        let sandbox = self.sandbox.expect("a sandbox");
+        let status = reqwest::Client::new()
+            .post(format!("http://{sandbox}/v1/calls/{call_id}/hangup"))
+            .send()
+            .await
+            .unwrap()
+            .status();
+        assert_eq!(status, 200);
+    }
+}
+
+/// Serves the sample CRM page (`examples/crm/index.html`) from its own loopback origin,
+/// pointed at `proxy`. Returns its address; it serves until the test's runtime ends.
+pub async fn serve_crm_page(proxy: SocketAddr) -> SocketAddr {
+    let page = std::fs::read_to_string(
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../examples/crm/index.html"),
+    )
+    .unwrap()
+    .replace("__PROXY__", &format!("http://{proxy}"));
+    let app = axum::Router::new().route(
+        "/",
+        axum::routing::get(move || {
+            let page = page.clone();
+            async move { axum::response::Html(page) }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    addr
+}
