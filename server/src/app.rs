@@ -5,25 +5,27 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::extract::{DefaultBodyLimit, FromRef, State};
-use axum::http::HeaderValue;
+use axum::extract::{DefaultBodyLimit, FromRef, Request, State};
+use axum::http::{HeaderValue, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{middleware, Json, Router};
 use minivoice_shared::ProxyInfo;
 use tower_http::services::ServeDir;
 use tower_http::timeout::RequestBodyTimeoutLayer;
 
-use crate::audit::Audit;
 use crate::auth::{self, TokenKeys};
 use crate::config::ServeConfig;
 use crate::error::AppError;
 use crate::events::{Hub, Limits};
-use crate::recordings::{self, Gate};
+use crate::recordings;
 use crate::secret::Secret;
 use crate::startup::StartError;
+use crate::store::Store;
 use crate::upstream::Upstream;
 use crate::webhooks::{self, HeaderNames, Webhooks};
-use crate::{embed, request_id, security, widget};
+use crate::{embed, request_id, security, telemetry, widget};
 
 /// The recording action body is a few bytes; anything near this is hostile.
 pub const MAX_REQUEST_BODY: usize = 16 * 1024;
@@ -31,25 +33,26 @@ pub const MAX_REQUEST_BODY: usize = 16 * 1024;
 #[derive(Clone, FromRef)]
 pub struct AppState {
     pub upstream: Upstream,
-    pub gate: Arc<Gate>,
     pub info: ProxyInfo,
     pub widget_dir: PathBuf,
     /// Origins other than our own that may call `/api` (CORS); empty means same-origin only.
     pub allowed_origins: Arc<[HeaderValue]>,
     /// Agent-token keys; `None` runs anonymous.
     pub tokens: Option<Arc<TokenKeys>>,
-    pub audit: Audit,
+    pub store: Store,
     pub hub: Arc<Hub>,
     pub webhooks: Arc<Webhooks>,
     /// A request body must arrive within this, so slow clients cannot hold connections.
     pub body_timeout: Duration,
+    /// Bearer token `/metrics` requires; `None` serves it to anyone.
+    pub metrics_token: Option<Secret>,
 }
 
 impl AppState {
     /// The one way to assemble the state (`start` and tests alike); starts the webhook worker.
     pub async fn new(
         cfg: &ServeConfig,
-        audit: Audit,
+        store: Store,
         upstream: Upstream,
         sandbox: bool,
         webhook_secret: Option<&Secret>,
@@ -61,25 +64,25 @@ impl AppState {
             )),
             None => None,
         };
-        let audit = if sandbox { audit.in_sandbox() } else { audit };
-        let hub = Arc::new(Hub::new(Limits {
-            max_streams: cfg.max_event_streams,
-            per_agent: cfg.max_streams_per_agent,
-            idle_calls: cfg.live_idle_calls,
-            heartbeat: Duration::from_millis(cfg.sse_heartbeat_ms),
-        }));
+        let store = if sandbox { store.in_sandbox() } else { store };
+        let hub = Hub::new(
+            store.clone(),
+            Limits {
+                max_streams: cfg.max_event_streams,
+                per_agent: cfg.max_streams_per_agent,
+                heartbeat: Duration::from_millis(cfg.sse_heartbeat_ms),
+            },
+        );
         let webhooks = Webhooks::start(
             webhook_secret.map(Secret::expose),
             HeaderNames::from(cfg),
-            audit.clone(),
+            store.clone(),
             hub.clone(),
-            cfg.webhook_retention,
         )
         .await
         .map_err(StartError::Invalid)?;
         Ok(AppState {
             upstream,
-            gate: Default::default(),
             info: ProxyInfo {
                 sandbox,
                 version: env!("CARGO_PKG_VERSION").into(),
@@ -88,10 +91,11 @@ impl AppState {
             widget_dir: cfg.widget_dir.clone(),
             allowed_origins: cfg.allowed_origins.clone().into(),
             tokens,
-            audit,
+            store,
             hub,
             webhooks,
             body_timeout: Duration::from_millis(cfg.body_timeout_ms),
+            metrics_token: cfg.metrics_token.clone(),
         })
     }
 }
@@ -107,7 +111,11 @@ pub fn app(state: AppState) -> Router {
         )
         .fallback(|| async { AppError::NotFound })
         .method_not_allowed_fallback(|| async { AppError::MethodNotAllowed })
-        .layer(DefaultBodyLimit::max(MAX_REQUEST_BODY));
+        .layer(DefaultBodyLimit::max(MAX_REQUEST_BODY))
+        .layer(middleware::from_fn_with_state(
+            state.store.clone(),
+            store_available,
+        ));
     if state.tokens.is_none() && !state.info.sandbox {
         api = api.layer(middleware::from_fn_with_state(
             state.allowed_origins.clone(),
@@ -127,6 +135,8 @@ pub fn app(state: AppState) -> Router {
         .route("/index.html", get(widget::index))
         .route("/embed", get(widget::index))
         .route("/healthz", get(|| async { "ok" }))
+        .route("/metrics", get(telemetry::metrics))
+        .route("/readyz", get(ready))
         .route(
             "/webhooks/minivoice",
             post(webhooks::receive)
@@ -140,6 +150,26 @@ pub fn app(state: AppState) -> Router {
         .layer(middleware::from_fn(security::limit_headers))
         .layer(middleware::from_fn(request_id::layer))
         .with_state(state)
+}
+
+/// `/readyz`: 200 when the store answers and every migration is applied, else 503 (a load
+/// balancer sends no traffic here meanwhile). `/healthz` stays liveness only.
+async fn ready(State(store): State<Store>) -> Response {
+    if store.ready().await {
+        "ready".into_response()
+    } else {
+        (StatusCode::SERVICE_UNAVAILABLE, "store unavailable").into_response()
+    }
+}
+
+/// While the store is unreachable, `/api` answers 503 at once: nothing can be recorded, so
+/// nothing is forwarded, and no request waits out a connection timeout.
+async fn store_available(State(store): State<Store>, req: Request, next: Next) -> Response {
+    if store.is_healthy() {
+        next.run(req).await
+    } else {
+        AppError::StoreUnavailable("the store is not reachable".into()).into_response()
+    }
 }
 
 async fn info(State(info): State<ProxyInfo>, State(hub): State<Arc<Hub>>) -> Json<ProxyInfo> {
@@ -157,7 +187,9 @@ mod tests {
     use tower::ServiceExt;
 
     async fn state() -> AppState {
-        let audit = Audit::open("sqlite::memory:").await.unwrap();
+        let store = Store::open("sqlite::memory:", Default::default())
+            .await
+            .unwrap();
         // Port 9 on loopback: nothing listens, so any forward would fail loudly.
         let upstream = Upstream::new(
             "http://127.0.0.1:9",
@@ -166,7 +198,7 @@ mod tests {
         )
         .unwrap();
         let cfg = ServeConfig::sandbox_on_loopback("/nonexistent".into());
-        AppState::new(&cfg, audit, upstream, false, None)
+        AppState::new(&cfg, store, upstream, false, None)
             .await
             .unwrap()
     }

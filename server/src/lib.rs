@@ -2,7 +2,6 @@
 //! every request, forwards to MiniVoice (or to the built-in sandbox) and serves the widget.
 
 pub mod app;
-pub mod audit;
 pub mod auth;
 pub mod config;
 pub mod embed;
@@ -12,9 +11,12 @@ pub mod extract;
 pub mod recordings;
 pub mod request_id;
 pub mod sandbox;
+pub mod schedule;
 pub mod secret;
 pub mod security;
 pub mod serve;
+pub mod store;
+pub mod telemetry;
 pub mod upstream;
 pub mod webhooks;
 pub mod widget;

@@ -4,8 +4,7 @@ use std::process::ExitCode;
 use clap::Parser;
 use minivoice_proxy::auth::{TokenKeys, ALL_CALLS};
 use minivoice_proxy::config::{Cli, Command};
-use minivoice_proxy::{sandbox, start, ServeConfig};
-use tracing_subscriber::EnvFilter;
+use minivoice_proxy::{sandbox, start, telemetry, ServeConfig};
 
 #[tokio::main]
 async fn main() -> ExitCode {
@@ -24,14 +23,9 @@ async fn main() -> ExitCode {
 }
 
 async fn run() -> Result<(), Box<dyn Error>> {
-    tracing_subscriber::fmt()
-        .with_writer(std::io::stderr)
-        .with_env_filter(
-            EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| EnvFilter::new("info,tower_http=info")),
-        )
-        .init();
+    // Parsed first, since the log format is an option; clap reports its own errors.
     let cli = Cli::parse();
+    telemetry::logs::init(cli.log_format)?;
     match cli.command {
         Some(Command::Sandbox(cfg)) => {
             let addr = sandbox::spawn(cfg.listen, cfg.api_key).await?;

@@ -1,6 +1,7 @@
 //! Every request gets an `x-request-id` (the caller's, when it sends a sane one), carried in a
 //! tracing span with the call ID, returned in a header and in error bodies, so a screenshot of
-//! an agent's error leads straight to the log lines.
+//! an agent's error leads straight to the log lines. The answer line itself, one per request at
+//! INFO, and the HTTP metrics are `crate::telemetry::access`'s.
 
 use axum::extract::Request;
 use axum::http::HeaderValue;
@@ -35,18 +36,13 @@ pub async fn layer(req: Request, next: Next) -> Response {
         call_id = tracing::field::Empty,
         agent = tracing::field::Empty,
     );
-    let started = std::time::Instant::now();
+    let exchange = crate::telemetry::Exchange::begin(&req);
     let mut resp = REQUEST_ID
         .scope(id.clone(), next.run(req))
         .instrument(span.clone())
         .await;
-    span.in_scope(|| {
-        tracing::debug!(
-            status = resp.status().as_u16(),
-            elapsed_ms = started.elapsed().as_millis() as u64,
-            "answered"
-        );
-    });
+    // After the handler, so the span holds the call ID and agent the extractors recorded.
+    exchange.finish(&span, resp.status());
     if let Ok(v) = HeaderValue::from_str(&id) {
         resp.headers_mut().insert(HEADER, v);
     }

@@ -7,11 +7,11 @@ use std::net::SocketAddr;
 use tokio::net::TcpListener;
 
 use crate::app::{app, AppState};
-use crate::audit::Audit;
 use crate::config::ServeConfig;
 use crate::secret::Secret;
+use crate::store::Store;
 use crate::upstream::Upstream;
-use crate::{sandbox, serve, webhooks};
+use crate::{sandbox, schedule, serve, webhooks};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StartError {
@@ -149,11 +149,41 @@ fn refuse_unsafe_defaults(cfg: &ServeConfig, has_key: bool) -> Result<(), StartE
     Ok(())
 }
 
-async fn open_store(cfg: &ServeConfig) -> Result<Audit, StartError> {
+async fn open_store(cfg: &ServeConfig) -> Result<Store, StartError> {
     let url = cfg.database().map_err(StartError::DataDir)?;
-    Audit::open(&url)
+    let store = Store::open(&url, cfg.store_limits())
         .await
-        .map_err(|source| StartError::Store { url, source })
+        .map_err(|source| StartError::Store {
+            url: redact_password(&url),
+            source,
+        })?;
+    store.watch_health(HEALTH_CHECK_EVERY);
+    schedule::spawn(
+        store.clone(),
+        schedule::Retention {
+            webhooks: cfg.webhook_retention,
+            live_events: cfg.live_event_retention,
+            abandoned_claims: cfg.upstream_timeout() * 2,
+        },
+    );
+    Ok(store)
+}
+
+/// How often the store is checked, so `/api` refuses quickly while it is down.
+const HEALTH_CHECK_EVERY: std::time::Duration = std::time::Duration::from_millis(500);
+
+/// A database URL fit for a log line or an error message.
+fn redact_password(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            let user_end = url[scheme + 3..at].find(':').map(|i| scheme + 3 + i);
+            match user_end {
+                Some(colon) => format!("{}:***{}", &url[..colon], &url[at..]),
+                None => url.to_owned(),
+            }
+        }
+        _ => url.to_owned(),
+    }
 }
 
 /// The simulated MiniVoice on its own loopback port, with a fresh key (it checks it, so the
@@ -202,6 +232,9 @@ fn warn_about_settings(cfg: &ServeConfig, unsigned_webhooks: bool) {
     }
     if !cfg.widget_dir.join("index.html").is_file() {
         tracing::warn!(dir = %cfg.widget_dir.display(), "no built widget found (index.html); only the API is served");
+    }
+    if cfg.metrics_token.is_none() && !cfg.listen_addr.ip().is_loopback() {
+        tracing::warn!("METRICS_TOKEN is not set: /metrics answers anyone who can reach it");
     }
     if unsigned_webhooks {
         tracing::warn!("MINIVOICE_WEBHOOK_SECRET is not set: webhooks are accepted unsigned");

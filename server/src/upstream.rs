@@ -12,6 +12,7 @@ use serde::de::DeserializeOwned;
 
 use crate::error::AppError;
 use crate::secret::Secret;
+use crate::telemetry;
 
 /// Larger answers are refused: a recording list is kilobytes, so megabytes mean a fault.
 pub const MAX_UPSTREAM_BODY: usize = 1 << 20;
@@ -47,14 +48,19 @@ impl Upstream {
         })
     }
 
+    /// The bound on one MiniVoice exchange.
+    pub fn timeout(&self) -> Duration {
+        self.timeout
+    }
+
     pub async fn list(&self, call_id: &str) -> Result<Reply, AppError> {
-        self.get_json::<Data<Vec<Recording>>>(&minivoice::recordings_path(call_id))
-            .await
+        let path = minivoice::recordings_path(call_id);
+        observed(self.get_json::<Data<Vec<Recording>>>("list", &path).await)
     }
 
     pub async fn get(&self, call_id: &str, recording_id: &str) -> Result<Reply, AppError> {
-        self.get_json::<Data<Recording>>(&minivoice::recording_path(call_id, recording_id))
-            .await
+        let path = minivoice::recording_path(call_id, recording_id);
+        observed(self.get_json::<Data<Recording>>("get", &path).await)
     }
 
     /// Starts or stops recording. Sent once, never retried here: a lost answer may hide a
@@ -76,8 +82,8 @@ impl Upstream {
         if let Some(key) = idempotency_key {
             req = req.header("idempotency-key", key);
         }
-        let (status, body) = self.exchange(req, self.timeout).await?;
-        check::<Data<ActionResult>>(status, body)
+        let exchanged = self.exchange("act", req, self.timeout).await;
+        observed(exchanged.and_then(|(status, body)| check::<Data<ActionResult>>(status, body)))
     }
 
     fn url(&self, path: &str) -> String {
@@ -86,13 +92,17 @@ impl Upstream {
 
     /// A read, retried on transient failures (refused connection, 502, 503, 504) with capped,
     /// jittered backoff, all inside one overall `timeout`.
-    async fn get_json<T: DeserializeOwned>(&self, path: &str) -> Result<Reply, AppError> {
+    async fn get_json<T: DeserializeOwned>(
+        &self,
+        op: &'static str,
+        path: &str,
+    ) -> Result<Reply, AppError> {
         let deadline = Instant::now() + self.timeout;
         let mut attempt = 0;
         loop {
             let remaining = deadline.saturating_duration_since(Instant::now());
             let result = self
-                .exchange(self.client.get(self.url(path)), remaining)
+                .exchange(op, self.client.get(self.url(path)), remaining)
                 .await;
             let transient = match &result {
                 Err(AppError::UpstreamUnavailable) => true,
@@ -103,6 +113,7 @@ impl Upstream {
                 let pause = backoff(attempt);
                 if Instant::now() + pause < deadline {
                     tracing::debug!(attempt, ?pause, "retrying MiniVoice read");
+                    telemetry::upstream_retry();
                     tokio::time::sleep(pause).await;
                     attempt += 1;
                     continue;
@@ -113,9 +124,11 @@ impl Upstream {
         }
     }
 
-    /// One bounded exchange: the whole of it (connect, headers, body) fits in `limit`.
+    /// One bounded exchange: the whole of it (connect, headers, body) fits in `limit`. Its
+    /// duration is measured under `op`, whatever the outcome.
     async fn exchange(
         &self,
+        op: &'static str,
         req: reqwest::RequestBuilder,
         limit: Duration,
     ) -> Result<(StatusCode, Bytes), AppError> {
@@ -127,9 +140,13 @@ impl Upstream {
             let body = read_capped(&mut resp).await?;
             Ok::<_, AppError>((status, body))
         };
-        tokio::time::timeout(limit, exchange)
+        let started = Instant::now();
+        let result = tokio::time::timeout(limit, exchange)
             .await
-            .map_err(|_| AppError::UpstreamTimeout)?
+            .map_err(|_| AppError::UpstreamTimeout)
+            .and_then(|r| r);
+        telemetry::upstream_latency(op, started.elapsed().as_secs_f64());
+        result
     }
 }
 
@@ -144,6 +161,29 @@ fn backoff(attempt: u32) -> Duration {
         .saturating_mul(1u32 << attempt.min(16))
         .min(BACKOFF_CAP);
     full / 2 + full.mul_f64(rand::random::<f64>() / 2.0)
+}
+
+/// Counts an operation's failure, once, after its retries. MiniVoice's own 4xx answers (a
+/// recording already stopped, say) are answers, not failures of the upstream.
+fn observed(result: Result<Reply, AppError>) -> Result<Reply, AppError> {
+    if let Err(e) = &result {
+        if let Some(kind) = failure_kind(e) {
+            telemetry::upstream_failure(kind);
+        }
+    }
+    result
+}
+
+fn failure_kind(err: &AppError) -> Option<&'static str> {
+    match err {
+        AppError::UpstreamTimeout => Some("timeout"),
+        AppError::UpstreamUnavailable => Some("unavailable"),
+        AppError::UpstreamInvalidResponse(_) => Some("invalid_response"),
+        AppError::UpstreamAuthFailed => Some("auth"),
+        AppError::UpstreamError(_) => Some("status"),
+        AppError::Upstream { status, .. } if status.is_server_error() => Some("status"),
+        _ => None,
+    }
 }
 
 fn classify(err: reqwest::Error) -> AppError {

@@ -3,87 +3,22 @@
 
 mod common;
 
-use std::net::SocketAddr;
+use std::process::Stdio;
 use std::time::Duration;
 
 use axum::http::StatusCode;
 use common::*;
 use minivoice_proxy::auth::{unix_now, Claims, TokenKeys, ALL_CALLS};
-use minivoice_proxy::{Secret, ServeConfig};
-
-const SECRET: &str = "test-secret-0123456789abcdef-0123456789";
-
-fn keys() -> TokenKeys {
-    TokenKeys::new(&Secret::new(SECRET)).unwrap()
-}
-
-fn token(agent: &str, calls: &[&str]) -> String {
-    let calls: Vec<String> = calls.iter().map(|c| c.to_string()).collect();
-    keys().mint(agent, &calls, Duration::from_secs(600))
-}
-
-/// A proxy config with a real key and a token secret, forwarding to `base_url`.
-fn guarded_config(base_url: &str, db: Option<&str>) -> ServeConfig {
-    let mut cfg = ServeConfig::sandbox_on_loopback("/nonexistent".into());
-    cfg.api_key = Some(Secret::new(KEY));
-    cfg.base_url = base_url.to_owned();
-    cfg.token_secret.secret = Some(Secret::new(SECRET));
-    if let Some(db) = db {
-        cfg.database_url = Some(db.to_owned());
-    }
-    cfg
-}
-
-async fn guarded_proxy(base_url: &str, db: Option<&str>) -> SocketAddr {
-    minivoice_proxy::start(guarded_config(base_url, db), std::future::pending())
-        .await
-        .unwrap()
-        .addr
-}
-
-/// A standalone sandbox expecting our key, as the upstream: its base URL.
-async fn sandbox_upstream() -> String {
-    let addr =
-        minivoice_proxy::sandbox::spawn("127.0.0.1:0".parse().unwrap(), Some(Secret::new(KEY)))
-            .await
-            .unwrap();
-    format!("http://{addr}")
-}
-
-async fn send(
-    proxy: SocketAddr,
-    method: &str,
-    path: &str,
-    bearer: Option<&str>,
-    body: Option<&str>,
-) -> (u16, serde_json::Value) {
-    let mut req =
-        reqwest::Client::new().request(method.parse().unwrap(), format!("http://{proxy}{path}"));
-    if let Some(t) = bearer {
-        req = req.header("authorization", format!("Bearer {t}"));
-    }
-    if let Some(b) = body {
-        req = req
-            .header("content-type", "application/json")
-            .body(b.to_owned());
-    }
-    let resp = req.send().await.unwrap();
-    let status = resp.status().as_u16();
-    (status, resp.json().await.unwrap_or_default())
-}
+use minivoice_proxy::Secret;
 
 #[tokio::test]
 async fn bad_tokens_are_refused_before_minivoice() {
-    let fake = Fake::start(Script::Reply(
-        StatusCode::OK,
-        fixture("start_recording.response.json"),
-    ))
-    .await;
-    let proxy = guarded_proxy(&fake.base_url(), None).await;
+    let fake = Fake::accepting_starts().await;
+    let app = TestApp::guarded(&fake.base_url(), |_| {}).await;
     let other = TokenKeys::new(&Secret::new("another-secret-0123456789abcdef-012345"))
         .unwrap()
         .mint("mallory", &["call_123".into()], Duration::from_secs(600));
-    let expired = keys().sign(&Claims {
+    let expired = signed(&Claims {
         sub: "alice".into(),
         calls: vec!["call_123".into()],
         iat: Some(unix_now() - 3600),
@@ -107,10 +42,10 @@ async fn bad_tokens_are_refused_before_minivoice() {
             ("GET", "/api/calls/call_123/recordings/rec_call_123", None),
             ("GET", "/api/calls/call_123/activity", None),
         ] {
-            let (status, body) = send(proxy, method, path, *bearer, body).await;
+            let a = app.call_as(method, path, *bearer, body).await;
             assert_eq!(
-                (status, body["error"]["code"].as_str()),
-                (401, Some("unauthorized")),
+                (a.status, a.code().as_str()),
+                (401, "unauthorized"),
                 "{what} {method} {path}"
             );
         }
@@ -121,10 +56,10 @@ async fn bad_tokens_are_refused_before_minivoice() {
         ("GET", "/api/calls/call_123/recordings", None),
         ("GET", "/api/calls/call_123/activity", None),
     ] {
-        let (status, body) = send(proxy, method, path, Some(&bobs), body).await;
+        let a = app.call_as(method, path, Some(&bobs), body).await;
         assert_eq!(
-            (status, body["error"]["code"].as_str()),
-            (403, Some("forbidden_call")),
+            (a.status, a.code().as_str()),
+            (403, "forbidden_call"),
             "{method} {path}"
         );
     }
@@ -135,71 +70,50 @@ async fn bad_tokens_are_refused_before_minivoice() {
     );
 
     // The right token goes through, and a supervisor's covers every call.
-    let (status, _) = send(
-        proxy,
-        "POST",
-        "/api/calls/call_123/recordings",
-        Some(&token("alice", &["call_123"])),
-        start,
-    )
-    .await;
-    assert_eq!(status, 200);
-    let (status, _) = send(
-        proxy,
-        "POST",
-        "/api/calls/any_call/recordings",
-        Some(&token("sup", &[ALL_CALLS])),
-        start,
-    )
-    .await;
-    assert_eq!(status, 200);
+    let alice = token("alice", &["call_123"]);
+    assert_eq!(
+        app.post_action_as("call_123", "start", &alice).await.status,
+        200
+    );
+    let sup = token("sup", &[ALL_CALLS]);
+    assert_eq!(
+        app.post_action_as("any_call", "start", &sup).await.status,
+        200
+    );
     assert_eq!(fake.requests().len(), 2);
-    let (_, history) = send(
-        proxy,
-        "GET",
-        "/api/calls/call_123/activity",
-        Some(&token("alice", &["call_123"])),
-        None,
-    )
-    .await;
+    let history = app.activity("call_123", Some(&alice)).await.json();
     assert_eq!(history["data"][0]["agent"], "alice");
     assert_eq!(history["data"][0]["recording_id"], "rec_call_123");
 }
 
 #[tokio::test]
 async fn listening_beyond_loopback_needs_a_secret_or_an_explicit_opt_out() {
-    let mut cfg = ServeConfig::sandbox_on_loopback("/nonexistent".into());
+    let mut cfg = sandbox_config();
     cfg.listen_addr = "0.0.0.0:0".parse().unwrap();
     cfg.sandbox = true;
-    let err = minivoice_proxy::start(cfg.clone(), std::future::pending())
-        .await
-        .err()
-        .expect("refused");
-    assert!(err.to_string().contains("WIDGET_TOKEN_SECRET"), "{err}");
+    let err = refusal(cfg.clone()).await;
+    assert!(err.contains("WIDGET_TOKEN_SECRET"), "{err}");
     cfg.allow_anonymous = true;
-    assert!(minivoice_proxy::start(cfg.clone(), std::future::pending())
-        .await
-        .is_ok());
+    starts(cfg.clone()).await;
     cfg.allow_anonymous = false;
     cfg.token_secret.secret = Some(Secret::new("too-short"));
-    assert!(minivoice_proxy::start(cfg.clone(), std::future::pending())
-        .await
-        .is_err());
-    cfg.token_secret.secret = Some(Secret::new(SECRET));
-    assert!(minivoice_proxy::start(cfg, std::future::pending())
-        .await
-        .is_ok());
+    refusal(cfg.clone()).await;
+    require_tokens(&mut cfg);
+    starts(cfg).await;
 }
 
 #[tokio::test]
 async fn the_token_command_mints_what_the_proxy_accepts() {
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_minivoice-proxy"))
-        .args([
+    let out = command(
+        &[
             "token", "--agent", "alice", "--call", "call_123", "--call", "call_7", "--ttl", "15m",
-        ])
-        .env("WIDGET_TOKEN_SECRET", SECRET)
-        .output()
-        .unwrap();
+        ],
+        &[("WIDGET_TOKEN_SECRET", TOKEN_SECRET.into())],
+    )
+    .stdout(Stdio::piped())
+    .stderr(Stdio::piped())
+    .output()
+    .unwrap();
     assert!(
         out.status.success(),
         "{}",
@@ -209,9 +123,8 @@ async fn the_token_command_mints_what_the_proxy_accepts() {
     let agent = keys().verify(minted.trim()).unwrap();
     assert_eq!(agent.name, "alice");
     assert!(agent.may_act_on("call_7") && !agent.may_act_on("call_8"));
-    let missing = std::process::Command::new(env!("CARGO_BIN_EXE_minivoice-proxy"))
-        .args(["token", "--agent", "alice", "--call", "c"])
-        .env_remove("WIDGET_TOKEN_SECRET")
+    let missing = command(&["token", "--agent", "alice", "--call", "c"], &[])
+        .stderr(Stdio::null())
         .output()
         .unwrap();
     assert!(!missing.status.success());
@@ -221,49 +134,21 @@ async fn the_token_command_mints_what_the_proxy_accepts() {
 async fn history_survives_a_restart() {
     let dir = tempfile::tempdir().unwrap();
     let db = format!("sqlite://{}", dir.path().join("audit.db").display());
-    let start_twice = |proxy: SocketAddr| async move {
-        let t = token("alice", &["call_r"]);
-        let (s1, _) = send(
-            proxy,
-            "POST",
-            "/api/calls/call_r/recordings",
-            Some(&t),
-            Some(r#"{"action":"start"}"#),
-        )
-        .await;
-        let (s2, _) = send(
-            proxy,
-            "POST",
-            "/api/calls/call_r/recordings",
-            Some(&t),
-            Some(r#"{"action":"start"}"#),
-        )
-        .await;
-        (s1, s2)
-    };
+    let alice = token("alice", &["call_r"]);
     {
-        let cfg = guarded_config(&sandbox_upstream().await, Some(&db));
-        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        let running = minivoice_proxy::start(cfg, async {
-            let _ = stopped.await;
-        })
-        .await
-        .unwrap();
-        assert_eq!(start_twice(running.addr).await, (200, 409));
-        stop.send(()).unwrap();
-        running.served.await.unwrap().unwrap();
+        let mut cfg = guarded_config(&sandbox_upstream().await);
+        cfg.database_url = Some(db.clone());
+        let (app, stop) = TestApp::spawn_stoppable(cfg).await;
+        let first = app.post_action_as("call_r", "start", &alice).await.status;
+        let second = app.post_action_as("call_r", "start", &alice).await.status;
+        assert_eq!((first, second), (200, 409));
+        stop.signal().await.unwrap().unwrap();
     }
     let fake = Fake::start(Script::Reply(StatusCode::OK, "{}")).await;
-    let proxy = guarded_proxy(&fake.base_url(), Some(&db)).await;
-    let (status, history) = send(
-        proxy,
-        "GET",
-        "/api/calls/call_r/activity",
-        Some(&token("alice", &["call_r"])),
-        None,
-    )
-    .await;
-    assert_eq!(status, 200);
+    let app = TestApp::guarded(&fake.base_url(), |c| c.database_url = Some(db)).await;
+    let a = app.activity("call_r", Some(&alice)).await;
+    assert_eq!(a.status, 200);
+    let history = a.json();
     let entries = history["data"].as_array().unwrap();
     assert_eq!(entries.len(), 2, "{history}");
     assert_eq!(entries[0]["error_code"], "recording_already_started");
@@ -278,21 +163,15 @@ async fn history_survives_a_restart() {
 async fn fifty_concurrent_actions_are_all_recorded() {
     let dir = tempfile::tempdir().unwrap();
     let db = format!("sqlite://{}", dir.path().join("audit.db").display());
-    let proxy = guarded_proxy(&sandbox_upstream().await, Some(&db)).await;
+    let app = TestApp::guarded(&sandbox_upstream().await, |c| c.database_url = Some(db)).await;
     let sup = token("supervisor", &[ALL_CALLS]);
     let tasks: Vec<_> = (0..50)
         .map(|i| {
-            let sup = sup.clone();
+            let (app, sup) = (app.clone(), sup.clone());
             tokio::spawn(async move {
-                send(
-                    proxy,
-                    "POST",
-                    &format!("/api/calls/conc_{i}/recordings"),
-                    Some(&sup),
-                    Some(r#"{"action":"start"}"#),
-                )
-                .await
-                .0
+                app.post_action_as(&format!("conc_{i}"), "start", &sup)
+                    .await
+                    .status
             })
         })
         .collect();
@@ -300,14 +179,7 @@ async fn fifty_concurrent_actions_are_all_recorded() {
         assert_eq!(t.await.unwrap(), 200);
     }
     for i in 0..50 {
-        let (_, h) = send(
-            proxy,
-            "GET",
-            &format!("/api/calls/conc_{i}/activity"),
-            Some(&sup),
-            None,
-        )
-        .await;
+        let h = app.activity(&format!("conc_{i}"), Some(&sup)).await.json();
         let entries = h["data"].as_array().unwrap();
         assert_eq!(entries.len(), 1, "call {i}: {h}");
         assert_eq!(entries[0]["recording_id"], format!("rec_conc_{i}"));
@@ -317,10 +189,10 @@ async fn fifty_concurrent_actions_are_all_recorded() {
 
 #[tokio::test]
 async fn token_times_iat_nbf_and_lifetime_are_honoured() {
-    let proxy = guarded_proxy(&sandbox_upstream().await, None).await;
+    let app = TestApp::guarded(&sandbox_upstream().await, |_| {}).await;
     let now = unix_now();
     let claims = |iat: Option<u64>, nbf: Option<u64>, exp: u64| {
-        keys().sign(&Claims {
+        signed(&Claims {
             sub: "alice".into(),
             calls: vec!["call_t".into()],
             iat,
@@ -354,38 +226,35 @@ async fn token_times_iat_nbf_and_lifetime_are_honoured() {
         ),
     ];
     for (token, want, what) in cases {
-        let (status, _) = send(
-            proxy,
-            "GET",
-            "/api/calls/call_t/recordings",
-            Some(&token),
-            None,
-        )
-        .await;
-        assert_eq!(status, want, "{what}");
+        let a = app
+            .call_as("GET", "/api/calls/call_t/recordings", Some(&token), None)
+            .await;
+        assert_eq!(a.status, want, "{what}");
     }
 }
 
 #[tokio::test]
 async fn audience_and_issuer_are_checked_when_configured() {
-    let mut cfg = guarded_config(&sandbox_upstream().await, None);
-    cfg.token_policy.token_audience = Some("minivoice-widget".into());
-    cfg.token_policy.token_issuer = Some("crm.example".into());
-    let proxy = minivoice_proxy::start(cfg.clone(), std::future::pending())
-        .await
-        .unwrap()
-        .addr;
-    let policed = TokenKeys::with_policy(&Secret::new(SECRET), cfg.token_policy.clone()).unwrap();
+    let mut policy = sandbox_config().token_policy;
+    policy.token_audience = Some("minivoice-widget".into());
+    policy.token_issuer = Some("crm.example".into());
+    let app = TestApp::guarded(&sandbox_upstream().await, |c| {
+        c.token_policy = policy.clone()
+    })
+    .await;
+    let policed = TokenKeys::with_policy(&Secret::new(TOKEN_SECRET), policy).unwrap();
     let good = policed.mint("alice", &["call_a".into()], Duration::from_secs(60));
-    let path = "/api/calls/call_a/recordings";
-    assert_eq!(send(proxy, "GET", path, Some(&good), None).await.0, 200);
-    assert_eq!(
-        send(proxy, "GET", path, Some(&token("alice", &["call_a"])), None)
-            .await
-            .0,
-        401
-    );
-    let wrong_aud = keys().sign(&Claims {
+    let list = |t: String| {
+        let app = app.clone();
+        async move {
+            app.call_as("GET", "/api/calls/call_a/recordings", Some(&t), None)
+                .await
+                .status
+        }
+    };
+    assert_eq!(list(good).await, 200);
+    assert_eq!(list(token("alice", &["call_a"])).await, 401);
+    let wrong_aud = signed(&Claims {
         sub: "alice".into(),
         calls: vec!["call_a".into()],
         exp: unix_now() + 60,
@@ -393,8 +262,5 @@ async fn audience_and_issuer_are_checked_when_configured() {
         iss: Some("crm.example".into()),
         ..Default::default()
     });
-    assert_eq!(
-        send(proxy, "GET", path, Some(&wrong_aud), None).await.0,
-        401
-    );
+    assert_eq!(list(wrong_aud).await, 401);
 }

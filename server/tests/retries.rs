@@ -12,25 +12,27 @@ const LIST: &str = r#"{"data":[]}"#;
 
 #[tokio::test]
 async fn reads_are_retried_through_502_503_504() {
-    let fake = Fake::start(Script::Seq(vec![
-        (StatusCode::SERVICE_UNAVAILABLE, "<html>busy</html>"),
-        (StatusCode::BAD_GATEWAY, ""),
-        (StatusCode::GATEWAY_TIMEOUT, ""),
-        (StatusCode::OK, LIST),
-    ]))
+    let (app, fake) = TestApp::in_front_of(
+        Script::Seq(vec![
+            (StatusCode::SERVICE_UNAVAILABLE, "<html>busy</html>"),
+            (StatusCode::BAD_GATEWAY, ""),
+            (StatusCode::GATEWAY_TIMEOUT, ""),
+            (StatusCode::OK, LIST),
+        ]),
+        3000,
+    )
     .await;
-    let proxy = proxy_to(&fake.base_url(), 3000).await;
-    let a = call(proxy, "GET", "/api/calls/call_r/recordings", None, "").await;
+    let a = app.get("/api/calls/call_r/recordings").await;
     assert_eq!((a.status, a.text.as_str()), (200, LIST));
     assert_eq!(fake.requests().len(), 4);
 }
 
 #[tokio::test]
 async fn retries_stop_at_the_overall_timeout() {
-    let fake = Fake::start(Script::Reply(StatusCode::SERVICE_UNAVAILABLE, "")).await;
-    let proxy = proxy_to(&fake.base_url(), 600).await;
+    let (app, fake) =
+        TestApp::in_front_of(Script::Reply(StatusCode::SERVICE_UNAVAILABLE, ""), 600).await;
     let t = Instant::now();
-    let a = call(proxy, "GET", "/api/calls/call_r/recordings", None, "").await;
+    let a = app.get("/api/calls/call_r/recordings").await;
     assert_eq!((a.status, a.code().as_str()), (502, "upstream_error"));
     assert!(
         t.elapsed() < Duration::from_millis(600 + 300),
@@ -43,13 +45,9 @@ async fn retries_stop_at_the_overall_timeout() {
 
 #[tokio::test]
 async fn a_refused_read_is_retried_then_reported_unavailable() {
-    let dead = {
-        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        l.local_addr().unwrap()
-    };
-    let proxy = proxy_to(&format!("http://{dead}"), 500).await;
+    let app = TestApp::forwarding_to(&dead_upstream(), 500).await;
     let t = Instant::now();
-    let a = call(proxy, "GET", "/api/calls/call_r/recordings", None, "").await;
+    let a = app.get("/api/calls/call_r/recordings").await;
     assert_eq!((a.status, a.code().as_str()), (502, "upstream_unavailable"));
     assert!(
         t.elapsed() >= Duration::from_millis(100),
@@ -60,13 +58,15 @@ async fn a_refused_read_is_retried_then_reported_unavailable() {
 
 #[tokio::test]
 async fn a_write_is_never_retried() {
-    let fake = Fake::start(Script::Seq(vec![
-        (StatusCode::SERVICE_UNAVAILABLE, ""),
-        (StatusCode::OK, LIST),
-    ]))
+    let (app, fake) = TestApp::in_front_of(
+        Script::Seq(vec![
+            (StatusCode::SERVICE_UNAVAILABLE, ""),
+            (StatusCode::OK, LIST),
+        ]),
+        3000,
+    )
     .await;
-    let proxy = proxy_to(&fake.base_url(), 3000).await;
-    let a = post_action(proxy, "call_w", "start").await;
+    let a = app.post_action("call_w", "start").await;
     assert_eq!((a.status, a.code().as_str()), (502, "upstream_error"));
     assert_eq!(
         fake.requests().len(),
@@ -75,30 +75,33 @@ async fn a_write_is_never_retried() {
     );
 }
 
+/// A start forwarded to an upstream that answers `raw`: the proxy, and its answer.
+async fn start_against(raw: &'static [u8]) -> (TestApp, Answer) {
+    let app = TestApp::forwarding_to(&raw_upstream(raw).await, 2000).await;
+    let a = app.post_action("call_x", "start").await;
+    (app, a)
+}
+
 #[tokio::test]
 async fn a_reset_mid_body_is_an_invalid_response_and_the_proxy_recovers() {
-    let upstream = raw_upstream(
+    let (app, a) = start_against(
         b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 500\r\n\r\n{\"data\":[",
     )
     .await;
-    let proxy = proxy_to(&format!("http://{upstream}"), 2000).await;
-    let a = post_action(proxy, "call_x", "start").await;
     assert_eq!(
         (a.status, a.code().as_str()),
         (502, "upstream_invalid_response")
     );
-    let a = call(proxy, "GET", "/api/info", None, "").await;
+    let a = app.get("/api/info").await;
     assert_eq!(a.status, 200);
 }
 
 #[tokio::test]
 async fn an_oversized_declared_body_is_refused_unread() {
-    let upstream = raw_upstream(
+    let (_app, a) = start_against(
         b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 99999999\r\n\r\n{",
     )
     .await;
-    let proxy = proxy_to(&format!("http://{upstream}"), 2000).await;
-    let a = post_action(proxy, "call_x", "start").await;
     assert_eq!(
         (a.status, a.code().as_str()),
         (502, "upstream_invalid_response")

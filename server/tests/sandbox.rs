@@ -10,56 +10,42 @@ use minivoice_proxy::sandbox::{COMPLETED_CALL, MISSING_CALL, TIMEOUT_CALL};
 
 #[tokio::test]
 async fn start_stop_list_and_metadata_follow_the_contract() {
-    let proxy = sandbox_proxy(2000).await;
-    let info = call(proxy, "GET", "/api/info", None, "").await;
+    let app = TestApp::sandbox().await;
+    let info = app.get("/api/info").await;
     assert_eq!(info.json()["sandbox"], true);
-    let list = call(proxy, "GET", "/api/calls/sb_1/recordings", None, "").await;
+    let list = app.get("/api/calls/sb_1/recordings").await;
     assert_eq!(list.json()["data"], serde_json::json!([]));
 
-    let stop = post_action(proxy, "sb_1", "stop").await;
+    let stop = app.post_action("sb_1", "stop").await;
     assert_eq!(
         (stop.status, stop.code().as_str()),
         (409, "recording_not_started")
     );
-    let start = post_action(proxy, "sb_1", "start").await;
+    let start = app.post_action("sb_1", "start").await;
     assert_eq!(start.status, 200);
     let rec = &start.json()["data"]["recording"];
     assert_eq!(rec["id"], "rec_sb_1");
     assert_eq!(rec["status"], "started");
-    let again = post_action(proxy, "sb_1", "start").await;
+    let again = app.post_action("sb_1", "start").await;
     assert_eq!(
         (again.status, again.code().as_str()),
         (409, "recording_already_started")
     );
 
     tokio::time::sleep(Duration::from_millis(1100)).await; // a measurable recording length
-    let stop = post_action(proxy, "sb_1", "stop").await;
+    let stop = app.post_action("sb_1", "stop").await;
     let rec = &stop.json()["data"]["recording"];
     assert_eq!(rec["status"], "stopped");
     assert!(rec["duration_seconds"].as_u64().unwrap() >= 1, "{rec}");
     assert!(rec["size_bytes"].as_u64().unwrap() >= 16_000, "{rec}");
 
-    let second = post_action(proxy, "sb_1", "start").await;
+    let second = app.post_action("sb_1", "start").await;
     assert_eq!(second.json()["data"]["recording"]["id"], "rec_sb_1_2");
-    let list = call(proxy, "GET", "/api/calls/sb_1/recordings", None, "").await;
+    let list = app.get("/api/calls/sb_1/recordings").await;
     assert_eq!(list.json()["data"].as_array().unwrap().len(), 2);
-    let meta = call(
-        proxy,
-        "GET",
-        "/api/calls/sb_1/recordings/rec_sb_1",
-        None,
-        "",
-    )
-    .await;
+    let meta = app.get("/api/calls/sb_1/recordings/rec_sb_1").await;
     assert_eq!(meta.json()["data"]["status"], "stopped");
-    let missing = call(
-        proxy,
-        "GET",
-        "/api/calls/sb_1/recordings/rec_nope",
-        None,
-        "",
-    )
-    .await;
+    let missing = app.get("/api/calls/sb_1/recordings/rec_nope").await;
     assert_eq!(
         (missing.status, missing.code().as_str()),
         (404, "recording_not_found")
@@ -68,21 +54,16 @@ async fn start_stop_list_and_metadata_follow_the_contract() {
 
 #[tokio::test]
 async fn the_three_documented_test_paths() {
-    let proxy = sandbox_proxy(800).await;
+    let app = TestApp::with(|c| c.upstream_timeout_ms = 800).await;
     let t = Instant::now();
-    let a = post_action(proxy, TIMEOUT_CALL, "start").await;
+    let a = app.post_action(TIMEOUT_CALL, "start").await;
     assert_eq!((a.status, a.code().as_str()), (504, "upstream_timeout"));
     assert!(t.elapsed() < Duration::from_millis(800 + 500));
-    let a = call(
-        proxy,
-        "GET",
-        &format!("/api/calls/{MISSING_CALL}/recordings"),
-        None,
-        "",
-    )
-    .await;
+    let a = app
+        .get(&format!("/api/calls/{MISSING_CALL}/recordings"))
+        .await;
     assert_eq!((a.status, a.code().as_str()), (404, "call_not_found"));
-    let a = post_action(proxy, COMPLETED_CALL, "start").await;
+    let a = app.post_action(COMPLETED_CALL, "start").await;
     assert_eq!((a.status, a.code().as_str()), (409, "call_not_active"));
 }
 

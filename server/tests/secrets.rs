@@ -7,7 +7,6 @@ use std::io::Write;
 use std::sync::{Arc, Mutex};
 
 use common::*;
-use minivoice_proxy::{Secret, ServeConfig};
 
 #[derive(Clone, Default)]
 struct Capture(Arc<Mutex<Vec<u8>>>);
@@ -32,34 +31,16 @@ async fn the_key_is_never_logged() {
         .with_writer(move || writer.clone())
         .init();
 
-    let sandbox =
-        minivoice_proxy::sandbox::spawn("127.0.0.1:0".parse().unwrap(), Some(Secret::new(KEY)))
-            .await
-            .unwrap();
-    let mut cfg = ServeConfig::sandbox_on_loopback("/nonexistent".into());
-    cfg.api_key = Some(Secret::new(KEY));
-    cfg.base_url = format!("http://{sandbox}");
-    cfg.upstream_timeout_ms = 500;
+    let cfg = forwarding_config(&sandbox_upstream().await, 500);
     tracing::info!(config = ?cfg, "starting with");
-    let proxy = minivoice_proxy::start(cfg, std::future::pending())
-        .await
-        .unwrap()
-        .addr;
+    let app = TestApp::spawn(cfg).await;
 
-    assert_eq!(post_action(proxy, "call_log", "stop").await.status, 409);
-    assert_eq!(post_action(proxy, "call_log", "start").await.status, 200);
-    assert_eq!(
-        call(proxy, "GET", "/api/calls/call_log/recordings", None, "")
-            .await
-            .status,
-        200
-    );
-    assert_eq!(post_action(proxy, "call_log", "stop").await.status, 200);
-    assert_eq!(
-        post_action(proxy, "call_timeout", "start").await.status,
-        504
-    );
-    assert_eq!(post_action(proxy, "bad.id", "start").await.status, 400);
+    assert_eq!(app.post_action("call_log", "stop").await.status, 409);
+    assert_eq!(app.post_action("call_log", "start").await.status, 200);
+    assert_eq!(app.get("/api/calls/call_log/recordings").await.status, 200);
+    assert_eq!(app.post_action("call_log", "stop").await.status, 200);
+    assert_eq!(app.post_action("call_timeout", "start").await.status, 504);
+    assert_eq!(app.post_action("bad.id", "start").await.status, 400);
 
     let text = String::from_utf8(logs.0.lock().unwrap().clone()).unwrap();
     assert!(

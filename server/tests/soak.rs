@@ -7,11 +7,8 @@
 
 mod common;
 
-use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
-use common::process::{wait_until, Proxy};
-use common::webhook::{call_completed, deliver_signed, WEBHOOK_SECRET};
 use common::*;
 use futures_util::StreamExt;
 
@@ -20,14 +17,14 @@ const CONCURRENCY: usize = 16;
 struct Soak {
     proxy: Proxy,
     _minivoice: Proxy,
-    client: reqwest::Client,
+    app: TestApp,
 }
 
 impl Soak {
-    async fn start() -> Soak {
-        let minivoice = Proxy::spawn(&["sandbox"], &[("SANDBOX_API_KEY", KEY.into())]).await;
+    async fn begin() -> Soak {
+        let minivoice = Proxy::launch(&["sandbox"], &[("SANDBOX_API_KEY", KEY.into())]).await;
         let data = tempfile::tempdir().unwrap().keep();
-        let proxy = Proxy::spawn(
+        let proxy = Proxy::launch(
             &[],
             &[
                 ("MINIVOICE_API_KEY", KEY.into()),
@@ -39,77 +36,65 @@ impl Soak {
         )
         .await;
         Soak {
+            app: proxy.app(),
             proxy,
             _minivoice: minivoice,
-            client: reqwest::Client::new(),
         }
     }
 
     async fn calls(&self, range: std::ops::Range<usize>) {
         let range_end = range.end;
         futures_util::stream::iter(range)
-            .for_each_concurrent(CONCURRENCY, |i| one_call(&self.client, self.proxy.addr, i))
+            .for_each_concurrent(CONCURRENCY, |i| one_call(&self.app, i))
             .await;
         // Measured once the webhook worker has caught up: the inbox is processed in order,
         // so a probe delivered last is processed last.
         let probe = format!("soak_probe_{}", range_end);
-        let status = deliver_signed(
-            &self.client,
-            self.proxy.addr,
-            &format!("msg_{probe}"),
-            &call_completed(&probe),
-            WEBHOOK_SECRET,
-        )
-        .await;
+        let status = self
+            .app
+            .deliver(&format!("msg_{probe}"), &call_completed(&probe))
+            .await;
         assert_eq!(status, 202);
-        let addr = self.proxy.addr;
-        wait_until("the inbox to drain", Duration::from_secs(120), || {
-            let path = format!("/api/calls/{probe}/status");
-            async move {
-                call(addr, "GET", &path, None, "").await.json()["data"]["status"] == "completed"
-            }
+        wait_until("the inbox to drain", Duration::from_secs(120), || async {
+            self.app.call_status(&probe).await == "completed"
         })
         .await;
     }
 }
 
-async fn one_call(client: &reqwest::Client, proxy: SocketAddr, i: usize) {
+async fn one_call(app: &TestApp, i: usize) {
     let call_id = format!("soak_{i}");
-    let stream = client
-        .get(format!("http://{proxy}/api/calls/{call_id}/events"))
-        .send()
-        .await
-        .unwrap();
+    let stream = app.open_events(&call_id, None, None).await;
     assert_eq!(stream.status(), 200, "stream {i}");
     drop(stream);
     if i.is_multiple_of(10) {
         for action in ["start", "stop"] {
-            let status = client
-                .post(format!("http://{proxy}/api/calls/{call_id}/recordings"))
-                .header("content-type", "application/json")
-                .header("idempotency-key", format!("{call_id}-{action}"))
-                .body(format!(r#"{{"action":"{action}"}}"#))
-                .send()
+            let status = app
+                .post_action_with_key(&call_id, action, &format!("{call_id}-{action}"))
                 .await
-                .unwrap()
-                .status();
+                .status;
             assert_eq!(status, 200, "{action} {i}");
         }
     }
-    let status = deliver_signed(
-        client,
-        proxy,
-        &format!("msg_{call_id}"),
-        &call_completed(&call_id),
-        WEBHOOK_SECRET,
+    // As MiniVoice would: a 503 (the inbox is full, back-pressure) is delivered again.
+    let (id, body) = (format!("msg_{call_id}"), call_completed(&call_id));
+    wait_until(
+        "the webhook to be accepted",
+        Duration::from_secs(60),
+        || async {
+            match app.deliver(&id, &body).await {
+                202 => true,
+                503 => false,
+                other => panic!("webhook {i}: {other}"),
+            }
+        },
     )
     .await;
-    assert_eq!(status, 202, "webhook {i}");
 }
 
 /// Warm-up, then the rest; RSS after each, in KB.
 async fn soak(warm_up: usize, total: usize) -> (u64, u64, Duration) {
-    let soak = Soak::start().await;
+    let soak = Soak::begin().await;
     let t = Instant::now();
     soak.calls(0..warm_up).await;
     let warm = soak.proxy.rss_kb();

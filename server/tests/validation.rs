@@ -11,8 +11,7 @@ type Case<'a> = (&'a str, String, Option<&'a str>, &'a str, u16, &'a str);
 
 #[tokio::test]
 async fn invalid_requests_never_reach_minivoice() {
-    let fake = Fake::start(Script::Reply(StatusCode::OK, "{}")).await;
-    let proxy = proxy_to(&fake.base_url(), 2000).await;
+    let (app, fake) = TestApp::in_front_of(Script::Reply(StatusCode::OK, "{}"), 2000).await;
     let json = Some("application/json");
     let long = "x".repeat(65);
     let cases: Vec<Case> = vec![
@@ -204,7 +203,7 @@ async fn invalid_requests_never_reach_minivoice() {
         ("GET", "/api/nothing".into(), None, "", 404, "not_found"),
     ];
     for (method, path, ct, body, status, code) in &cases {
-        let a = call(proxy, method, path, *ct, body).await;
+        let a = app.call(method, path, *ct, body).await;
         assert_eq!(
             (a.status, a.code().as_str()),
             (*status, *code),
@@ -213,11 +212,11 @@ async fn invalid_requests_never_reach_minivoice() {
         );
     }
     let big = format!(r#"{{"action":"start","pad":"{}"}}"#, "x".repeat(1 << 20));
-    let a = post_raw(proxy, &big).await;
+    let a = app.post_json("/api/calls/call_1/recordings", &big).await;
     assert_eq!((a.status, a.code().as_str()), (413, "payload_too_large"));
     let raw = raw_cases();
     for (request, status, code) in &raw {
-        let answer = raw_request(proxy, request.as_bytes()).await;
+        let answer = raw_request(app.addr, request.as_bytes()).await;
         let (got_status, got_code) = parse_raw(&answer);
         assert_eq!(
             (got_status, got_code.as_str()),
@@ -365,29 +364,4 @@ fn raw_cases() -> Vec<(String, u16, &'static str)> {
         ),
         (chunked, 413, "payload_too_large"),
     ]
-}
-
-fn parse_raw(answer: &str) -> (u16, String) {
-    let status = answer
-        .split(' ')
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(0);
-    let body = answer.split_once("\r\n\r\n").map(|(_, b)| b).unwrap_or("");
-    let code = serde_json::from_str::<serde_json::Value>(body)
-        .ok()
-        .and_then(|v| v["error"]["code"].as_str().map(str::to_owned))
-        .unwrap_or_else(|| format!("<no JSON error: {body:?}>"));
-    (status, code)
-}
-
-async fn post_raw(proxy: std::net::SocketAddr, body: &str) -> Answer {
-    call(
-        proxy,
-        "POST",
-        "/api/calls/call_1/recordings",
-        Some("application/json"),
-        body,
-    )
-    .await
 }

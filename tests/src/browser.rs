@@ -19,6 +19,11 @@ pub fn free_port() -> u16 {
 }
 
 impl Harness {
+    /// A browser on a proxy (or a load balancer) this harness does not own.
+    pub async fn at(proxy: SocketAddr) -> Harness {
+        Self::browser(proxy, false).await
+    }
+
     /// Another browser (its own chromedriver and profile) on this harness's proxy, as a
     /// second agent or a second tab would be.
     pub async fn second(&self) -> Harness {

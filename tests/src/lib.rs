@@ -6,10 +6,11 @@
 //! The harness is one [`Harness`] per browser, its methods grouped by concern: `server` (the
 //! proxy it drives, the sample CRM page), `browser` (chromedriver and Chromium), `page`
 //! (waiting, reading and clicking), `shadow` (queries into an embedded widget's shadow root)
-//! and `axe` (accessibility checks).
+//! and `axe` (accessibility checks); `deployment` is several replicas behind nginx.
 
 mod axe;
 mod browser;
+pub mod deployment;
 mod page;
 mod server;
 mod shadow;

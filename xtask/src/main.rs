@@ -1,6 +1,7 @@
 //! Set-up and orchestration: `cargo xtask run` and `cargo xtask test` work on a fresh machine
 //! (they install what is missing) and are quick the second time (they skip what is present).
 
+mod postgres;
 mod tools;
 
 use std::path::{Path, PathBuf};
@@ -17,6 +18,10 @@ const USAGE: &str = "usage: cargo xtask <command>
                 bounded loopback load run through the release proxy to its sandbox
   soak [CALLS]  100,000 calls (or CALLS) through the release proxy; prints its RSS after
                 warm-up and at the end
+  postgres      start the tests' PostgreSQL (installing it when missing); print its URL
+  replicas [--events N] [--seconds S]
+                two release replicas on PostgreSQL behind nginx: cross-replica event
+                latency, and throughput of one vs two replicas (wrk)
   setup         only install what is missing
   widget        only build the widget into dist/ (release, size-optimised)";
 
@@ -28,7 +33,9 @@ fn main() -> ExitCode {
         Some("lint") => lint(),
         Some("load") => load(&args[1..]),
         Some("soak") => soak(args.get(1)),
+        Some("replicas") => replicas(&args[1..]),
         Some("setup") => tools::ensure_all(&root()),
+        Some("postgres") => postgres::ensure().map(|url| println!("{url}")),
         Some("widget") => tools::ensure_build_tools(&root()).and_then(|_| widget(true)),
         _ => Err(USAGE.to_owned()),
     };
@@ -63,10 +70,35 @@ fn run(args: &[String]) -> Result {
 fn test() -> Result {
     let root = root();
     tools::ensure_all(&root)?;
+    let postgres = postgres::ensure()?;
     widget(false)?;
     cargo(&root)
         .args(["test", "--workspace"])
         .env("WIDGET_DIR", root.join("dist"))
+        .env("TEST_DATABASE_URL", postgres)
+        .status_ok()
+}
+
+fn replicas(args: &[String]) -> Result {
+    let root = root();
+    let postgres = postgres::ensure()?;
+    tools::ensure_bench_tools()?;
+    cargo(&root)
+        .args(["build", "--release", "--package", "minivoice-proxy"])
+        .status_ok()?;
+    cargo(&root)
+        .args([
+            "run",
+            "--release",
+            "--package",
+            "minivoice-e2e",
+            "--bin",
+            "replicas",
+            "--",
+        ])
+        .arg(root.join("target/release/minivoice-proxy"))
+        .args(args)
+        .env("TEST_DATABASE_URL", postgres)
         .status_ok()
 }
 

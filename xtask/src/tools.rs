@@ -19,10 +19,12 @@ pub fn ensure_build_tools(root: &Path) -> Result {
     ensure_wasm_opt(root)
 }
 
-/// Build tools plus the browser the end-to-end tests drive, and axe-core they run in it.
+/// Build tools plus the browser the end-to-end tests drive, axe-core they run in it, and
+/// nginx in front of several replicas.
 pub fn ensure_all(root: &Path) -> Result {
     ensure_build_tools(root)?;
     ensure_browser()?;
+    ensure_nginx()?;
     ensure_npm_package(root, "axe-core", AXE_VERSION, "axe-core/axe.min.js")
 }
 
@@ -139,6 +141,22 @@ fn ensure_wasm_opt(root: &Path) -> Result {
     ensure_npm_package(root, "binaryen", BINARYEN_VERSION, ".bin/wasm-opt")
 }
 
+/// What the benchmarks drive load with, and put in front of the proxy.
+pub fn ensure_bench_tools() -> Result {
+    ensure_nginx()?;
+    if Path::new("/usr/bin/wrk").exists() {
+        return Ok(());
+    }
+    apt_install(&["wrk"])
+}
+
+fn ensure_nginx() -> Result {
+    if Path::new("/usr/sbin/nginx").exists() {
+        return Ok(());
+    }
+    apt_install(&["nginx-light"])
+}
+
 fn ensure_browser() -> Result {
     let have = |p: &str| Path::new(p).exists();
     if have("/usr/bin/chromium") && have("/usr/bin/chromedriver") {
@@ -147,7 +165,7 @@ fn ensure_browser() -> Result {
     apt_install(&["chromium", "chromium-driver"])
 }
 
-fn apt_install(packages: &[&str]) -> Result {
+pub fn apt_install(packages: &[&str]) -> Result {
     eprintln!(
         "xtask: installing {} from Debian's packages",
         packages.join(", ")

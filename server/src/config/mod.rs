@@ -12,6 +12,7 @@ mod serve;
 pub use serve::ServeConfig;
 
 use crate::secret::Secret;
+use crate::telemetry::LogFormat;
 
 /// MiniVoice call-recording proxy: holds the API key, validates and forwards the widget's
 /// requests, and serves the widget.
@@ -26,6 +27,10 @@ pub struct Cli {
     pub command: Option<Command>,
     #[command(flatten)]
     pub serve: ServeConfig,
+    /// Log lines as `text` (for people) or `json` (one object per line, for log shippers);
+    /// `RUST_LOG` sets what is logged. With a subcommand, the flag follows its name.
+    #[arg(long, env = "LOG_FORMAT", value_enum, default_value_t, global = true)]
+    pub log_format: LogFormat,
 }
 
 #[derive(Debug, Subcommand)]

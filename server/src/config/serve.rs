@@ -60,7 +60,8 @@ pub struct ServeConfig {
     /// Directory for the proxy's own data (the audit database).
     #[arg(long, env = "DATA_DIR", default_value = "data")]
     pub data_dir: PathBuf,
-    /// Audit database; default `sqlite://{DATA_DIR}/minivoice.db`.
+    /// The store: `sqlite://…` (embedded, one machine; default `sqlite://{DATA_DIR}/minivoice.db`)
+    /// or `postgres://…` (several replicas sharing one database).
     #[arg(long, env = "DATABASE_URL")]
     pub database_url: Option<String>,
     /// Secret that MiniVoice signs webhooks with (`whsec_<base64>`, Standard Webhooks).
@@ -91,10 +92,20 @@ pub struct ServeConfig {
     /// Most live event streams one agent (one client address when anonymous) holds at once.
     #[arg(long, env = "MAX_STREAMS_PER_AGENT", default_value_t = 20)]
     pub max_streams_per_agent: usize,
-    /// Calls without an open stream whose recent events stay in memory for resumes (least
-    /// recently used beyond it are dropped; a resume then gets `resync`).
-    #[arg(long, env = "LIVE_IDLE_CALLS", default_value_t = 1000)]
-    pub live_idle_calls: usize,
+    /// How long live events stay in the store for streams that resume (`Last-Event-ID`);
+    /// a resume from before that gets `resync`.
+    #[arg(long, env = "LIVE_EVENT_RETENTION", default_value = "1h", value_parser = super::parse_ttl)]
+    pub live_event_retention: Duration,
+    /// Most connections to the store (PostgreSQL).
+    #[arg(long, env = "DATABASE_MAX_CONNECTIONS", default_value_t = 10)]
+    pub database_max_connections: u32,
+    /// How long a request waits for a store connection, in milliseconds, before the store
+    /// counts as unavailable (503 `store_unavailable`).
+    #[arg(long, env = "DATABASE_ACQUIRE_TIMEOUT_MS", default_value_t = 2_000)]
+    pub database_acquire_timeout_ms: u64,
+    /// Longest a store statement may run, in milliseconds (PostgreSQL `statement_timeout`).
+    #[arg(long, env = "DATABASE_STATEMENT_TIMEOUT_MS", default_value_t = 5_000)]
+    pub database_statement_timeout_ms: u64,
     /// How long processed webhook deliveries (and their de-duplication keys) are kept.
     #[arg(long, env = "WEBHOOK_RETENTION", default_value = "7d", value_parser = super::parse_ttl)]
     pub webhook_retention: Duration,
@@ -107,6 +118,10 @@ pub struct ServeConfig {
     /// Interval of the keep-alive comments on live event streams, in milliseconds.
     #[arg(long, env = "SSE_HEARTBEAT_MS", default_value_t = 15_000)]
     pub sse_heartbeat_ms: u64,
+    /// Bearer token that `GET /metrics` requires (`Authorization: Bearer …`). Without it
+    /// `/metrics` answers anyone who can reach the proxy.
+    #[arg(long, env = "METRICS_TOKEN", hide_env_values = true)]
+    pub metrics_token: Option<Secret>,
 }
 
 impl ServeConfig {
@@ -128,6 +143,14 @@ impl ServeConfig {
             "sqlite://{}",
             self.data_dir.join("minivoice.db").display()
         ))
+    }
+
+    pub fn store_limits(&self) -> crate::store::Limits {
+        crate::store::Limits {
+            max_connections: self.database_max_connections,
+            acquire_timeout: Duration::from_millis(self.database_acquire_timeout_ms),
+            statement_timeout: Duration::from_millis(self.database_statement_timeout_ms),
+        }
     }
 
     pub fn upstream_timeout(&self) -> Duration {
@@ -162,11 +185,15 @@ impl ServeConfig {
             webhook_signature_header: axum::http::HeaderName::from_static("webhook-signature"),
             max_event_streams: 1000,
             max_streams_per_agent: 20,
-            live_idle_calls: 1000,
+            live_event_retention: Duration::from_secs(3600),
+            database_max_connections: 10,
+            database_acquire_timeout_ms: 2_000,
+            database_statement_timeout_ms: 5_000,
             webhook_retention: Duration::from_secs(7 * 86_400),
             header_read_timeout_ms: 10_000,
             body_timeout_ms: 10_000,
             sse_heartbeat_ms: 15_000,
+            metrics_token: None,
         }
     }
 }

@@ -1,14 +1,17 @@
-//! Live updates: one hub that every change is published to, and the server-sent-events route
-//! that streams a call's changes to each widget on it.
+//! Live updates: every change is stored as an event of its call (so a stream resumes from the
+//! store on any replica), then fanned out to the streams open on that call. On SQLite (one
+//! process) the publisher fans out directly; on PostgreSQL each event is announced with
+//! `NOTIFY` and every replica, this one included, fans it out to its own streams.
 //!
-//! Each call has a bounded broadcast channel and a short ring of recent events. Publishing
-//! never waits on a subscriber: a client that stops reading falls behind, loses its place and
-//! is told to resync, while everyone else carries on.
+//! Each watched call has a bounded broadcast channel. Publishing never waits on a subscriber:
+//! a client that stops reading falls behind, loses its place and is told to resync, while
+//! everyone else carries on. Memory is bounded: a call has a channel only while a stream is
+//! open on it, and streams are capped in total and per agent.
 
-use std::collections::{HashMap, VecDeque};
+mod listen;
+
+use std::collections::HashMap;
 use std::convert::Infallible;
-use std::num::NonZeroUsize;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -17,7 +20,6 @@ use axum::http::HeaderMap;
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::Extension;
 use futures_util::stream::{self, Stream, StreamExt};
-use lru::LruCache;
 use minivoice_shared::LiveEvent;
 use tokio::sync::broadcast;
 
@@ -25,47 +27,40 @@ use crate::auth::{unix_now, Agent};
 use crate::error::AppError;
 use crate::extract::CallId;
 use crate::serve::ClientAddr;
+use crate::store::Store;
+use crate::telemetry;
 
 /// Per-call buffer of a subscriber that is not keeping up.
 const CHANNEL_CAPACITY: usize = 64;
-/// Events kept per call for `Last-Event-ID` resumes.
-const RECENT: usize = 100;
+/// Most events replayed on a resume; a longer gap gets `resync` (refetch everything).
+const MAX_BACKLOG: i64 = 100;
 
+/// An event and its place in its call's sequence (the SSE `id`).
 #[derive(Clone, Debug)]
 pub struct Stamped {
     pub id: u64,
     pub event: LiveEvent,
 }
 
-/// How many streams may be open, and how much of the past is kept for resumes.
+/// How many streams may be open.
 #[derive(Clone, Copy, Debug)]
 pub struct Limits {
     pub max_streams: usize,
     pub per_agent: usize,
-    /// Calls without an open stream whose recent events are kept (least recently used go).
-    pub idle_calls: usize,
     pub heartbeat: Duration,
 }
 
-/// A call somebody is watching: its channel and recent events.
-struct Watched {
-    tx: broadcast::Sender<Stamped>,
-    recent: VecDeque<Stamped>,
-}
-
 /// Everything per call and per stream, under one lock so that counting a stream and
-/// subscribing it are one step. Memory is bounded: a watched call exists only while a
-/// stream is open (streams are capped), and an unwatched one keeps only its recent events,
-/// for at most `idle_calls` calls.
+/// subscribing it are one step.
+#[derive(Default)]
 struct Calls {
-    watched: HashMap<String, Watched>,
-    idle: LruCache<String, VecDeque<Stamped>>,
+    watched: HashMap<String, broadcast::Sender<Stamped>>,
     streams: usize,
     per_agent: HashMap<String, usize>,
 }
 
 pub struct Hub {
-    next_id: AtomicU64,
+    store: Store,
     calls: Mutex<Calls>,
     /// Flips to `true` at shutdown: open streams end, so a graceful shutdown is not held
     /// open by widgets that would listen forever (they reconnect to the next instance).
@@ -78,58 +73,69 @@ pub struct Subscription {
     hub: Arc<Hub>,
     call_id: String,
     owner: String,
-    /// Events after the client's `Last-Event-ID`; `None` when too old to fill (resync).
-    pub backlog: Option<Vec<Stamped>>,
     pub rx: broadcast::Receiver<Stamped>,
 }
 
 impl Hub {
-    pub fn new(limits: Limits) -> Self {
-        Hub {
-            // Start from the clock so IDs stay increasing across a restart of the proxy, and
-            // an old Last-Event-ID is never mistaken for a recent one.
-            next_id: AtomicU64::new(
-                std::time::SystemTime::now()
-                    .duration_since(std::time::UNIX_EPOCH)
-                    .map_or(1, |d| d.as_millis() as u64 * 1000),
-            ),
-            calls: Mutex::new(Calls {
-                watched: HashMap::new(),
-                idle: LruCache::new(NonZeroUsize::new(limits.idle_calls.max(1)).unwrap()),
-                streams: 0,
-                per_agent: HashMap::new(),
-            }),
+    /// The hub; on PostgreSQL it also starts listening for other replicas' events.
+    pub fn new(store: Store, limits: Limits) -> Arc<Self> {
+        let hub = Arc::new(Hub {
+            store,
+            calls: Mutex::default(),
             closing: tokio::sync::watch::channel(false).0,
             limits,
+        });
+        if let Some(pool) = hub.store.postgres() {
+            tokio::spawn(listen::announced(Arc::downgrade(&hub), pool.clone()));
+        }
+        hub
+    }
+
+    /// Stores the event and announces it to every stream on the call, on every replica. A
+    /// store failure is logged: widgets catch up at their next event or poll.
+    pub async fn publish(&self, call_id: &str, event: LiveEvent) {
+        let body = serde_json::to_string(&event).unwrap_or_default();
+        match self.store.append_event(call_id, &body).await {
+            // PostgreSQL's NOTIFY brings it back to this replica too.
+            Ok(_) if self.store.is_postgres() => {}
+            Ok(seq) => self.deliver(call_id, seq, event),
+            Err(e) => tracing::error!(error = %e, %call_id, "live event not stored"),
         }
     }
 
-    pub fn publish(&self, call_id: &str, event: LiveEvent) {
-        let stamped = Stamped {
-            id: self.next_id.fetch_add(1, Ordering::Relaxed),
-            event,
-        };
-        let mut calls = self.calls.lock().unwrap();
-        if let Some(w) = calls.watched.get_mut(call_id) {
-            remember(&mut w.recent, stamped.clone());
-            // A lagging receiver is told to resync by the stream; nobody else waits.
-            let _ = w.tx.send(stamped);
-        } else if let Some(recent) = calls.idle.get_mut(call_id) {
-            remember(recent, stamped);
-        } else {
-            calls
-                .idle
-                .push(call_id.to_owned(), VecDeque::from([stamped]));
+    /// Hands an event to this process's streams on the call (if any).
+    fn deliver(&self, call_id: &str, seq: i64, event: LiveEvent) {
+        let calls = self.calls.lock().unwrap();
+        if let Some(tx) = calls.watched.get(call_id) {
+            // A lagging receiver is told to resync by its stream; nobody else waits.
+            let _ = tx.send(Stamped {
+                id: seq as u64,
+                event,
+            });
         }
     }
 
-    /// Takes a stream's place for `owner` (an agent, or a client address when anonymous),
-    /// with the events after `last_seen` and a receiver for what comes next, together so
-    /// nothing falls between them.
+    fn is_watched(&self, call_id: &str) -> bool {
+        self.calls.lock().unwrap().watched.contains_key(call_id)
+    }
+
+    /// Tells every open stream to refetch (events may have been missed).
+    fn resync_all(&self) {
+        let calls = self.calls.lock().unwrap();
+        for (call_id, tx) in &calls.watched {
+            let _ = tx.send(Stamped {
+                id: 0,
+                event: LiveEvent::Resync {
+                    call_id: call_id.clone(),
+                },
+            });
+        }
+    }
+
+    /// Takes a stream's place for `owner` (an agent, or a client address when anonymous).
     pub fn subscribe(
         self: &Arc<Self>,
         call_id: &str,
-        last_seen: Option<u64>,
         owner: &str,
     ) -> Result<Subscription, AppError> {
         let mut guard = self.calls.lock().unwrap();
@@ -142,41 +148,67 @@ impl Hub {
             return Err(AppError::TooManyStreams);
         }
         calls.streams += 1;
+        telemetry::streams_open(calls.streams);
         *calls.per_agent.entry(owner.to_owned()).or_default() += 1;
-        let watched = calls
+        let tx = calls
             .watched
             .entry(call_id.to_owned())
-            .or_insert_with(|| Watched {
-                tx: broadcast::channel(CHANNEL_CAPACITY).0,
-                recent: calls.idle.pop(call_id).unwrap_or_default(),
-            });
-        let next = self.next_id.load(Ordering::Relaxed);
-        let backlog = match last_seen {
-            None => Some(vec![]),
-            // An ID we never issued (a client's garbage, or another deployment's): resync.
-            Some(last) if last >= next => None,
-            Some(last) => {
-                let covered = watched
-                    .recent
-                    .front()
-                    .is_some_and(|first| first.id <= last.saturating_add(1));
-                covered.then(|| {
-                    watched
-                        .recent
-                        .iter()
-                        .filter(|e| e.id > last)
-                        .cloned()
-                        .collect()
-                })
-            }
-        };
+            .or_insert_with(|| broadcast::channel(CHANNEL_CAPACITY).0);
         Ok(Subscription {
             hub: self.clone(),
             call_id: call_id.to_owned(),
             owner: owner.to_owned(),
-            backlog,
-            rx: watched.tx.subscribe(),
+            rx: tx.subscribe(),
         })
+    }
+
+    /// The call's events after `last_seen` (oldest first), or `None` when they cannot all be
+    /// given: an ID never issued, events already dropped, or too many.
+    pub async fn backlog(
+        &self,
+        call_id: &str,
+        last_seen: u64,
+    ) -> Result<Option<Vec<Stamped>>, AppError> {
+        let unavailable = |e: sqlx::Error| {
+            telemetry::store_error("events");
+            AppError::StoreUnavailable(e.to_string())
+        };
+        let last = i64::try_from(last_seen).unwrap_or(i64::MAX);
+        let (issued, oldest) = self
+            .store
+            .event_bounds(call_id)
+            .await
+            .map_err(unavailable)?;
+        let issued = issued.unwrap_or(0);
+        if last > issued {
+            return Ok(None);
+        }
+        if last == issued {
+            return Ok(Some(vec![]));
+        }
+        if oldest.is_none_or(|first| first > last.saturating_add(1)) {
+            return Ok(None);
+        }
+        let events = self
+            .store
+            .events_after(call_id, last, MAX_BACKLOG + 1)
+            .await
+            .map_err(unavailable)?;
+        if events.len() as i64 > MAX_BACKLOG {
+            return Ok(None);
+        }
+        Ok(Some(
+            events
+                .into_iter()
+                .filter_map(|e| {
+                    let event = serde_json::from_str(&e.body).ok()?;
+                    Some(Stamped {
+                        id: e.seq as u64,
+                        event,
+                    })
+                })
+                .collect(),
+        ))
     }
 
     /// Ends every open stream (at shutdown).
@@ -194,6 +226,7 @@ impl Drop for Subscription {
         let mut guard = self.hub.calls.lock().unwrap();
         let calls = &mut *guard;
         calls.streams -= 1;
+        telemetry::streams_open(calls.streams);
         if let Some(n) = calls.per_agent.get_mut(&self.owner) {
             *n -= 1;
             if *n == 0 {
@@ -201,40 +234,35 @@ impl Drop for Subscription {
             }
         }
         // Our receiver is still alive here: one means nobody else watches this call.
-        let last = calls
+        if calls
             .watched
             .get(&self.call_id)
-            .is_some_and(|w| w.tx.receiver_count() <= 1);
-        if last {
-            let w = calls.watched.remove(&self.call_id).unwrap();
-            if !w.recent.is_empty() {
-                calls.idle.push(self.call_id.clone(), w.recent);
-            }
+            .is_some_and(|tx| tx.receiver_count() <= 1)
+        {
+            calls.watched.remove(&self.call_id);
         }
     }
 }
 
-fn remember(recent: &mut VecDeque<Stamped>, stamped: Stamped) {
-    if recent.len() == RECENT {
-        recent.pop_front();
-    }
-    recent.push_back(stamped);
-}
-
 fn to_sse(s: &Stamped) -> Event {
-    Event::default()
-        .id(s.id.to_string())
+    let event = Event::default()
         .event(s.event.name())
-        .data(serde_json::to_string(&s.event).unwrap_or_default())
+        .data(serde_json::to_string(&s.event).unwrap_or_default());
+    // A resync has no place in the sequence: it must not move the client's Last-Event-ID.
+    if matches!(s.event, LiveEvent::Resync { .. }) {
+        event
+    } else {
+        event.id(s.id.to_string())
+    }
 }
 
 fn resync(call_id: &str) -> Event {
-    let e = LiveEvent::Resync {
-        call_id: call_id.to_owned(),
-    };
-    Event::default()
-        .event("resync")
-        .data(serde_json::to_string(&e).unwrap_or_default())
+    to_sse(&Stamped {
+        id: 0,
+        event: LiveEvent::Resync {
+            call_id: call_id.to_owned(),
+        },
+    })
 }
 
 /// `GET /api/calls/{call_id}/events`
@@ -253,9 +281,19 @@ pub async fn stream(
         .get("last-event-id")
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.trim().parse::<u64>().ok());
-    let mut sub = hub.subscribe(&call_id, last_seen, &owner)?;
-    let first: Vec<Event> = match sub.backlog.take() {
-        Some(events) => events.iter().map(to_sse).collect(),
+    // Subscribed before the backlog is read, so nothing falls between them; what both
+    // deliver is skipped from the live side by its sequence number.
+    let sub = hub.subscribe(&call_id, &owner)?;
+    let backlog = match last_seen {
+        None => Some(vec![]),
+        Some(last) => hub.backlog(&call_id, last).await?,
+    };
+    let mut seen = last_seen.unwrap_or(0);
+    let first: Vec<Event> = match backlog {
+        Some(events) => {
+            seen = events.last().map_or(seen, |e| e.id);
+            events.iter().map(to_sse).collect()
+        }
         None => vec![resync(&call_id)],
     };
     // The stream ends when the token does: a widget reconnects with a fresh one.
@@ -264,31 +302,37 @@ pub async fn stream(
     });
     let closing = hub.closing.subscribe();
     let live = stream::unfold(
-        (sub, call_id, closing),
-        move |(mut sub, call_id, mut closing)| async move {
-            if *closing.borrow() {
-                return None;
+        (sub, call_id, closing, seen),
+        move |(mut sub, call_id, mut closing, mut seen)| async move {
+            loop {
+                if *closing.borrow() {
+                    return None;
+                }
+                let expired = async {
+                    match expires {
+                        Some(at) => tokio::time::sleep_until(at).await,
+                        None => std::future::pending().await,
+                    }
+                };
+                let received = tokio::select! {
+                    r = sub.rx.recv() => r,
+                    _ = closing.wait_for(|c| *c) => return None,
+                    _ = expired => return None,
+                };
+                let event = match received {
+                    Ok(s) if s.id != 0 && s.id <= seen => continue,
+                    Ok(s) => {
+                        seen = seen.max(s.id);
+                        to_sse(&s)
+                    }
+                    Err(broadcast::error::RecvError::Lagged(missed)) => {
+                        tracing::debug!(%call_id, missed, "slow event stream told to resync");
+                        resync(&call_id)
+                    }
+                    Err(broadcast::error::RecvError::Closed) => return None,
+                };
+                return Some((Ok(event), (sub, call_id, closing, seen)));
             }
-            let expired = async {
-                match expires {
-                    Some(at) => tokio::time::sleep_until(at).await,
-                    None => std::future::pending().await,
-                }
-            };
-            let received = tokio::select! {
-                r = sub.rx.recv() => r,
-                _ = closing.wait_for(|c| *c) => return None,
-                _ = expired => return None,
-            };
-            let event = match received {
-                Ok(s) => to_sse(&s),
-                Err(broadcast::error::RecvError::Lagged(missed)) => {
-                    tracing::debug!(%call_id, missed, "slow event stream told to resync");
-                    resync(&call_id)
-                }
-                Err(broadcast::error::RecvError::Closed) => return None,
-            };
-            Some((Ok(event), (sub, call_id, closing)))
         },
     );
     let stream = stream::iter(first.into_iter().map(Ok)).chain(live);
@@ -306,23 +350,28 @@ mod tests {
         }
     }
 
-    fn hub(idle_calls: usize) -> Arc<Hub> {
-        Arc::new(Hub::new(Limits {
-            max_streams: 10,
-            per_agent: 5,
-            idle_calls,
-            heartbeat: Duration::from_secs(15),
-        }))
+    async fn hub() -> Arc<Hub> {
+        let store = Store::open("sqlite::memory:", Default::default())
+            .await
+            .unwrap();
+        Hub::new(
+            store,
+            Limits {
+                max_streams: 10,
+                per_agent: 5,
+                heartbeat: Duration::from_secs(15),
+            },
+        )
     }
 
     #[tokio::test]
     async fn a_subscriber_that_never_reads_does_not_hold_up_publishing_or_others() {
-        let hub = hub(10);
-        let _stuck = hub.subscribe("c", None, "a").unwrap();
-        let mut live = hub.subscribe("c", None, "b").unwrap();
+        let hub = hub().await;
+        let _stuck = hub.subscribe("c", "a").unwrap();
+        let mut live = hub.subscribe("c", "b").unwrap();
         let t = std::time::Instant::now();
-        for i in 0..10_000 {
-            hub.publish("c", call(&format!("s{i}")));
+        for i in 0..2_000 {
+            hub.publish("c", call(&format!("s{i}"))).await;
             if i % 50 == 0 {
                 // The reading subscriber keeps up.
                 while let Ok(e) = live.rx.try_recv() {
@@ -330,95 +379,78 @@ mod tests {
                 }
             }
         }
-        assert!(t.elapsed() < Duration::from_secs(1), "publishing blocked");
+        assert!(t.elapsed() < Duration::from_secs(5), "publishing blocked");
         let mut last = None;
         while let Ok(e) = live.rx.try_recv() {
             last = Some(e.event);
         }
-        assert_eq!(last, Some(call("s9999")));
+        assert_eq!(last, Some(call("s1999")));
     }
 
     #[tokio::test]
     async fn resume_from_last_event_id() {
-        let hub = hub(10);
-        hub.publish("c", call("a"));
-        hub.publish("c", call("b"));
-        hub.publish("c", call("c"));
-        let all = hub.subscribe("c", None, "x").unwrap();
-        assert!(
-            all.backlog.as_ref().unwrap().is_empty(),
-            "a fresh subscriber starts from now"
-        );
-        let first_id = hub.calls.lock().unwrap().watched["c"].recent[0].id;
-        let resumed = hub.subscribe("c", Some(first_id), "x").unwrap();
-        let got: Vec<_> = resumed
-            .backlog
-            .clone()
+        let hub = hub().await;
+        hub.publish("c", call("a")).await;
+        hub.publish("c", call("b")).await;
+        hub.publish("c", call("c")).await;
+        let got: Vec<_> = hub
+            .backlog("c", 1)
+            .await
+            .unwrap()
             .unwrap()
             .into_iter()
             .map(|s| s.event)
             .collect();
         assert_eq!(got, [call("b"), call("c")]);
-        for i in 0..(RECENT + 5) {
-            hub.publish("c", call(&format!("x{i}")));
+        assert_eq!(hub.backlog("c", 3).await.unwrap().unwrap().len(), 0);
+        for i in 0..(MAX_BACKLOG + 5) {
+            hub.publish("c", call(&format!("x{i}"))).await;
         }
-        let gap = hub.subscribe("c", Some(first_id), "x").unwrap();
-        assert!(gap.backlog.is_none(), "too old to fill: resync");
-        let future = hub.subscribe("c", Some(u64::MAX), "x").unwrap();
-        assert!(future.backlog.is_none(), "an ID never issued: resync");
+        assert!(
+            hub.backlog("c", 1).await.unwrap().is_none(),
+            "too long a gap: resync"
+        );
+        assert!(
+            hub.backlog("c", u64::MAX).await.unwrap().is_none(),
+            "never issued: resync"
+        );
+        assert!(hub.backlog("nobody", 7).await.unwrap().is_none());
     }
 
     #[tokio::test]
-    async fn unwatched_calls_are_bounded_and_unseen_ones_hold_nothing() {
-        let hub = hub(3);
+    async fn unwatched_calls_hold_nothing() {
+        let hub = hub().await;
         for i in 0..1000 {
-            let sub = hub.subscribe(&format!("c{i}"), None, "a").unwrap();
-            drop(sub);
-        }
-        assert_eq!(
-            hub.calls.lock().unwrap().idle.len(),
-            0,
-            "no events: nothing kept"
-        );
-        for i in 0..1000 {
-            hub.publish(&format!("c{i}"), call("done"));
+            drop(hub.subscribe(&format!("c{i}"), "a").unwrap());
+            hub.publish(&format!("c{i}"), call("done")).await;
         }
         let calls = hub.calls.lock().unwrap();
-        assert_eq!((calls.idle.len(), calls.watched.len()), (3, 0));
-        assert!(calls.idle.contains("c999") && !calls.idle.contains("c0"));
-        assert_eq!((calls.streams, calls.per_agent.len()), (0, 0));
-    }
-
-    #[tokio::test]
-    async fn a_resume_after_eviction_is_told_to_resync() {
-        let hub = hub(1);
-        hub.publish("old", call("a"));
-        let id = hub.calls.lock().unwrap().idle.peek("old").unwrap()[0].id;
-        hub.publish("newer", call("b"));
-        let sub = hub.subscribe("old", Some(id), "a").unwrap();
-        assert!(sub.backlog.is_none());
+        assert_eq!(
+            (calls.watched.len(), calls.streams, calls.per_agent.len()),
+            (0, 0, 0)
+        );
     }
 
     #[tokio::test]
     async fn stream_caps_count_per_owner_and_in_total() {
-        let hub = hub(10);
+        let hub = hub().await;
         let mine: Vec<_> = (0..5)
-            .map(|i| hub.subscribe(&format!("c{i}"), None, "alice").unwrap())
+            .map(|i| hub.subscribe(&format!("c{i}"), "alice").unwrap())
             .collect();
         assert!(matches!(
-            hub.subscribe("c9", None, "alice"),
+            hub.subscribe("c9", "alice"),
             Err(AppError::TooManyStreams)
         ));
         let theirs: Vec<_> = (0..5)
-            .map(|_| hub.subscribe("c0", None, "bob").unwrap())
+            .map(|_| hub.subscribe("c0", "bob").unwrap())
             .collect();
         assert!(matches!(
-            hub.subscribe("c0", None, "carol"),
+            hub.subscribe("c0", "carol"),
             Err(AppError::EventsUnavailable)
         ));
         drop(mine);
         assert_eq!(hub.open_streams(), 5);
-        assert!(hub.subscribe("c1", None, "alice").is_ok());
+        assert!(hub.subscribe("c1", "alice").is_ok());
         drop(theirs);
         assert_eq!(hub.open_streams(), 0);
     }

@@ -3,7 +3,7 @@
 
 mod gate;
 
-pub use gate::{Gate, Outcome};
+pub use gate::Outcome;
 
 use axum::extract::State;
 use axum::http::{header, HeaderValue};
@@ -14,10 +14,11 @@ use minivoice_shared::{ActionRequest, ActionResult, Data, LiveEvent, Recording};
 use tracing::Instrument;
 
 use crate::app::AppState;
-use crate::audit::{Attempt, Audit, Finished};
 use crate::auth::Agent;
 use crate::error::AppError;
 use crate::extract::{ApiJson, CallId, IdempotencyKey, RecordingRef};
+use crate::store::{Attempt, Finished, Store};
+use crate::telemetry;
 use crate::upstream::{Reply, Upstream};
 
 pub fn routes() -> Router<AppState> {
@@ -35,11 +36,11 @@ async fn list(State(up): State<Upstream>, CallId(call_id): CallId) -> Result<Res
 
 async fn metadata(
     State(up): State<Upstream>,
-    State(audit): State<Audit>,
+    State(store): State<Store>,
     r: RecordingRef,
 ) -> Result<Response, AppError> {
     let reply = up.get(&r.call_id, &r.recording_id).await?;
-    if !belongs_to_call(&up, &audit, &r, &reply).await? {
+    if !belongs_to_call(&up, &store, &r, &reply).await? {
         return Err(AppError::recording_not_found());
     }
     Ok(json(reply))
@@ -50,7 +51,7 @@ async fn metadata(
 /// (one more request, only for a recording we have never seen) the call's own list.
 async fn belongs_to_call(
     up: &Upstream,
-    audit: &Audit,
+    store: &Store,
     r: &RecordingRef,
     reply: &Reply,
 ) -> Result<bool, AppError> {
@@ -66,10 +67,10 @@ async fn belongs_to_call(
     if let Some(owner) = named {
         return Ok(owner == r.call_id);
     }
-    let linked = audit
+    let linked = store
         .call_of_recording(&r.recording_id)
         .await
-        .map_err(|e| AppError::StoreUnavailable(e.to_string()))?;
+        .map_err(|e| store_error("call_of_recording", e))?;
     if let Some(owner) = linked {
         return Ok(owner == r.call_id);
     }
@@ -94,10 +95,10 @@ async fn act(
     };
     // On record before anything is forwarded: an action the trail cannot hold is not taken.
     let row = app
-        .audit
+        .store
         .begin(&attempt)
         .await
-        .map_err(|e| AppError::StoreUnavailable(e.to_string()))?;
+        .map_err(|e| store_error("begin", e))?;
     // Runs to the end even if the browser goes away meanwhile: MiniVoice may act on it, so
     // its answer must still reach the trail and every other widget on the call.
     let work = carry_out(app, call_id, body, key, row).in_current_span();
@@ -106,6 +107,7 @@ async fn act(
         .map_err(|e| AppError::Internal(format!("action task: {e}")))??;
     let mut resp = json(outcome.reply);
     if outcome.replayed {
+        telemetry::idempotent_replay();
         tracing::info!("replayed answer for idempotency key");
         resp.headers_mut()
             .insert("idempotent-replayed", HeaderValue::from_static("true"));
@@ -122,35 +124,40 @@ async fn carry_out(
     row: i64,
 ) -> Result<Outcome, AppError> {
     let action = body.action;
-    let outcome = app
-        .gate
-        .run(&call_id, action, key.as_deref(), || async {
+    // A request waits for another with its key at most as long as that one can take.
+    let wait = app.upstream.timeout() + std::time::Duration::from_secs(1);
+    let outcome = gate::run(
+        &app.store,
+        &call_id,
+        action,
+        key.as_deref(),
+        wait,
+        || async {
             tracing::info!(action = action.as_str(), "forwarding recording action");
             app.upstream.act(&call_id, &body, key.as_deref()).await
-        })
-        .await;
-    record_result(&app.audit, row, &outcome).await;
+        },
+    )
+    .await;
+    record_result(&app.store, row, &outcome).await;
     if let Some(result) = outcome.as_ref().ok().and_then(|o| accepted(&o.reply)) {
         if let Err(e) = app
-            .audit
+            .store
             .upsert_recording(&call_id, &result.recording)
             .await
         {
             tracing::error!(error = %e, "could not store the recording state");
         }
         // Every other widget on this call hears of it now, not at its next refresh.
-        app.hub.publish(
-            &call_id,
-            LiveEvent::Recording {
-                call_id: call_id.clone(),
-                recording: result.recording,
-            },
-        );
+        let event = LiveEvent::Recording {
+            call_id: call_id.clone(),
+            recording: result.recording,
+        };
+        app.hub.publish(&call_id, event).await;
     }
     outcome
 }
 
-async fn record_result(audit: &Audit, row: i64, outcome: &Result<Outcome, AppError>) {
+async fn record_result(store: &Store, row: i64, outcome: &Result<Outcome, AppError>) {
     let (recording_id, error_code) = match outcome {
         Ok(o) => summarise(&o.reply),
         Err(e) => (None, Some(e.code())),
@@ -160,29 +167,35 @@ async fn record_result(audit: &Audit, row: i64, outcome: &Result<Outcome, AppErr
         error_code: error_code.as_deref(),
         replayed: outcome.as_ref().is_ok_and(|o| o.replayed),
     };
-    if let Err(e) = audit.finish(row, &result).await {
+    if let Err(e) = store.finish(row, &result).await {
         // The row stays pending: the trail says the answer is unknown rather than nothing.
+        telemetry::store_error("finish");
         tracing::error!(error = %e, "could not record the action's result");
     }
 }
 
 async fn activity(
-    State(audit): State<Audit>,
+    State(store): State<Store>,
     CallId(call_id): CallId,
 ) -> Result<Response, AppError> {
-    let entries = audit
+    let entries = store
         .history(&call_id)
         .await
-        .map_err(|e| AppError::Internal(format!("audit trail: {e}")))?;
+        .map_err(|e| store_error("history", e))?;
     Ok(Json(Data::new(entries)).into_response())
 }
 
-async fn status(State(audit): State<Audit>, CallId(call_id): CallId) -> Result<Response, AppError> {
-    let state = audit
+async fn status(State(store): State<Store>, CallId(call_id): CallId) -> Result<Response, AppError> {
+    let state = store
         .call_state(&call_id)
         .await
-        .map_err(|e| AppError::Internal(format!("call state: {e}")))?;
+        .map_err(|e| store_error("call_state", e))?;
     Ok(Json(Data::new(state)).into_response())
+}
+
+fn store_error(op: &'static str, e: sqlx::Error) -> AppError {
+    telemetry::store_error(op);
+    AppError::StoreUnavailable(format!("{op}: {e}"))
 }
 
 /// MiniVoice's accepted action, from a successful answer.

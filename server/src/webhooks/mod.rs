@@ -23,19 +23,19 @@ use sha2::{Digest, Sha256};
 use standardwebhooks::Webhook;
 use tokio::sync::Notify;
 
-use crate::audit::Audit;
 use crate::error::AppError;
 use crate::events::Hub;
+use crate::store::Store;
+use crate::telemetry;
 
 /// Deliveries waiting for the worker; past this the receiver answers 503 and MiniVoice
 /// retries later, so a stuck worker cannot fill the disk.
 const MAX_UNPROCESSED: i64 = 10_000;
 /// Deliveries the worker takes from the inbox at a time.
 const BATCH: i64 = 64;
-/// How often the worker looks at the inbox without being woken (a missed wake-up, a retry
-/// after a store error) and how often expired deliveries are dropped.
+/// How often the worker looks at the inbox without being woken (a delivery stored by another
+/// replica, a retry after a store error).
 const POLL: Duration = Duration::from_secs(1);
-const SWEEP_EVERY: Duration = Duration::from_secs(3600);
 /// A webhook body is a few hundred bytes.
 pub const MAX_WEBHOOK_BODY: usize = 64 * 1024;
 /// Shorter secrets can be guessed; Standard Webhooks secrets are 24 bytes or more.
@@ -72,7 +72,7 @@ impl From<&crate::config::ServeConfig> for HeaderNames {
 pub struct Webhooks {
     verifier: Option<Webhook>,
     names: HeaderNames,
-    audit: Audit,
+    store: Store,
     wake: Arc<Notify>,
     /// Deliveries stored and not yet processed, counted here rather than in the store so the
     /// receiver's back-pressure check costs nothing however long the queue is.
@@ -100,9 +100,8 @@ impl Webhooks {
     pub async fn start(
         secret: Option<&str>,
         names: HeaderNames,
-        audit: Audit,
+        store: Store,
         hub: Arc<Hub>,
-        retention: Duration,
     ) -> Result<Arc<Self>, String> {
         let verifier = secret
             .map(|s| {
@@ -110,23 +109,23 @@ impl Webhooks {
                 Webhook::new(s).map_err(|e| format!("MINIVOICE_WEBHOOK_SECRET: {e}"))
             })
             .transpose()?;
-        let left = audit
+        let left = store
             .unprocessed_count()
             .await
             .map_err(|e| format!("webhook inbox: {e}"))?;
         let waiting = Arc::new(AtomicI64::new(left));
         let wake = Arc::new(Notify::new());
         let worker = Worker {
-            audit: audit.clone(),
+            store: store.clone(),
             hub,
             wake: wake.clone(),
             waiting: waiting.clone(),
         };
-        tokio::spawn(worker.run(retention));
+        tokio::spawn(worker.run());
         Ok(Arc::new(Webhooks {
             verifier,
             names,
-            audit,
+            store,
             wake,
             waiting,
         }))
@@ -166,9 +165,16 @@ pub async fn receive(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, AppError> {
-    hooks.verify(&headers, &body)?;
-    let store = |e: sqlx::Error| AppError::StoreUnavailable(format!("webhook inbox: {e}"));
+    if let Err(e) = hooks.verify(&headers, &body) {
+        telemetry::webhook_outcome("invalid_signature");
+        return Err(e);
+    }
+    let store = |e: sqlx::Error| {
+        telemetry::store_error("accept_delivery");
+        AppError::StoreUnavailable(format!("webhook inbox: {e}"))
+    };
     if hooks.waiting.load(Ordering::Relaxed) >= MAX_UNPROCESSED {
+        telemetry::webhook_outcome("queue_full");
         return Err(AppError::WebhookQueueFull);
     }
     let delivery = headers
@@ -177,44 +183,45 @@ pub async fn receive(
         .map(str::to_owned)
         .unwrap_or_else(|| format!("sha256:{:x}", Sha256::digest(&body)));
     if !hooks
-        .audit
+        .store
         .accept_delivery(&delivery, &body)
         .await
         .map_err(store)?
     {
         tracing::info!(%delivery, "duplicate webhook delivery acknowledged, not processed");
+        telemetry::webhook_outcome("duplicate");
         return Ok((StatusCode::OK, Json(json!({"status": "duplicate"}))).into_response());
     }
     tracing::info!(%delivery, "webhook stored");
-    hooks.waiting.fetch_add(1, Ordering::Relaxed);
+    let depth = hooks.waiting.fetch_add(1, Ordering::Relaxed) + 1;
+    telemetry::webhook_outcome("accepted");
+    telemetry::inbox_depth(depth);
     hooks.wake.notify_one();
     Ok((StatusCode::ACCEPTED, Json(json!({"status": "accepted"}))).into_response())
 }
 
-/// Drains the inbox in order and marks each batch processed once its effects are stored;
-/// now and then drops processed deliveries older than the retention. A crash mid-batch has
-/// the batch applied again after the restart: every effect is an upsert, so that is harmless.
+/// Drains the inbox in order and marks each batch processed once its effects are stored. On
+/// PostgreSQL a batch's rows stay locked while it is applied, so replicas share the work and
+/// never apply a delivery twice; a crash mid-batch has the batch applied again after the
+/// restart, which is harmless since every effect is an upsert.
 struct Worker {
-    audit: Audit,
+    store: Store,
     hub: Arc<Hub>,
     wake: Arc<Notify>,
     waiting: Arc<AtomicI64>,
 }
 
 impl Worker {
-    async fn run(self, retention: Duration) {
-        let mut swept: Option<tokio::time::Instant> = None;
+    async fn run(self) {
         loop {
             if let Err(e) = self.drain().await {
+                telemetry::store_error("inbox");
                 tracing::error!(error = %e, "webhook inbox: will retry");
             }
-            if swept.is_none_or(|t| t.elapsed() >= SWEEP_EVERY) {
-                match self.audit.forget_deliveries(retention).await {
-                    Ok(n) if n > 0 => tracing::info!(n, "expired webhook deliveries dropped"),
-                    Ok(_) => {}
-                    Err(e) => tracing::error!(error = %e, "webhook retention"),
-                }
-                swept = Some(tokio::time::Instant::now());
+            // Other replicas take deliveries too: resynchronise the back-pressure count.
+            if let Ok(n) = self.store.unprocessed_count().await {
+                self.waiting.store(n, Ordering::Relaxed);
+                telemetry::inbox_depth(n);
             }
             tokio::select! {
                 _ = self.wake.notified() => {}
@@ -225,23 +232,24 @@ impl Worker {
 
     async fn drain(&self) -> Result<(), sqlx::Error> {
         loop {
-            let batch = self.audit.unprocessed(BATCH).await?;
-            if batch.is_empty() {
+            let batch = self.store.take_batch(BATCH).await?;
+            if batch.deliveries.is_empty() {
                 return Ok(());
             }
-            for delivery in &batch {
-                apply(&self.audit, &self.hub, &delivery.body).await?;
+            for delivery in &batch.deliveries {
+                apply(&self.store, &self.hub, &delivery.body).await?;
             }
-            let ids: Vec<i64> = batch.iter().map(|d| d.id).collect();
-            self.audit.mark_processed(&ids).await?;
-            self.waiting.fetch_sub(ids.len() as i64, Ordering::Relaxed);
+            let done = batch.deliveries.len() as i64;
+            self.store.finish_batch(batch).await?;
+            let depth = self.waiting.fetch_sub(done, Ordering::Relaxed) - done;
+            telemetry::inbox_depth(depth);
         }
     }
 }
 
 /// What a delivery changes. Only store failures are errors (the delivery stays in the inbox);
 /// a body we cannot understand is logged and kept as it came.
-async fn apply(audit: &Audit, hub: &Hub, body: &[u8]) -> Result<(), sqlx::Error> {
+async fn apply(store: &Store, hub: &Hub, body: &[u8]) -> Result<(), sqlx::Error> {
     let Some(event) = understand(body) else {
         tracing::warn!(
             body = %String::from_utf8_lossy(&body[..body.len().min(512)]),
@@ -272,14 +280,12 @@ async fn apply(audit: &Audit, hub: &Hub, body: &[u8]) -> Result<(), sqlx::Error>
         return Ok(());
     };
     if let Some(rec) = &event.recording {
-        audit.upsert_recording(&call_id, rec).await?;
-        hub.publish(
-            &call_id,
-            LiveEvent::Recording {
-                call_id: call_id.clone(),
-                recording: rec.clone(),
-            },
-        );
+        store.upsert_recording(&call_id, rec).await?;
+        let event = LiveEvent::Recording {
+            call_id: call_id.clone(),
+            recording: rec.clone(),
+        };
+        hub.publish(&call_id, event).await;
     }
     if *kind == KnownEvent::CallCompleted {
         let status = event
@@ -287,12 +293,12 @@ async fn apply(audit: &Audit, hub: &Hub, body: &[u8]) -> Result<(), sqlx::Error>
             .as_ref()
             .and_then(|c| c.status.clone())
             .unwrap_or_else(|| minivoice_shared::CALL_COMPLETED.into());
-        audit.set_call_status(&call_id, &status).await?;
+        store.set_call_status(&call_id, &status).await?;
         let event = LiveEvent::Call {
             call_id: call_id.clone(),
             status,
         };
-        hub.publish(&call_id, event);
+        hub.publish(&call_id, event).await;
     }
     Ok(())
 }

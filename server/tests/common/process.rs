@@ -1,60 +1,78 @@
 //! The proxy binary as its own process: started with an environment, waited on until it
-//! listens, measured (RSS) and killed, for crash and memory tests.
+//! listens, measured (RSS), terminated or killed, for crash, memory and shutdown tests.
 
 use std::net::SocketAddr;
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::Duration;
 
-/// A loopback port nobody listens on right now.
-pub fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
+use super::app::TestApp;
+use super::raw::free_port;
+use super::wait::wait_until;
+
+/// `minivoice-proxy [args]` with only `env` (after a quiet log and no widget, so `env` can
+/// change those), its stdout discarded and its stderr the test's.
+pub fn command(args: &[&str], env: &[(&str, String)]) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_minivoice-proxy"));
+    cmd.args(args)
+        .env_clear()
+        .env("RUST_LOG", "warn")
+        .env("WIDGET_DIR", "/nonexistent")
+        .stdout(Stdio::null())
+        .stderr(Stdio::inherit());
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd
 }
 
 pub struct Proxy {
     pub addr: SocketAddr,
-    pub child: Child,
+    /// `None` once waited for.
+    child: Option<Child>,
 }
 
 impl Proxy {
-    /// Starts `minivoice-proxy [args]` with only `env` (plus a quiet log) and waits until it
-    /// accepts connections.
-    pub async fn spawn(args: &[&str], env: &[(&str, String)]) -> Proxy {
-        let port = free_port();
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_minivoice-proxy"));
-        cmd.args(args)
-            .env_clear()
-            .env("RUST_LOG", "warn")
-            .env("WIDGET_DIR", "/nonexistent")
-            // `sandbox` listens where SANDBOX_LISTEN_ADDR says, the proxy at LISTEN_ADDR.
-            .env(
-                if args.first() == Some(&"sandbox") {
-                    "SANDBOX_LISTEN_ADDR"
-                } else {
-                    "LISTEN_ADDR"
-                },
-                format!("127.0.0.1:{port}"),
-            )
-            .stdout(Stdio::null())
-            .stderr(Stdio::inherit());
-        for (k, v) in env {
-            cmd.env(k, v);
-        }
+    /// Starts `minivoice-proxy [args]` with `env` on a free loopback port and waits (20 s at
+    /// most) until it accepts connections.
+    pub async fn launch(args: &[&str], env: &[(&str, String)]) -> Proxy {
+        let addr: SocketAddr = format!("127.0.0.1:{}", free_port()).parse().unwrap();
+        // `sandbox` listens where SANDBOX_LISTEN_ADDR says, the proxy at LISTEN_ADDR.
+        let listen = if args.first() == Some(&"sandbox") {
+            "SANDBOX_LISTEN_ADDR"
+        } else {
+            "LISTEN_ADDR"
+        };
+        let mut cmd = command(args, env);
+        cmd.env(listen, addr.to_string());
+        Proxy::run(cmd, addr, Duration::from_secs(20)).await
+    }
+
+    /// Starts `cmd` and waits, `limit` at most, until `addr` accepts connections.
+    pub async fn run(mut cmd: Command, addr: SocketAddr, limit: Duration) -> Proxy {
         let child = cmd.spawn().unwrap();
-        let addr: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
-        wait_until("the proxy to listen", Duration::from_secs(20), || async {
+        wait_until("the proxy to listen", limit, || async move {
             tokio::net::TcpStream::connect(addr).await.is_ok()
         })
         .await;
-        Proxy { addr, child }
+        Proxy {
+            addr,
+            child: Some(child),
+        }
+    }
+
+    /// A client for it.
+    pub fn app(&self) -> TestApp {
+        TestApp::at(self.addr)
+    }
+
+    fn pid(&self) -> u32 {
+        self.child.as_ref().expect("still running").id()
     }
 
     /// Resident memory, from /proc.
     pub fn rss_kb(&self) -> u64 {
-        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).unwrap();
+        let pid = self.pid();
+        let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
         status
             .lines()
             .find_map(|l| l.strip_prefix("VmRSS:"))
@@ -64,27 +82,33 @@ impl Proxy {
 
     /// `kill -9`: no shutdown, no flush, as a crash or an OOM kill.
     pub fn kill_hard(mut self) {
-        self.child.kill().unwrap();
-        self.child.wait().unwrap();
+        let mut child = self.child.take().expect("still running");
+        child.kill().unwrap();
+        child.wait().unwrap();
+    }
+
+    /// `kill -TERM`: the graceful shutdown a service manager asks for.
+    pub fn terminate(&self) {
+        let pid = self.pid().to_string();
+        let killed = Command::new("kill").args(["-TERM", &pid]).status().unwrap();
+        assert!(killed.success());
+    }
+
+    /// Waits for the process to exit: its status and what it wrote to piped outputs.
+    pub async fn wait_with_output(mut self) -> Output {
+        let child = self.child.take().expect("still running");
+        tokio::task::spawn_blocking(move || child.wait_with_output())
+            .await
+            .unwrap()
+            .unwrap()
     }
 }
 
 impl Drop for Proxy {
     fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// Polls `check` until it holds, failing the test after `limit`.
-pub async fn wait_until<F, Fut>(what: &str, limit: Duration, mut check: F)
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = bool>,
-{
-    let deadline = Instant::now() + limit;
-    while !check().await {
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
-        tokio::time::sleep(Duration::from_millis(20)).await;
+        if let Some(child) = &mut self.child {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
     }
 }

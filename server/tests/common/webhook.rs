@@ -1,46 +1,88 @@
-//! Signed webhook deliveries, as MiniVoice would send them (Standard Webhooks).
+//! Signed webhook deliveries, as MiniVoice would send them (Standard Webhooks), and the
+//! payloads tests deliver.
 
-use std::net::SocketAddr;
+use std::time::{Duration, Instant};
+
+use minivoice_proxy::auth::unix_now;
+use minivoice_proxy::{Secret, ServeConfig};
+use serde_json::json;
+
+use super::app::TestApp;
+use super::fixture;
 
 /// A secret of the documented shape (24 bytes).
 pub const WEBHOOK_SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
 
-pub fn unix_now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
+/// The `webhook-signature` of `body` delivered as `id` at `ts` (Unix seconds).
+pub fn sign(id: &str, ts: u64, body: &str, secret: &str) -> String {
+    standardwebhooks::Webhook::new(secret)
         .unwrap()
-        .as_secs() as i64
-}
-
-/// Posts `body` signed with `secret` under delivery `id`; the answer's status.
-pub async fn deliver_signed(
-    client: &reqwest::Client,
-    proxy: SocketAddr,
-    id: &str,
-    body: &str,
-    secret: &str,
-) -> u16 {
-    let ts = unix_now();
-    let sig = standardwebhooks::Webhook::new(secret)
+        .sign(id, ts as i64, body.as_bytes())
         .unwrap()
-        .sign(id, ts, body.as_bytes())
-        .unwrap();
-    client
-        .post(format!("http://{proxy}/webhooks/minivoice"))
-        .header("content-type", "application/json")
-        .header("webhook-id", id)
-        .header("webhook-timestamp", ts.to_string())
-        .header("webhook-signature", sig)
-        .body(body.to_owned())
-        .send()
-        .await
-        .unwrap()
-        .status()
-        .as_u16()
 }
 
 /// The smallest `call.completed` MiniVoice could send.
 pub fn call_completed(call_id: &str) -> String {
-    serde_json::json!({"event": "call.completed", "call": {"id": call_id, "status": "completed"}})
-        .to_string()
+    json!({"event": "call.completed", "call": {"id": call_id, "status": "completed"}}).to_string()
+}
+
+/// The documentation's `call.completed` (the fixture), for `call_id`.
+pub fn documented_call_completed(call_id: &str) -> String {
+    let mut v: serde_json::Value =
+        serde_json::from_str(fixture("webhook.call_completed.json")).unwrap();
+    v["call"]["id"] = json!(call_id);
+    v.to_string()
+}
+
+/// A `recording.stopped`, padded with `pad` bytes to make it as large as a test needs.
+pub fn recording_stopped(call_id: &str, rec_id: &str, pad: usize) -> String {
+    json!({
+        "event": "recording.stopped",
+        "created_at": "2026-05-29T12:10:00Z",
+        "call": {"id": call_id, "status": "in_progress"},
+        "recording": {"id": rec_id, "status": "stopped", "duration_seconds": 7,
+                      "size_bytes": 112000, "pad": "x".repeat(pad)}
+    })
+    .to_string()
+}
+
+impl TestApp {
+    /// Sandbox mode, verifying webhooks with [`WEBHOOK_SECRET`]; adjusted.
+    pub async fn receiving_webhooks(adjust: impl FnOnce(&mut ServeConfig)) -> TestApp {
+        TestApp::with(|c| {
+            c.webhook_secret = Some(Secret::new(WEBHOOK_SECRET));
+            adjust(c);
+        })
+        .await
+    }
+
+    /// Posts `body` to the webhook endpoint with exactly `headers`.
+    pub async fn post_webhook(&self, headers: &[(&str, String)], body: &str) -> reqwest::Response {
+        let mut req = self.request("POST", "/webhooks/minivoice");
+        for (name, value) in headers {
+            req = req.header(*name, value);
+        }
+        req.body(body.to_owned()).send().await.unwrap()
+    }
+
+    /// Delivers `body` as `id`, signed with `secret` at `ts` under the standard header names:
+    /// the answer's status and how long it took.
+    pub async fn deliver_at(&self, id: &str, ts: u64, body: &str, secret: &str) -> (u16, Duration) {
+        let headers = [
+            ("content-type", "application/json".to_owned()),
+            ("webhook-id", id.to_owned()),
+            ("webhook-timestamp", ts.to_string()),
+            ("webhook-signature", sign(id, ts, body, secret)),
+        ];
+        let t = Instant::now();
+        let resp = self.post_webhook(&headers, body).await;
+        (resp.status().as_u16(), t.elapsed())
+    }
+
+    /// Delivers `body` as `id`, signed now with [`WEBHOOK_SECRET`]: the answer's status.
+    pub async fn deliver(&self, id: &str, body: &str) -> u16 {
+        self.deliver_at(id, unix_now(), body, WEBHOOK_SECRET)
+            .await
+            .0
+    }
 }

@@ -1,0 +1,75 @@
+//! PostgreSQL: every replica `LISTEN`s for announced events and hands each to its own streams
+//! on that call. After a lost connection, every open stream is told to resync, since
+//! announcements made meanwhile were missed.
+
+use std::sync::Weak;
+use std::time::Duration;
+
+use sqlx::postgres::PgListener;
+use sqlx::PgPool;
+
+use super::Hub;
+use crate::store::NOTIFY_CHANNEL;
+
+#[derive(serde::Deserialize)]
+struct Announced {
+    call_id: String,
+    seq: i64,
+}
+
+pub async fn announced(hub: Weak<Hub>, pool: PgPool) {
+    let mut reconnecting = false;
+    loop {
+        if hub.strong_count() == 0 {
+            return;
+        }
+        match PgListener::connect_with(&pool).await {
+            Ok(mut listener) => {
+                if let Err(e) = listener.listen(NOTIFY_CHANNEL).await {
+                    tracing::warn!(error = %e, "LISTEN failed");
+                } else {
+                    if reconnecting {
+                        if let Some(hub) = hub.upgrade() {
+                            hub.resync_all();
+                        }
+                    }
+                    reconnecting = true;
+                    relay(&hub, &mut listener).await;
+                }
+            }
+            Err(e) => tracing::warn!(error = %e, "cannot listen for live events; retrying"),
+        }
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+}
+
+/// Until the connection fails (or the hub is gone).
+async fn relay(hub: &Weak<Hub>, listener: &mut PgListener) {
+    loop {
+        let note = match listener.try_recv().await {
+            Ok(Some(note)) => note,
+            // The connection was lost: announcements may have been missed.
+            Ok(None) | Err(_) => return,
+        };
+        let Some(hub) = hub.upgrade() else { return };
+        let Ok(a) = serde_json::from_str::<Announced>(note.payload()) else {
+            continue;
+        };
+        if !hub.is_watched(&a.call_id) {
+            continue;
+        }
+        match hub.store.events_after(&a.call_id, a.seq - 1, 1).await {
+            Ok(events) => {
+                for e in events.into_iter().filter(|e| e.seq == a.seq) {
+                    if let Ok(event) = serde_json::from_str(&e.body) {
+                        hub.deliver(&a.call_id, e.seq, event);
+                    }
+                }
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "announced event unreadable; streams resync");
+                hub.resync_all();
+            }
+        }
+    }
+}

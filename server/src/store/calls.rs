@@ -1,0 +1,116 @@
+//! What we know of calls and recordings: each recording linked to its call (MiniVoice's
+//! advice), its latest state, and each call's status from webhooks.
+
+use minivoice_shared::{CallState, Recording};
+
+use super::{with_pool, Store};
+
+#[derive(sqlx::FromRow)]
+struct CallRow {
+    status: String,
+    updated_at: String,
+}
+
+impl Store {
+    /// A recording's latest known state (from our own actions or a webhook).
+    pub async fn upsert_recording(
+        &self,
+        call_id: &str,
+        rec: &Recording,
+    ) -> Result<(), sqlx::Error> {
+        let now = super::now();
+        with_pool!(self, p => {
+            sqlx::query(
+                "INSERT INTO recordings
+                     (recording_id, call_id, status, duration_seconds, size_bytes, first_seen, updated_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, $6)
+                 ON CONFLICT (recording_id) DO UPDATE SET status = excluded.status,
+                     duration_seconds = excluded.duration_seconds,
+                     size_bytes = excluded.size_bytes, updated_at = excluded.updated_at",
+            )
+            .bind(&rec.id)
+            .bind(call_id)
+            .bind(rec.status.as_str())
+            .bind(rec.duration_seconds as i64)
+            .bind(rec.size_bytes as i64)
+            .bind(&now)
+            .execute(p)
+            .await
+            .map(|_| ())
+        })
+    }
+
+    /// The call a recording is linked to in our records, if we have seen it.
+    pub async fn call_of_recording(
+        &self,
+        recording_id: &str,
+    ) -> Result<Option<String>, sqlx::Error> {
+        with_pool!(self, p => {
+            sqlx::query_scalar("SELECT call_id FROM recordings WHERE recording_id = $1")
+                .bind(recording_id)
+                .fetch_optional(p)
+                .await
+        })
+    }
+
+    pub async fn set_call_status(&self, call_id: &str, status: &str) -> Result<(), sqlx::Error> {
+        let now = super::now();
+        with_pool!(self, p => {
+            sqlx::query(
+                "INSERT INTO calls (call_id, status, updated_at) VALUES ($1, $2, $3)
+                 ON CONFLICT (call_id) DO UPDATE SET status = excluded.status,
+                     updated_at = excluded.updated_at",
+            )
+            .bind(call_id)
+            .bind(status)
+            .bind(&now)
+            .execute(p)
+            .await
+            .map(|_| ())
+        })
+    }
+
+    pub async fn call_state(&self, call_id: &str) -> Result<CallState, sqlx::Error> {
+        let row: Option<CallRow> = with_pool!(self, p => {
+            sqlx::query_as("SELECT status, updated_at FROM calls WHERE call_id = $1")
+                .bind(call_id)
+                .fetch_optional(p)
+                .await
+        })?;
+        Ok(CallState {
+            call_id: call_id.to_owned(),
+            status: row.as_ref().map(|r| r.status.clone()),
+            updated_at: row.map(|r| r.updated_at),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use minivoice_shared::RecordingStatus;
+
+    #[tokio::test]
+    async fn links_recordings_and_keeps_call_states() {
+        for store in super::super::test_stores().await {
+            let rec = minivoice_shared::Recording {
+                id: "rec_c1".into(),
+                status: RecordingStatus::STARTED,
+                duration_seconds: 0,
+                size_bytes: 0,
+                extra: Default::default(),
+            };
+            store.upsert_recording("c1", &rec).await.unwrap();
+            store.upsert_recording("c1", &rec).await.unwrap();
+            assert_eq!(
+                store.call_of_recording("rec_c1").await.unwrap().as_deref(),
+                Some("c1")
+            );
+            assert_eq!(store.call_of_recording("rec_x").await.unwrap(), None);
+            assert_eq!(store.call_state("c1").await.unwrap().status, None);
+            store.set_call_status("c1", "completed").await.unwrap();
+            let state = store.call_state("c1").await.unwrap();
+            assert_eq!(state.status.as_deref(), Some("completed"));
+            assert!(state.updated_at.unwrap().ends_with('Z'));
+        }
+    }
+}

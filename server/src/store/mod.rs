@@ -1,0 +1,241 @@
+//! The proxy's own state, in one interface with two engines: SQLite, embedded, for one
+//! machine (the default), and PostgreSQL for several replicas acting as one service.
+//!
+//! The SQL is written once, in the subset both engines speak (`$n` parameters, `ON CONFLICT`,
+//! `RETURNING`, times as RFC 3339 text written by us), and compiled for each driver by
+//! [`with_pool!`]; the few statements that must differ say so where they are.
+
+mod actions;
+mod calls;
+mod events;
+mod idempotency;
+mod inbox;
+mod locks;
+
+use std::str::FromStr;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{PgPool, SqlitePool};
+
+pub use actions::{Attempt, Finished, HISTORY_LIMIT};
+pub use events::{StoredEvent, NOTIFY_CHANNEL};
+pub use idempotency::{Claim, KeyAnswer};
+pub use inbox::{Batch, Delivery};
+pub use locks::CallLock;
+
+/// Runs `$body` with `$pool` bound to whichever pool backs `$store`: one text of SQL, compiled
+/// for both drivers.
+macro_rules! with_pool {
+    ($store:expr, $pool:ident => $body:expr) => {
+        match &$store.pool {
+            $crate::store::Pool::Sqlite($pool) => $body,
+            $crate::store::Pool::Postgres($pool) => $body,
+        }
+    };
+}
+pub(crate) use with_pool;
+
+#[derive(Clone)]
+pub(crate) enum Pool {
+    Sqlite(SqlitePool),
+    Postgres(PgPool),
+}
+
+/// Connection limits for the store (PostgreSQL; SQLite keeps its own small pool).
+#[derive(Clone, Copy, Debug)]
+pub struct Limits {
+    pub max_connections: u32,
+    /// How long a request waits for a connection before the store counts as unavailable.
+    pub acquire_timeout: Duration,
+    /// Longest a statement may run (PostgreSQL `statement_timeout`).
+    pub statement_timeout: Duration,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_connections: 10,
+            acquire_timeout: Duration::from_secs(2),
+            statement_timeout: Duration::from_secs(5),
+        }
+    }
+}
+
+#[derive(Clone)]
+pub struct Store {
+    pub(crate) pool: Pool,
+    /// Every action is made against the built-in sandbox (its rows say so).
+    sandbox: bool,
+    /// Whether the last health check reached the store; `/api` answers 503 while it is not.
+    healthy: Arc<AtomicBool>,
+    /// Per-call locks of a single process (SQLite); PostgreSQL uses advisory locks instead.
+    local_locks: Arc<locks::LocalLocks>,
+}
+
+impl Store {
+    /// Opens (creating if needed) and migrates the store at `url`: `postgres://…` or
+    /// `sqlite://…` / `sqlite::memory:`.
+    pub async fn open(url: &str, limits: Limits) -> Result<Self, sqlx::Error> {
+        let pool = if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+            Pool::Postgres(open_postgres(url, limits).await?)
+        } else {
+            Pool::Sqlite(open_sqlite(url).await?)
+        };
+        match &pool {
+            Pool::Sqlite(p) => sqlx::migrate!("./migrations/sqlite").run(p).await?,
+            Pool::Postgres(p) => sqlx::migrate!("./migrations/postgres").run(p).await?,
+        }
+        Ok(Store {
+            pool,
+            sandbox: false,
+            healthy: Arc::new(AtomicBool::new(true)),
+            local_locks: Default::default(),
+        })
+    }
+
+    /// Marks every action recorded from now on as made against the sandbox.
+    pub fn in_sandbox(mut self) -> Self {
+        self.sandbox = true;
+        self
+    }
+
+    pub fn is_postgres(&self) -> bool {
+        matches!(self.pool, Pool::Postgres(_))
+    }
+
+    /// The PostgreSQL pool, for `LISTEN` (only PostgreSQL announces events).
+    pub fn postgres(&self) -> Option<&PgPool> {
+        match &self.pool {
+            Pool::Postgres(p) => Some(p),
+            Pool::Sqlite(_) => None,
+        }
+    }
+
+    /// Whether the store answers now and every migration the binary knows is applied.
+    pub async fn ready(&self) -> bool {
+        let applied: Result<i64, sqlx::Error> = with_pool!(self, p => {
+            sqlx::query_scalar("SELECT COUNT(*) FROM _sqlx_migrations WHERE success")
+                .fetch_one(p)
+                .await
+        });
+        let known = match &self.pool {
+            Pool::Sqlite(_) => sqlx::migrate!("./migrations/sqlite").iter().count(),
+            Pool::Postgres(_) => sqlx::migrate!("./migrations/postgres").iter().count(),
+        };
+        let ready = applied.is_ok_and(|n| n as usize >= known);
+        self.healthy.store(ready, Ordering::Relaxed);
+        ready
+    }
+
+    pub fn is_healthy(&self) -> bool {
+        self.healthy.load(Ordering::Relaxed)
+    }
+
+    /// Checks the store every `every` in the background, so `/api` can refuse quickly while
+    /// it is down and serve again as soon as it is back, without a restart.
+    pub fn watch_health(&self, every: Duration) {
+        let store = self.clone();
+        tokio::spawn(async move {
+            loop {
+                let ok = tokio::time::timeout(every.max(Duration::from_millis(200)), store.ready())
+                    .await
+                    .unwrap_or(false);
+                if ok != store.healthy.swap(ok, Ordering::Relaxed) {
+                    if ok {
+                        tracing::info!("store reachable again");
+                    } else {
+                        tracing::error!("store unreachable: /api answers 503 store_unavailable");
+                    }
+                }
+                tokio::time::sleep(every).await;
+            }
+        });
+    }
+}
+
+async fn open_sqlite(url: &str) -> Result<SqlitePool, sqlx::Error> {
+    let memory = url.contains(":memory:");
+    let options = SqliteConnectOptions::from_str(url)?
+        .create_if_missing(true)
+        .journal_mode(if memory {
+            SqliteJournalMode::Memory
+        } else {
+            SqliteJournalMode::Wal
+        })
+        .synchronous(SqliteSynchronous::Normal)
+        .busy_timeout(Duration::from_secs(5));
+    SqlitePoolOptions::new()
+        // An in-memory database exists per connection: keep exactly one.
+        .max_connections(if memory { 1 } else { 4 })
+        .min_connections(if memory { 1 } else { 0 })
+        .idle_timeout(None::<Duration>)
+        .max_lifetime(None::<Duration>)
+        .connect_with(options)
+        .await
+}
+
+async fn open_postgres(url: &str, limits: Limits) -> Result<PgPool, sqlx::Error> {
+    let statement_timeout = limits.statement_timeout.as_millis().to_string();
+    let options = PgConnectOptions::from_str(url)?
+        .options([("statement_timeout", statement_timeout.as_str())])
+        .application_name("minivoice-proxy");
+    PgPoolOptions::new()
+        .max_connections(limits.max_connections)
+        .acquire_timeout(limits.acquire_timeout)
+        .connect_with(options)
+        .await
+}
+
+/// Now, as the store writes times: RFC 3339, milliseconds, UTC (sorts as text).
+pub fn now() -> String {
+    stamp(time::OffsetDateTime::now_utc())
+}
+
+/// `age` ago, in the same format, for retention cut-offs.
+pub fn ago(age: Duration) -> String {
+    stamp(time::OffsetDateTime::now_utc() - age)
+}
+
+fn stamp(t: time::OffsetDateTime) -> String {
+    let format = time::macros::format_description!(
+        "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z"
+    );
+    t.format(&format).unwrap_or_default()
+}
+
+/// The stores the same tests run against: SQLite in memory, and a fresh PostgreSQL database
+/// when `TEST_DATABASE_URL` names a server (`cargo xtask test` starts one and sets it).
+#[cfg(test)]
+pub async fn test_stores() -> Vec<Store> {
+    let mut stores = vec![Store::open("sqlite::memory:", Limits::default())
+        .await
+        .unwrap()];
+    if let Some(server) = std::env::var("TEST_DATABASE_URL")
+        .ok()
+        .filter(|s| !s.is_empty())
+    {
+        let url = test_database(&server).await;
+        stores.push(Store::open(&url, Limits::default()).await.unwrap());
+    }
+    stores
+}
+
+/// Creates a fresh database on the PostgreSQL server at `server` and returns its URL.
+pub async fn test_database(server: &str) -> String {
+    let name = format!(
+        "mv_{:016x}{:08x}",
+        rand::random::<u64>(),
+        rand::random::<u32>()
+    );
+    let admin = PgPool::connect(server).await.expect("PostgreSQL for tests");
+    sqlx::query(&format!("CREATE DATABASE {name}"))
+        .execute(&admin)
+        .await
+        .unwrap();
+    admin.close().await;
+    format!("{}/{name}", server.trim_end_matches('/'))
+}

@@ -1,0 +1,183 @@
+//! Several replicas, measured: two proxy processes (the binary given) on one fresh PostgreSQL
+//! database behind nginx, with MiniVoice's sandbox as their upstream. Prints the delivery
+//! latency of live events from one replica to a stream on the other (a signed webhook to A,
+//! the event read on B), and the throughput of one vs two replicas behind nginx (`wrk`).
+//!
+//! `cargo xtask replicas [--events N] [--seconds S]` (it builds the release proxy, starts
+//! PostgreSQL, and installs nginx and wrk when missing).
+
+use std::net::SocketAddr;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use futures_util::StreamExt;
+use minivoice_e2e::deployment::{postgres_server, Nginx};
+use minivoice_e2e::free_port;
+
+const KEY: &str = "sk_replicas_bench";
+const SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+
+struct Process(Child);
+
+impl Drop for Process {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+async fn launch(binary: &str, args: &[&str], env: &[(&str, String)]) -> (Process, SocketAddr) {
+    let addr: SocketAddr = format!("127.0.0.1:{}", free_port()).parse().unwrap();
+    let listen = if args.first() == Some(&"sandbox") {
+        "SANDBOX_LISTEN_ADDR"
+    } else {
+        "LISTEN_ADDR"
+    };
+    let mut cmd = Command::new(binary);
+    cmd.args(args)
+        .env_clear()
+        .env("RUST_LOG", "warn")
+        .env("WIDGET_DIR", "/nonexistent")
+        .env(listen, addr.to_string())
+        .stdout(Stdio::null())
+        .stderr(Stdio::inherit());
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let child = Process(cmd.spawn().expect("start the proxy"));
+    let started = Instant::now();
+    while tokio::net::TcpStream::connect(addr).await.is_err() {
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "{args:?} did not listen"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    (child, addr)
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    sorted[((sorted.len() as f64 * p).ceil() as usize).clamp(1, sorted.len()) - 1]
+}
+
+#[tokio::main]
+async fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let binary = args
+        .first()
+        .expect("usage: replicas PROXY_BINARY [--events N] [--seconds S]")
+        .clone();
+    let flag = |name: &str, default: u64| {
+        args.iter()
+            .position(|a| a == name)
+            .and_then(|i| args.get(i + 1))
+            .map_or(default, |v| v.parse().expect("a number"))
+    };
+    let events = flag("--events", 1000) as usize;
+    let seconds = flag("--seconds", 5);
+
+    let database = minivoice_proxy::store::test_database(&postgres_server()).await;
+    let (_minivoice, minivoice) =
+        launch(&binary, &["sandbox"], &[("SANDBOX_API_KEY", KEY.into())]).await;
+    let env = [
+        ("MINIVOICE_API_KEY", KEY.to_owned()),
+        ("MINIVOICE_BASE_URL", format!("http://{minivoice}")),
+        ("MINIVOICE_WEBHOOK_SECRET", SECRET.to_owned()),
+        ("DATABASE_URL", database),
+    ];
+    let (_a, a) = launch(&binary, &[], &env).await;
+    let (_b, b) = launch(&binary, &[], &env).await;
+
+    // Cross-replica delivery: a webhook to A, its live event read on B's stream.
+    let client = reqwest::Client::new();
+    let stream = client
+        .get(format!("http://{b}/api/calls/bench_call/events"))
+        .send()
+        .await
+        .unwrap();
+    let mut stream = stream.bytes_stream();
+    let mut buffer = String::new();
+    let webhook = standardwebhooks::Webhook::new(SECRET).unwrap();
+    let mut lags = Vec::with_capacity(events);
+    for i in 0..events {
+        let rec = format!("rec_bench_{i}");
+        let body = serde_json::json!({
+            "event": "recording.stopped",
+            "call": {"id": "bench_call", "status": "in_progress"},
+            "recording": {"id": rec, "status": "stopped", "duration_seconds": 1, "size_bytes": 16000}
+        })
+        .to_string();
+        let id = format!("msg_bench_{i}");
+        let ts = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_secs() as i64;
+        let signature = webhook.sign(&id, ts, body.as_bytes()).unwrap();
+        let sent = Instant::now();
+        let status = client
+            .post(format!("http://{a}/webhooks/minivoice"))
+            .header("webhook-id", &id)
+            .header("webhook-timestamp", ts.to_string())
+            .header("webhook-signature", signature)
+            .body(body)
+            .send()
+            .await
+            .unwrap()
+            .status();
+        assert_eq!(status, 202, "webhook {i}");
+        let needle = format!("\"{rec}\"");
+        while !buffer.contains(&needle) {
+            let chunk = tokio::time::timeout(Duration::from_secs(10), stream.next())
+                .await
+                .expect("the event reached B")
+                .expect("B's stream is open")
+                .unwrap();
+            buffer.push_str(&String::from_utf8_lossy(&chunk));
+        }
+        lags.push(sent.elapsed());
+        buffer.clear();
+    }
+    lags.sort();
+
+    // Throughput behind nginx: one replica, then both.
+    let mut rows = vec![];
+    for backends in [vec![a], vec![a, b]] {
+        let nginx = Nginx::start(&backends).await;
+        let out = Command::new("wrk")
+            .args(["-t2", "-c64", &format!("-d{seconds}s"), "--latency"])
+            .arg(format!(
+                "http://{}/api/calls/bench_call/recordings",
+                nginx.addr
+            ))
+            .output()
+            .expect("wrk (cargo xtask replicas installs it)");
+        let text = String::from_utf8_lossy(&out.stdout).into_owned();
+        let field = |label: &str| {
+            text.lines()
+                .find_map(|l| l.trim().strip_prefix(label))
+                .map(|v| v.split_whitespace().next().unwrap_or("?").to_owned())
+                .unwrap_or_else(|| "?".into())
+        };
+        rows.push((
+            backends.len(),
+            field("Requests/sec:"),
+            field("50%"),
+            field("99%"),
+            text.contains("Non-2xx"),
+        ));
+    }
+
+    println!("| what | figure |");
+    println!("| --- | --- |");
+    println!(
+        "| live event, webhook to replica A → stream on replica B ({events} events) | p50 {:.1} ms, p99 {:.1} ms |",
+        percentile(&lags, 0.50).as_secs_f64() * 1000.0,
+        percentile(&lags, 0.99).as_secs_f64() * 1000.0
+    );
+    for (n, rps, p50, p99, errors) in rows {
+        println!(
+            "| `GET …/recordings` behind nginx, {n} replica(s), wrk -t2 -c64 -d{seconds}s | {rps} req/s, p50 {p50}, p99 {p99}{} |",
+            if errors { " (non-2xx answers seen)" } else { "" }
+        );
+    }
+}

@@ -1,0 +1,155 @@
+//! The reference deployment on loopback (README, "Running several replicas"): replicas of the
+//! proxy sharing one fresh PostgreSQL database, MiniVoice's sandbox as their upstream, and
+//! nginx with `deploy/nginx.conf` in front. The replicas run in this process, each with its
+//! own listener, hub, workers and store pool: nothing is shared but the database.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use minivoice_proxy::{Secret, ServeConfig};
+use tokio::sync::oneshot;
+
+use crate::{free_port, widget_dir, DEADLINE};
+
+const KEY: &str = "sk_replicas_test";
+const WEBHOOK_SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+
+pub struct Deployment {
+    /// nginx, where agents' browsers go.
+    pub addr: SocketAddr,
+    pub replicas: Vec<Replica>,
+    /// The sandbox standing in for MiniVoice, shared by every replica.
+    pub minivoice: SocketAddr,
+    pub database_url: String,
+    _nginx: Nginx,
+}
+
+/// nginx with `deploy/nginx.conf`, in front of `backends`, in a private run directory.
+pub struct Nginx {
+    pub addr: SocketAddr,
+    child: Child,
+    _run_dir: tempfile::TempDir,
+}
+
+impl Nginx {
+    pub async fn start(backends: &[SocketAddr]) -> Nginx {
+        let run_dir = tempfile::tempdir().unwrap();
+        let addr: SocketAddr = format!("127.0.0.1:{}", free_port()).parse().unwrap();
+        let servers: Vec<String> = backends
+            .iter()
+            .map(|b| format!("        server {b} max_fails=1 fail_timeout=2s;"))
+            .collect();
+        let template = std::fs::read_to_string(
+            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../deploy/nginx.conf"),
+        )
+        .unwrap();
+        let config = template
+            .replace("{{RUN_DIR}}", &run_dir.path().display().to_string())
+            .replace("{{LISTEN}}", &addr.to_string())
+            .replace("{{SERVERS}}", &servers.join("\n"));
+        let config_path = run_dir.path().join("nginx.conf");
+        std::fs::write(&config_path, config).unwrap();
+        let bin = std::env::var("NGINX").unwrap_or("/usr/sbin/nginx".into());
+        let child = Command::new(&bin)
+            .arg("-c")
+            .arg(&config_path)
+            .arg("-e")
+            .arg(run_dir.path().join("error.log"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot run {bin}: {e} (cargo xtask test installs it)"));
+        let deadline = Instant::now() + DEADLINE;
+        while tokio::net::TcpStream::connect(addr).await.is_err() {
+            assert!(Instant::now() < deadline, "nginx never listened");
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        Nginx {
+            addr,
+            child,
+            _run_dir: run_dir,
+        }
+    }
+}
+
+impl Drop for Nginx {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+pub struct Replica {
+    pub addr: SocketAddr,
+    stop: Option<oneshot::Sender<()>>,
+    served: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
+}
+
+/// The PostgreSQL server the tests use (`cargo xtask test` starts it and sets the variable).
+pub fn postgres_server() -> String {
+    std::env::var("TEST_DATABASE_URL")
+        .expect("TEST_DATABASE_URL is not set: run `cargo xtask test`, which starts PostgreSQL")
+}
+
+impl Deployment {
+    pub async fn start(replicas: usize) -> Deployment {
+        let database_url = minivoice_proxy::store::test_database(&postgres_server()).await;
+        let minivoice =
+            minivoice_proxy::sandbox::spawn("127.0.0.1:0".parse().unwrap(), Some(Secret::new(KEY)))
+                .await
+                .unwrap();
+        let mut started = vec![];
+        for _ in 0..replicas {
+            started.push(Replica::start(&database_url, minivoice).await);
+        }
+        let backends: Vec<SocketAddr> = started.iter().map(|r| r.addr).collect();
+        let nginx = Nginx::start(&backends).await;
+        Deployment {
+            addr: nginx.addr,
+            replicas: started,
+            minivoice,
+            database_url,
+            _nginx: nginx,
+        }
+    }
+
+    /// Stops replica `i` as a deploy or a crash would take it away: its streams end and it
+    /// refuses connections from then on.
+    pub async fn stop_replica(&mut self, i: usize) {
+        let r = &mut self.replicas[i];
+        if let Some(stop) = r.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(served) = r.served.take() {
+            tokio::time::timeout(DEADLINE, served)
+                .await
+                .expect("the replica stops")
+                .unwrap()
+                .unwrap();
+        }
+    }
+}
+
+impl Replica {
+    async fn start(database_url: &str, minivoice: SocketAddr) -> Replica {
+        let mut cfg = ServeConfig::sandbox_on_loopback(widget_dir());
+        cfg.api_key = Some(Secret::new(KEY));
+        cfg.base_url = format!("http://{minivoice}");
+        cfg.database_url = Some(database_url.to_owned());
+        cfg.webhook_secret = Some(Secret::new(WEBHOOK_SECRET));
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let (stop, stopped) = oneshot::channel::<()>();
+        let running = minivoice_proxy::start_on(listener, cfg, async {
+            let _ = stopped.await;
+        })
+        .await
+        .expect("a replica starts");
+        Replica {
+            addr: running.addr,
+            stop: Some(stop),
+            served: Some(running.served),
+        }
+    }
+}
