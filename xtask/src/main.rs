@@ -80,46 +80,37 @@ fn test() -> Result {
 }
 
 fn replicas(args: &[String]) -> Result {
-    let root = root();
     let postgres = postgres::ensure()?;
     tools::ensure_bench_tools()?;
-    cargo(&root)
-        .args(["build", "--release", "--package", "minivoice-proxy"])
-        .status_ok()?;
-    cargo(&root)
-        .args([
-            "run",
-            "--release",
-            "--package",
-            "minivoice-e2e",
-            "--bin",
-            "replicas",
-            "--",
-        ])
-        .arg(root.join("target/release/minivoice-proxy"))
-        .args(args)
-        .env("TEST_DATABASE_URL", postgres)
-        .status_ok()
+    run_against_release_proxy("replicas", args, &[("TEST_DATABASE_URL", postgres)])
 }
 
 fn load(args: &[String]) -> Result {
+    run_against_release_proxy("load", args, &[])
+}
+
+/// Builds the release proxy, then runs the e2e crate's `bin` (release) with its path first.
+fn run_against_release_proxy(bin: &str, args: &[String], env: &[(&str, String)]) -> Result {
     let root = root();
     cargo(&root)
         .args(["build", "--release", "--package", "minivoice-proxy"])
         .status_ok()?;
-    cargo(&root)
-        .args([
-            "run",
-            "--release",
-            "--package",
-            "minivoice-e2e",
-            "--bin",
-            "load",
-            "--",
-        ])
-        .arg(root.join("target/release/minivoice-proxy"))
-        .args(args)
-        .status_ok()
+    let mut run = cargo(&root);
+    run.args([
+        "run",
+        "--release",
+        "--package",
+        "minivoice-e2e",
+        "--bin",
+        bin,
+        "--",
+    ])
+    .arg(root.join("target/release/minivoice-proxy"))
+    .args(args);
+    for (k, v) in env {
+        run.env(k, v);
+    }
+    run.status_ok()
 }
 
 /// The soak is the proxy's own (ignored) soak test on the release build, so the suite's

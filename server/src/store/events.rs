@@ -1,7 +1,7 @@
 //! Live events, stored with a per-call sequence so that a stream resumes from them on any
 //! replica; on PostgreSQL each is announced with `NOTIFY` for every replica to fan out.
 
-use super::{with_pool, Pool, Store};
+use super::{with_pool, Store};
 
 /// The channel replicas `LISTEN` on; the payload is `{"call_id":…,"seq":…}`.
 pub const NOTIFY_CHANNEL: &str = "minivoice_events";
@@ -23,46 +23,28 @@ impl Store {
         const INSERT: &str =
             "INSERT INTO live_events (call_id, seq, at, body) VALUES ($1, $2, $3, $4)";
         let now = super::now();
-        match &self.pool {
-            Pool::Sqlite(p) => {
-                let mut tx = p.begin().await?;
-                let seq: i64 = sqlx::query_scalar(BUMP)
-                    .bind(call_id)
-                    .fetch_one(&mut *tx)
-                    .await?;
-                sqlx::query(INSERT)
-                    .bind(call_id)
-                    .bind(seq)
-                    .bind(&now)
-                    .bind(body)
-                    .execute(&mut *tx)
-                    .await?;
-                tx.commit().await?;
-                Ok(seq)
-            }
-            Pool::Postgres(p) => {
-                let mut tx = p.begin().await?;
-                let seq: i64 = sqlx::query_scalar(BUMP)
-                    .bind(call_id)
-                    .fetch_one(&mut *tx)
-                    .await?;
-                sqlx::query(INSERT)
-                    .bind(call_id)
-                    .bind(seq)
-                    .bind(&now)
-                    .bind(body)
-                    .execute(&mut *tx)
-                    .await?;
+        let notify = self.is_postgres();
+        with_pool!(self, p => {
+            let mut tx = p.begin().await?;
+            let seq: i64 = sqlx::query_scalar(BUMP).bind(call_id).fetch_one(&mut *tx).await?;
+            sqlx::query(INSERT)
+                .bind(call_id)
+                .bind(seq)
+                .bind(&now)
+                .bind(body)
+                .execute(&mut *tx)
+                .await?;
+            if notify {
                 let payload = serde_json::json!({"call_id": call_id, "seq": seq}).to_string();
                 sqlx::query("SELECT pg_notify($1, $2)")
                     .bind(NOTIFY_CHANNEL)
                     .bind(payload)
                     .execute(&mut *tx)
                     .await?;
-                tx.commit().await?;
-                Ok(seq)
             }
-        }
+            tx.commit().await?;
+            Ok(seq)
+        })
     }
 
     /// The call's events after `seq`, oldest first, at most `limit`.
@@ -107,14 +89,8 @@ impl Store {
 
     /// Drops events older than `age`; a resume from before them gets `resync`.
     pub async fn forget_events(&self, age: std::time::Duration) -> Result<u64, sqlx::Error> {
-        let cutoff = super::ago(age);
-        with_pool!(self, p => {
-            sqlx::query("DELETE FROM live_events WHERE at < $1")
-                .bind(&cutoff)
-                .execute(p)
-                .await
-                .map(|r| r.rows_affected())
-        })
+        self.delete_older("DELETE FROM live_events WHERE at < $1", &[age])
+            .await
     }
 }
 

@@ -119,18 +119,12 @@ impl Store {
         answered: Duration,
         pending: Duration,
     ) -> Result<u64, sqlx::Error> {
-        let (old, stale) = (super::ago(answered), super::ago(pending));
-        with_pool!(self, p => {
-            sqlx::query(
-                "DELETE FROM idempotency
-                 WHERE created_at < $1 OR (status IS NULL AND created_at < $2)",
-            )
-            .bind(&old)
-            .bind(&stale)
-            .execute(p)
-            .await
-            .map(|r| r.rows_affected())
-        })
+        self.delete_older(
+            "DELETE FROM idempotency
+             WHERE created_at < $1 OR (status IS NULL AND created_at < $2)",
+            &[answered, pending],
+        )
+        .await
     }
 }
 

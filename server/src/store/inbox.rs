@@ -106,16 +106,11 @@ impl Store {
         &self,
         retention: std::time::Duration,
     ) -> Result<u64, sqlx::Error> {
-        let cutoff = super::ago(retention);
-        with_pool!(self, p => {
-            sqlx::query(
-                "DELETE FROM webhook_inbox WHERE processed_at IS NOT NULL AND processed_at < $1",
-            )
-            .bind(&cutoff)
-            .execute(p)
-            .await
-            .map(|r| r.rows_affected())
-        })
+        self.delete_older(
+            "DELETE FROM webhook_inbox WHERE processed_at IS NOT NULL AND processed_at < $1",
+            &[retention],
+        )
+        .await
     }
 }
 

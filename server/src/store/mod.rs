@@ -157,6 +157,20 @@ impl Store {
     }
 }
 
+impl Store {
+    /// Retention: runs `sql`, a `DELETE` whose parameters are the cut-offs `ages` ago.
+    async fn delete_older(&self, sql: &str, ages: &[Duration]) -> Result<u64, sqlx::Error> {
+        let cutoffs: Vec<String> = ages.iter().map(|a| ago(*a)).collect();
+        with_pool!(self, p => {
+            let mut query = sqlx::query(sql);
+            for cutoff in &cutoffs {
+                query = query.bind(cutoff);
+            }
+            query.execute(p).await.map(|r| r.rows_affected())
+        })
+    }
+}
+
 async fn open_sqlite(url: &str) -> Result<SqlitePool, sqlx::Error> {
     let memory = url.contains(":memory:");
     let options = SqliteConnectOptions::from_str(url)?
