@@ -168,7 +168,7 @@ async fn store_available(State(store): State<Store>, req: Request, next: Next) -
     if store.is_healthy() {
         next.run(req).await
     } else {
-        AppError::StoreUnavailable("the store is not reachable".into()).into_response()
+        AppError::StoreUnavailable.into_response()
     }
 }
 

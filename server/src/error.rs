@@ -29,8 +29,8 @@ pub enum AppError {
     ForbiddenHost,
     ForbiddenOrigin,
     RequestTimeout,
-    /// The proxy's store cannot be written; nothing was forwarded.
-    StoreUnavailable(String),
+    /// The proxy's store cannot be reached; nothing was forwarded.
+    StoreUnavailable,
     UpstreamTimeout,
     UpstreamUnavailable,
     UpstreamInvalidResponse(String),
@@ -47,6 +47,14 @@ pub enum AppError {
 }
 
 impl AppError {
+    /// The store failed during `op`: counted and logged with its detail, answered 503 without
+    /// it (a database error can name users, tables or hosts).
+    pub fn store(op: &'static str, e: sqlx::Error) -> Self {
+        crate::telemetry::store_error(op);
+        tracing::error!(op, error = %e, "store error");
+        AppError::StoreUnavailable
+    }
+
     /// A recording that is not the path's call's, answered as MiniVoice answers an unknown
     /// one, so the widget tells nothing of other calls.
     pub fn recording_not_found() -> Self {
@@ -178,10 +186,10 @@ impl AppError {
                 ProxyCode::RequestTimeout,
                 "the request body did not arrive in time".into(),
             ),
-            StoreUnavailable(m) => (
+            StoreUnavailable => (
                 StatusCode::SERVICE_UNAVAILABLE,
                 ProxyCode::StoreUnavailable,
-                format!("the proxy cannot record this action, so it was not sent: {m}"),
+                "the proxy's store is unavailable, so nothing was sent; try again shortly".into(),
             ),
             UpstreamTimeout => (
                 StatusCode::GATEWAY_TIMEOUT,

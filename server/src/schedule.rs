@@ -5,8 +5,9 @@ use std::time::Duration;
 
 use crate::store::Store;
 
-/// How often the sweep runs.
+/// How often the sweep runs, and how long one may hold the job.
 const EVERY: Duration = Duration::from_secs(60);
+const LEASE: Duration = Duration::from_secs(5 * 60);
 /// How long an idempotency answer is replayed: longer than any agent's retry.
 pub const ANSWER_TTL: Duration = Duration::from_secs(10 * 60);
 
@@ -28,7 +29,7 @@ pub fn spawn(store: Store, retention: Retention) {
 }
 
 async fn sweep(store: &Store, r: Retention) {
-    let lock = match store.try_lock_job("retention").await {
+    let lock = match store.try_lock_job("retention", LEASE).await {
         Ok(Some(lock)) => lock,
         Ok(None) => return, // another replica is sweeping
         Err(e) => {

@@ -48,7 +48,9 @@ pub async fn serve(
         let mut stop = stop_rx.clone();
         let open = open_rx.clone();
         tokio::spawn(async move {
-            let mut builder = auto::Builder::new(TokioExecutor::new());
+            // HTTP/1 only: browsers speak HTTP/2 to us only through TLS, which a load balancer
+            // ends; plain-text HTTP/2 would escape the header-read timeout below.
+            let mut builder = auto::Builder::new(TokioExecutor::new()).http1_only();
             builder
                 .http1()
                 .timer(TokioTimer::new())

@@ -3,6 +3,7 @@
 
 use std::future::Future;
 use std::net::SocketAddr;
+use std::time::Duration;
 
 use tokio::net::TcpListener;
 
@@ -157,7 +158,10 @@ async fn open_store(cfg: &ServeConfig) -> Result<Store, StartError> {
             url: redact_password(&url),
             source,
         })?;
-    store.watch_health(HEALTH_CHECK_EVERY);
+    store.watch_health(
+        HEALTH_CHECK_EVERY,
+        cfg.store_limits().acquire_timeout + Duration::from_secs(1),
+    );
     schedule::spawn(
         store.clone(),
         schedule::Retention {
@@ -170,20 +174,32 @@ async fn open_store(cfg: &ServeConfig) -> Result<Store, StartError> {
 }
 
 /// How often the store is checked, so `/api` refuses quickly while it is down.
-const HEALTH_CHECK_EVERY: std::time::Duration = std::time::Duration::from_millis(500);
+const HEALTH_CHECK_EVERY: Duration = Duration::from_millis(500);
 
-/// A database URL fit for a log line or an error message.
+/// A database URL fit for a log line or an error message: no password, in the user part or
+/// in the query.
 fn redact_password(url: &str) -> String {
-    match (url.find("://"), url.rfind('@')) {
-        (Some(scheme), Some(at)) if at > scheme => {
-            let user_end = url[scheme + 3..at].find(':').map(|i| scheme + 3 + i);
-            match user_end {
-                Some(colon) => format!("{}:***{}", &url[..colon], &url[at..]),
-                None => url.to_owned(),
-            }
-        }
-        _ => url.to_owned(),
+    let Ok(mut parsed) = reqwest::Url::parse(url) else {
+        return "<the configured DATABASE_URL>".into();
+    };
+    if parsed.password().is_some() {
+        let _ = parsed.set_password(Some("***"));
     }
+    let query: Vec<(String, String)> = parsed
+        .query_pairs()
+        .map(|(k, v)| {
+            let v = if k == "password" {
+                "***".into()
+            } else {
+                v.into_owned()
+            };
+            (k.into_owned(), v)
+        })
+        .collect();
+    if !query.is_empty() {
+        parsed.query_pairs_mut().clear().extend_pairs(query);
+    }
+    parsed.to_string()
 }
 
 /// The simulated MiniVoice on its own loopback port, with a fresh key (it checks it, so the
@@ -238,5 +254,21 @@ fn warn_about_settings(cfg: &ServeConfig, unsigned_webhooks: bool) {
     }
     if unsigned_webhooks {
         tracing::warn!("MINIVOICE_WEBHOOK_SECRET is not set: webhooks are accepted unsigned");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn database_passwords_never_show() {
+        for url in [
+            "postgres://user:hunter2@db:5432/mv",
+            "postgres://user@db/mv?password=hunter2&sslmode=require",
+        ] {
+            let shown = super::redact_password(url);
+            assert!(!shown.contains("hunter2"), "{shown}");
+            assert!(shown.contains("db"), "{shown}");
+        }
+        assert!(!super::redact_password("not a url hunter2").contains("hunter2"));
     }
 }

@@ -137,7 +137,7 @@ async fn history_survives_a_restart() {
     let alice = token("alice", &["call_r"]);
     {
         let mut cfg = guarded_config(&sandbox_upstream().await);
-        cfg.database_url = Some(db.clone());
+        cfg.database_url = Some(Secret::new(db.clone()));
         let (app, stop) = TestApp::spawn_stoppable(cfg).await;
         let first = app.post_action_as("call_r", "start", &alice).await.status;
         let second = app.post_action_as("call_r", "start", &alice).await.status;
@@ -145,7 +145,7 @@ async fn history_survives_a_restart() {
         stop.signal().await.unwrap().unwrap();
     }
     let fake = Fake::start(Script::Reply(StatusCode::OK, "{}")).await;
-    let app = TestApp::guarded(&fake.base_url(), |c| c.database_url = Some(db)).await;
+    let app = TestApp::guarded(&fake.base_url(), |c| c.database_url = Some(Secret::new(db))).await;
     let a = app.activity("call_r", Some(&alice)).await;
     assert_eq!(a.status, 200);
     let history = a.json();
@@ -163,7 +163,10 @@ async fn history_survives_a_restart() {
 async fn fifty_concurrent_actions_are_all_recorded() {
     let dir = tempfile::tempdir().unwrap();
     let db = format!("sqlite://{}", dir.path().join("audit.db").display());
-    let app = TestApp::guarded(&sandbox_upstream().await, |c| c.database_url = Some(db)).await;
+    let app = TestApp::guarded(&sandbox_upstream().await, |c| {
+        c.database_url = Some(Secret::new(db))
+    })
+    .await;
     let sup = token("supervisor", &[ALL_CALLS]);
     let tasks: Vec<_> = (0..50)
         .map(|i| {
@@ -218,6 +221,11 @@ async fn token_times_iat_nbf_and_lifetime_are_honoured() {
             claims(None, None, now + 400 * 86_400),
             401,
             "400 days without iat",
+        ),
+        (
+            claims(Some(now + 399 * 86_400), None, now + 400 * 86_400),
+            401,
+            "iat in the future, to look short-lived",
         ),
         (
             claims(Some(now), None, now + 23 * 3600),

@@ -230,7 +230,7 @@ async fn without_an_audit_trail_nothing_is_forwarded() {
     let dir = tempfile::tempdir().unwrap();
     let url = format!("sqlite://{}", dir.path().join("audit.db").display());
     let mut cfg = forwarding_config(&fake.base_url(), sandbox_config().upstream_timeout_ms);
-    cfg.database_url = Some(url.clone());
+    cfg.database_url = Some(Secret::new(url.clone()));
     let app = TestApp::spawn(cfg).await;
     // Break the store from outside, as a full disk or a bad migration would.
     let pool = sqlx::SqlitePool::connect(&url).await.unwrap();

@@ -201,13 +201,15 @@ async fn with_the_database_gone_the_api_refuses_at_once_and_recovers_without_a_r
     let app = proxy.app();
     assert_eq!(app.get("/api/calls/call_db/recordings").await.status, 200);
     assert_eq!(app.get("/readyz").await.status, 200);
-    let seen_before = fake.requests().len();
 
     relay.up.store(false, Ordering::SeqCst);
+    // Its health check notices within a few seconds; from then on /api refuses at once.
     wait_until("the proxy to notice", Duration::from_secs(10), || async {
-        app.get("/readyz").await.status == 503
+        app.get("/api/calls/call_db/recordings").await.status == 503
     })
     .await;
+    assert_eq!(app.get("/readyz").await.status, 503);
+    let seen_before = fake.requests().len();
     let t = Instant::now();
     let refused = app.post_action("call_db", "start").await;
     let took = t.elapsed();

@@ -137,7 +137,7 @@ impl Replica {
         let mut cfg = ServeConfig::sandbox_on_loopback(widget_dir());
         cfg.api_key = Some(Secret::new(KEY));
         cfg.base_url = format!("http://{minivoice}");
-        cfg.database_url = Some(database_url.to_owned());
+        cfg.database_url = Some(Secret::new(database_url));
         cfg.webhook_secret = Some(Secret::new(WEBHOOK_SECRET));
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let (stop, stopped) = oneshot::channel::<()>();

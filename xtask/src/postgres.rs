@@ -9,9 +9,12 @@ use std::time::{Duration, Instant};
 use crate::tools::apt_install;
 use crate::{Result, StatusOk};
 
-const PASSWORD: &str = "postgres";
+/// A role of its own (it may create databases, nothing more), so the tests never touch the
+/// server's superuser or anyone else's databases.
+const ROLE: &str = "minivoice_test";
+const PASSWORD: &str = "minivoice_test";
 
-/// The server's URL (no database), e.g. `postgres://postgres:postgres@127.0.0.1:5432`.
+/// The server's URL (no database), e.g. `postgres://minivoice_test:…@127.0.0.1:5432/postgres`.
 pub fn ensure() -> Result<String> {
     if let Ok(url) = std::env::var("TEST_DATABASE_URL") {
         return Ok(url);
@@ -26,8 +29,14 @@ pub fn ensure() -> Result<String> {
             .args([&version, &name, "start"])
             .status_ok()?;
     }
-    psql(&format!("ALTER USER postgres PASSWORD '{PASSWORD}'"))?;
-    let url = format!("postgres://postgres:{PASSWORD}@127.0.0.1:{port}");
+    psql(&format!(
+        "DO $$ BEGIN
+           IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '{ROLE}') THEN
+             CREATE ROLE {ROLE} LOGIN CREATEDB PASSWORD '{PASSWORD}';
+           END IF;
+         END $$;"
+    ))?;
+    let url = format!("postgres://{ROLE}:{PASSWORD}@127.0.0.1:{port}/postgres");
     wait_for(&port)?;
     drop_leftovers()?;
     Ok(url)
@@ -51,11 +60,32 @@ fn cluster() -> Result<(String, String, String, bool)> {
     Ok((f[0].into(), f[1].into(), f[2].into(), f[3] == "online"))
 }
 
-fn psql(sql: &str) -> Result {
-    Command::new("su")
-        .args(["postgres", "-c", &format!("psql -qAt -c \"{sql}\"")])
+/// Runs `sql` as the server's superuser (through `su`, on its local socket), fed on stdin so
+/// no shell quoting gets in the way.
+fn psql_output(sql: &str) -> Result<String> {
+    use std::io::Write;
+    let mut child = Command::new("su")
+        .args(["postgres", "-c", "psql -qAt -v ON_ERROR_STOP=1"])
         .current_dir("/")
-        .status_ok()
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .map_err(|e| format!("psql: {e}"))?;
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(sql.as_bytes())
+        .map_err(|e| format!("psql: {e}"))?;
+    let out = child.wait_with_output().map_err(|e| format!("psql: {e}"))?;
+    if !out.status.success() {
+        return Err(format!("psql failed on: {sql}"));
+    }
+    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+fn psql(sql: &str) -> Result {
+    psql_output(sql).map(|_| ())
 }
 
 fn wait_for(port: &str) -> Result {
@@ -68,6 +98,8 @@ fn wait_for(port: &str) -> Result {
                 "-p",
                 port,
                 "-U",
+                ROLE,
+                "-d",
                 "postgres",
                 "-qAt",
                 "-c",
@@ -86,19 +118,14 @@ fn wait_for(port: &str) -> Result {
     }
 }
 
-/// Test databases (`mv_…`) an earlier run left behind.
+/// Test databases (`mv_…`, owned by the tests' role) an earlier run left behind.
 fn drop_leftovers() -> Result {
-    let out = Command::new("su")
-        .args([
-            "postgres",
-            "-c",
-            "psql -qAt -c \"SELECT datname FROM pg_database WHERE datname LIKE 'mv\\_%'\"",
-        ])
-        .current_dir("/")
-        .output()
-        .map_err(|e| format!("psql: {e}"))?;
-    for db in String::from_utf8_lossy(&out.stdout).lines() {
-        psql(&format!("DROP DATABASE IF EXISTS {db} WITH (FORCE)"))?;
+    let names = psql_output(&format!(
+        "SELECT datname FROM pg_database d JOIN pg_roles r ON d.datdba = r.oid
+         WHERE r.rolname = '{ROLE}' AND datname LIKE 'mv\\_%';"
+    ))?;
+    for db in names.lines().filter(|l| !l.is_empty()) {
+        psql(&format!("DROP DATABASE IF EXISTS {db} WITH (FORCE);"))?;
     }
     Ok(())
 }

@@ -20,6 +20,8 @@ use crate::secret::Secret;
 
 /// Scope entry that grants every call.
 pub const ALL_CALLS: &str = "*";
+/// Clock difference tolerated between the proxy and whoever minted a token, in seconds.
+const LEEWAY: u64 = 5;
 /// Shorter secrets are refused: HS256 is only as strong as its key.
 pub const MIN_SECRET_LEN: usize = 32;
 
@@ -131,7 +133,7 @@ impl TokenKeys {
 
     pub fn verify(&self, token: &str) -> Result<Agent, AppError> {
         let mut validation = Validation::new(Algorithm::HS256);
-        validation.leeway = 5;
+        validation.leeway = LEEWAY;
         validation.validate_nbf = true;
         let mut required = vec!["exp", "sub"];
         match &self.policy.token_audience {
@@ -152,8 +154,13 @@ impl TokenKeys {
         if claims.sub.is_empty() {
             return Err(AppError::Unauthorized("token names no agent".into()));
         }
-        // Without `iat` the lifetime still left is what counts.
-        let issued = claims.iat.unwrap_or_else(unix_now);
+        // Without `iat` the lifetime still left is what counts; a future `iat` cannot shorten
+        // a lifetime on paper.
+        let now = unix_now();
+        if claims.iat.is_some_and(|iat| iat > now + LEEWAY) {
+            return Err(AppError::Unauthorized("token issued in the future".into()));
+        }
+        let issued = claims.iat.unwrap_or(now).min(now);
         if claims.exp.saturating_sub(issued) > self.policy.max_token_ttl.as_secs() {
             return Err(AppError::Unauthorized(format!(
                 "token lifetime exceeds {}s (MAX_TOKEN_TTL)",

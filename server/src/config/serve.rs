@@ -62,8 +62,9 @@ pub struct ServeConfig {
     pub data_dir: PathBuf,
     /// The store: `sqlite://…` (embedded, one machine; default `sqlite://{DATA_DIR}/minivoice.db`)
     /// or `postgres://…` (several replicas sharing one database).
-    #[arg(long, env = "DATABASE_URL")]
-    pub database_url: Option<String>,
+    #[arg(long, env = "DATABASE_URL", hide_env_values = true)]
+    /// A `Secret`: the URL may carry the database password.
+    pub database_url: Option<Secret>,
     /// Secret that MiniVoice signs webhooks with (`whsec_<base64>`, Standard Webhooks).
     /// Without it webhooks are accepted unsigned (fine on a closed network, not in public).
     /// In sandbox mode a fresh one is made when unset.
@@ -136,7 +137,7 @@ impl ServeConfig {
     /// Where the audit trail lives; creates the data directory for the default file.
     pub fn database(&self) -> std::io::Result<String> {
         if let Some(url) = &self.database_url {
-            return Ok(url.clone());
+            return Ok(url.expose().to_owned());
         }
         std::fs::create_dir_all(&self.data_dir)?;
         Ok(format!(
@@ -178,7 +179,7 @@ impl ServeConfig {
             allow_unsigned_webhooks: false,
             data_dir: PathBuf::from("data"),
             // Tests and embedders get a private database that vanishes with the process.
-            database_url: Some("sqlite::memory:".into()),
+            database_url: Some(Secret::new("sqlite::memory:")),
             webhook_secret: None,
             webhook_id_header: axum::http::HeaderName::from_static("webhook-id"),
             webhook_timestamp_header: axum::http::HeaderName::from_static("webhook-timestamp"),

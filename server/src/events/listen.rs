@@ -43,13 +43,20 @@ pub async fn announced(hub: Weak<Hub>, pool: PgPool) {
     }
 }
 
-/// Until the connection fails (or the hub is gone).
+/// Until the listener fails for good (or the hub is gone).
 async fn relay(hub: &Weak<Hub>, listener: &mut PgListener) {
     loop {
         let note = match listener.try_recv().await {
             Ok(Some(note)) => note,
-            // The connection was lost: announcements may have been missed.
-            Ok(None) | Err(_) => return,
+            // The connection was lost (the listener reconnects by itself on the next call):
+            // announcements may have been missed meanwhile.
+            Ok(None) => {
+                if let Some(hub) = hub.upgrade() {
+                    hub.resync_all();
+                }
+                continue;
+            }
+            Err(_) => return,
         };
         let Some(hub) = hub.upgrade() else { return };
         let Ok(a) = serde_json::from_str::<Announced>(note.payload()) else {

@@ -169,10 +169,7 @@ impl Hub {
         call_id: &str,
         last_seen: u64,
     ) -> Result<Option<Vec<Stamped>>, AppError> {
-        let unavailable = |e: sqlx::Error| {
-            telemetry::store_error("events");
-            AppError::StoreUnavailable(e.to_string())
-        };
+        let unavailable = |e| AppError::store("events", e);
         let last = i64::try_from(last_seen).unwrap_or(i64::MAX);
         let (issued, oldest) = self
             .store
@@ -288,13 +285,14 @@ pub async fn stream(
         None => Some(vec![]),
         Some(last) => hub.backlog(&call_id, last).await?,
     };
-    let mut seen = last_seen.unwrap_or(0);
-    let first: Vec<Event> = match backlog {
-        Some(events) => {
-            seen = events.last().map_or(seen, |e| e.id);
-            events.iter().map(to_sse).collect()
-        }
-        None => vec![resync(&call_id)],
+    // What the client has (its Last-Event-ID, or the backlog just given) is not sent again;
+    // after a resync it starts afresh, so nothing live is skipped.
+    let (first, skip_upto): (Vec<Event>, u64) = match backlog {
+        Some(events) => (
+            events.iter().map(to_sse).collect(),
+            events.last().map_or(last_seen.unwrap_or(0), |e| e.id),
+        ),
+        None => (vec![resync(&call_id)], 0),
     };
     // The stream ends when the token does: a widget reconnects with a fresh one.
     let expires = agent.expires_at.map(|exp| {
@@ -302,8 +300,8 @@ pub async fn stream(
     });
     let closing = hub.closing.subscribe();
     let live = stream::unfold(
-        (sub, call_id, closing, seen),
-        move |(mut sub, call_id, mut closing, mut seen)| async move {
+        (sub, call_id, closing),
+        move |(mut sub, call_id, mut closing)| async move {
             loop {
                 if *closing.borrow() {
                     return None;
@@ -320,18 +318,15 @@ pub async fn stream(
                     _ = expired => return None,
                 };
                 let event = match received {
-                    Ok(s) if s.id != 0 && s.id <= seen => continue,
-                    Ok(s) => {
-                        seen = seen.max(s.id);
-                        to_sse(&s)
-                    }
+                    Ok(s) if s.id != 0 && s.id <= skip_upto => continue,
+                    Ok(s) => to_sse(&s),
                     Err(broadcast::error::RecvError::Lagged(missed)) => {
                         tracing::debug!(%call_id, missed, "slow event stream told to resync");
                         resync(&call_id)
                     }
                     Err(broadcast::error::RecvError::Closed) => return None,
                 };
-                return Some((Ok(event), (sub, call_id, closing, seen)));
+                return Some((Ok(event), (sub, call_id, closing)));
             }
         },
     );

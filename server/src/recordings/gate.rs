@@ -16,6 +16,9 @@ use crate::upstream::Reply;
 
 /// How often a request waits on another in flight with the same key.
 const POLL: Duration = Duration::from_millis(20);
+/// A call's lock outlives the longest forward by this much; past that, a replica that died
+/// holding it no longer blocks the call.
+const LEASE_MARGIN: Duration = Duration::from_secs(5);
 
 /// An answer, and whether it is a replay of an earlier one.
 pub struct Outcome {
@@ -24,7 +27,7 @@ pub struct Outcome {
 }
 
 fn unavailable(e: sqlx::Error) -> AppError {
-    AppError::StoreUnavailable(e.to_string())
+    AppError::store("idempotency", e)
 }
 
 /// Runs `forward` for `call_id` unless another action on that call is in flight (409
@@ -42,8 +45,9 @@ where
     F: FnOnce() -> Fut,
     Fut: Future<Output = Result<Reply, AppError>>,
 {
+    let lease = wait + LEASE_MARGIN;
     let Some(key) = key else {
-        let reply = exclusive(store, call_id, forward).await?;
+        let reply = exclusive(store, call_id, lease, forward).await?;
         return Ok(Outcome {
             reply,
             replayed: false,
@@ -59,14 +63,20 @@ where
         {
             Claim::Mine => {
                 let forward = forward.take().expect("claimed once");
-                let result = exclusive(store, call_id, forward).await;
-                match &result {
-                    Ok(reply) => store
-                        .answer_key(call_id, key, reply.status.as_u16(), &reply.body)
-                        .await
-                        .map_err(unavailable)?,
+                let result = exclusive(store, call_id, lease, forward).await;
+                let kept = match &result {
+                    Ok(reply) => {
+                        store
+                            .answer_key(call_id, key, reply.status.as_u16(), &reply.body)
+                            .await
+                    }
                     // No answer from MiniVoice: the same key may try again.
-                    Err(_) => store.release_key(call_id, key).await.map_err(unavailable)?,
+                    Err(_) => store.release_key(call_id, key).await,
+                };
+                // MiniVoice has acted: its answer goes back whatever happened to the key (a
+                // repeat is then not replayed, and the claim expires with the sweep).
+                if let Err(e) = kept {
+                    let _ = unavailable(e);
                 }
                 return result.map(|reply| Outcome {
                     reply,
@@ -96,13 +106,18 @@ where
 
 /// Forwards while holding the call's lock. MiniVoice's own answers (success or its error)
 /// come back as `Ok` so they are remembered; failures to get an answer stay `Err`.
-async fn exclusive<F, Fut>(store: &Store, call_id: &str, forward: F) -> Result<Reply, AppError>
+async fn exclusive<F, Fut>(
+    store: &Store,
+    call_id: &str,
+    lease: Duration,
+    forward: F,
+) -> Result<Reply, AppError>
 where
     F: FnOnce() -> Fut,
     Fut: Future<Output = Result<Reply, AppError>>,
 {
     let lock = store
-        .try_lock_call(call_id)
+        .try_lock_call(call_id, lease)
         .await
         .map_err(unavailable)?
         .ok_or(AppError::ActionInProgress)?;
@@ -144,10 +159,8 @@ mod tests {
                 assert_eq!(out.replayed, i > 0);
             }
             assert_eq!(calls.load(Ordering::SeqCst), 1);
-            assert!(
-                store.try_lock_call("c").await.unwrap().is_some(),
-                "released"
-            );
+            let lock = store.try_lock_call("c", WAIT).await.unwrap();
+            assert!(lock.is_some(), "released");
         }
     }
 

@@ -70,7 +70,7 @@ async fn belongs_to_call(
     let linked = store
         .call_of_recording(&r.recording_id)
         .await
-        .map_err(|e| store_error("call_of_recording", e))?;
+        .map_err(|e| AppError::store("call_of_recording", e))?;
     if let Some(owner) = linked {
         return Ok(owner == r.call_id);
     }
@@ -98,7 +98,7 @@ async fn act(
         .store
         .begin(&attempt)
         .await
-        .map_err(|e| store_error("begin", e))?;
+        .map_err(|e| AppError::store("begin", e))?;
     // Runs to the end even if the browser goes away meanwhile: MiniVoice may act on it, so
     // its answer must still reach the trail and every other widget on the call.
     let work = carry_out(app, call_id, body, key, row).in_current_span();
@@ -181,7 +181,7 @@ async fn activity(
     let entries = store
         .history(&call_id)
         .await
-        .map_err(|e| store_error("history", e))?;
+        .map_err(|e| AppError::store("history", e))?;
     Ok(Json(Data::new(entries)).into_response())
 }
 
@@ -189,13 +189,8 @@ async fn status(State(store): State<Store>, CallId(call_id): CallId) -> Result<R
     let state = store
         .call_state(&call_id)
         .await
-        .map_err(|e| store_error("call_state", e))?;
+        .map_err(|e| AppError::store("call_state", e))?;
     Ok(Json(Data::new(state)).into_response())
-}
-
-fn store_error(op: &'static str, e: sqlx::Error) -> AppError {
-    telemetry::store_error(op);
-    AppError::StoreUnavailable(format!("{op}: {e}"))
 }
 
 /// MiniVoice's accepted action, from a successful answer.

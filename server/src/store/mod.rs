@@ -72,8 +72,6 @@ pub struct Store {
     sandbox: bool,
     /// Whether the last health check reached the store; `/api` answers 503 while it is not.
     healthy: Arc<AtomicBool>,
-    /// Per-call locks of a single process (SQLite); PostgreSQL uses advisory locks instead.
-    local_locks: Arc<locks::LocalLocks>,
 }
 
 impl Store {
@@ -93,7 +91,6 @@ impl Store {
             pool,
             sandbox: false,
             healthy: Arc::new(AtomicBool::new(true)),
-            local_locks: Default::default(),
         })
     }
 
@@ -126,9 +123,7 @@ impl Store {
             Pool::Sqlite(_) => sqlx::migrate!("./migrations/sqlite").iter().count(),
             Pool::Postgres(_) => sqlx::migrate!("./migrations/postgres").iter().count(),
         };
-        let ready = applied.is_ok_and(|n| n as usize >= known);
-        self.healthy.store(ready, Ordering::Relaxed);
-        ready
+        applied.is_ok_and(|n| n as usize >= known)
     }
 
     pub fn is_healthy(&self) -> bool {
@@ -136,12 +131,13 @@ impl Store {
     }
 
     /// Checks the store every `every` in the background, so `/api` can refuse quickly while
-    /// it is down and serve again as soon as it is back, without a restart.
-    pub fn watch_health(&self, every: Duration) {
+    /// it is down and serve again as soon as it is back, without a restart. A check may take
+    /// as long as a request may wait for a connection: a busy pool is not a store that is down.
+    pub fn watch_health(&self, every: Duration, patience: Duration) {
         let store = self.clone();
         tokio::spawn(async move {
             loop {
-                let ok = tokio::time::timeout(every.max(Duration::from_millis(200)), store.ready())
+                let ok = tokio::time::timeout(patience, store.ready())
                     .await
                     .unwrap_or(false);
                 if ok != store.healthy.swap(ok, Ordering::Relaxed) {
@@ -209,6 +205,11 @@ pub fn now() -> String {
     stamp(time::OffsetDateTime::now_utc())
 }
 
+/// `after` from now, in the same format, for leases.
+pub fn later(after: Duration) -> String {
+    stamp(time::OffsetDateTime::now_utc() + after)
+}
+
 /// `age` ago, in the same format, for retention cut-offs.
 pub fn ago(age: Duration) -> String {
     stamp(time::OffsetDateTime::now_utc() - age)
@@ -238,7 +239,8 @@ pub async fn test_stores() -> Vec<Store> {
     stores
 }
 
-/// Creates a fresh database on the PostgreSQL server at `server` and returns its URL.
+/// Creates a fresh database on the PostgreSQL server at `server` (a URL naming any database
+/// the role may connect to) and returns its URL.
 pub async fn test_database(server: &str) -> String {
     let name = format!(
         "mv_{:016x}{:08x}",
@@ -251,5 +253,7 @@ pub async fn test_database(server: &str) -> String {
         .await
         .unwrap();
     admin.close().await;
-    format!("{}/{name}", server.trim_end_matches('/'))
+    let mut url = reqwest::Url::parse(server).expect("a postgres:// URL");
+    url.set_path(&name);
+    url.to_string()
 }

@@ -25,6 +25,7 @@ use tokio::sync::Notify;
 
 use crate::error::AppError;
 use crate::events::Hub;
+use crate::extract::is_valid_id;
 use crate::store::Store;
 use crate::telemetry;
 
@@ -169,10 +170,7 @@ pub async fn receive(
         telemetry::webhook_outcome("invalid_signature");
         return Err(e);
     }
-    let store = |e: sqlx::Error| {
-        telemetry::store_error("accept_delivery");
-        AppError::StoreUnavailable(format!("webhook inbox: {e}"))
-    };
+    let store = |e| AppError::store("accept_delivery", e);
     if hooks.waiting.load(Ordering::Relaxed) >= MAX_UNPROCESSED {
         telemetry::webhook_outcome("queue_full");
         return Err(AppError::WebhookQueueFull);
@@ -237,7 +235,15 @@ impl Worker {
                 return Ok(());
             }
             for delivery in &batch.deliveries {
-                apply(&self.store, &self.hub, &delivery.body).await?;
+                match apply(&self.store, &self.hub, &delivery.body).await {
+                    Ok(()) => {}
+                    // Data the store refuses (say, a NUL in a name) would stop the inbox for
+                    // good if retried: the delivery stays stored, as it came, but is passed.
+                    Err(e) if is_data_error(&e) => {
+                        tracing::warn!(error = %e, id = delivery.id, "webhook kept, not applied")
+                    }
+                    Err(e) => return Err(e),
+                }
             }
             let done = batch.deliveries.len() as i64;
             self.store.finish_batch(batch).await?;
@@ -245,6 +251,12 @@ impl Worker {
             telemetry::inbox_depth(depth);
         }
     }
+}
+
+/// An error in the data rather than the store (SQLSTATE classes 22 and 23).
+fn is_data_error(e: &sqlx::Error) -> bool {
+    matches!(e, sqlx::Error::Database(d)
+        if d.code().is_some_and(|c| c.starts_with("22") || c.starts_with("23")))
 }
 
 /// What a delivery changes. Only store failures are errors (the delivery stays in the inbox);
@@ -272,14 +284,15 @@ async fn apply(store: &Store, hub: &Hub, body: &[u8]) -> Result<(), sqlx::Error>
             .and_then(|v| v.as_str())
             .map(str::to_owned)
     });
-    let Some(call_id) = call_id else {
+    // IDs are held to the same rule as the API's: they go into URLs, logs and the store.
+    let Some(call_id) = call_id.filter(|id| is_valid_id(id)) else {
         tracing::warn!(
             event = event.event.as_str(),
-            "webhook names no call; kept, not acted on"
+            "webhook names no usable call; kept, not acted on"
         );
         return Ok(());
     };
-    if let Some(rec) = &event.recording {
+    if let Some(rec) = event.recording.as_ref().filter(|r| is_valid_id(&r.id)) {
         store.upsert_recording(&call_id, rec).await?;
         let event = LiveEvent::Recording {
             call_id: call_id.clone(),

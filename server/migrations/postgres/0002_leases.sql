@@ -1,0 +1,8 @@
+-- One holder at a time per name (a call's action in flight, a scheduled job), across every
+-- replica, as a lease: it ends when released or when it expires (its holder died). A lease
+-- holds no connection while the action it guards waits on MiniVoice.
+CREATE TABLE leases (
+    name       TEXT PRIMARY KEY,
+    holder     TEXT NOT NULL,
+    expires_at TEXT NOT NULL
+);
