@@ -44,8 +44,11 @@ async fn pair(script: Script) -> (Proxy, Proxy, Fake) {
 async fn a_start_through_one_replica_reaches_a_stream_on_the_other() {
     let (a, b, _fake) = pair(Script::Reply(StatusCode::OK, started_response())).await;
     let mut on_b = b.app().events("call_123", None, None).await;
+    let t = Instant::now();
     assert_eq!(a.app().post_action("call_123", "start").await.status, 200);
     let event = on_b.next().await;
+    let lag = t.elapsed();
+    assert!(lag < Duration::from_secs(1), "B heard of it after {lag:?}");
     assert_eq!(event.event, "recording");
     assert!(event.data.contains("rec_call_123"), "{}", event.data);
 }
