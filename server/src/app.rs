@@ -72,7 +72,12 @@ impl AppState {
                 per_agent: cfg.max_streams_per_agent,
                 heartbeat: Duration::from_millis(cfg.sse_heartbeat_ms),
             },
-        );
+        )
+        .await
+        .map_err(|source| StartError::Store {
+            url: "(listening for live events)".into(),
+            source,
+        })?;
         let webhooks = Webhooks::start(
             webhook_secret.map(Secret::expose),
             HeaderNames::from(cfg),

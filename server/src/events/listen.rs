@@ -17,29 +17,30 @@ struct Announced {
     seq: i64,
 }
 
-pub async fn announced(hub: Weak<Hub>, pool: PgPool) {
-    let mut reconnecting = false;
+/// A listener on the announcement channel.
+pub async fn listener(pool: &PgPool) -> Result<PgListener, sqlx::Error> {
+    let mut listener = PgListener::connect_with(pool).await?;
+    listener.listen(NOTIFY_CHANNEL).await?;
+    Ok(listener)
+}
+
+/// Relays announcements through `first` (listening already, so nothing published after the
+/// replica started is missed), then through fresh listeners whenever one fails, telling every
+/// stream to resync each time since announcements may have been missed meanwhile.
+pub async fn announced(hub: Weak<Hub>, pool: PgPool, first: PgListener) {
+    let mut current = Some(first);
     loop {
-        if hub.strong_count() == 0 {
-            return;
+        if let Some(mut listening) = current.take() {
+            relay(&hub, &mut listening).await;
         }
-        match PgListener::connect_with(&pool).await {
-            Ok(mut listener) => {
-                if let Err(e) = listener.listen(NOTIFY_CHANNEL).await {
-                    tracing::warn!(error = %e, "LISTEN failed");
-                } else {
-                    if reconnecting {
-                        if let Some(hub) = hub.upgrade() {
-                            hub.resync_all();
-                        }
-                    }
-                    reconnecting = true;
-                    relay(&hub, &mut listener).await;
-                }
-            }
+        let Some(strong) = hub.upgrade() else { return };
+        strong.resync_all();
+        drop(strong);
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        match listener(&pool).await {
+            Ok(l) => current = Some(l),
             Err(e) => tracing::warn!(error = %e, "cannot listen for live events; retrying"),
         }
-        tokio::time::sleep(Duration::from_millis(500)).await;
     }
 }
 

@@ -71,18 +71,23 @@ pub struct Subscription {
 }
 
 impl Hub {
-    /// The hub; on PostgreSQL it also starts listening for other replicas' events.
-    pub fn new(store: Store, limits: Limits) -> Arc<Self> {
+    /// The hub; on PostgreSQL it is listening for every replica's events before it returns,
+    /// so a replica that serves misses none.
+    pub async fn new(store: Store, limits: Limits) -> Result<Arc<Self>, sqlx::Error> {
+        let listening = match store.postgres() {
+            Some(pool) => Some((pool.clone(), listen::listener(pool).await?)),
+            None => None,
+        };
         let hub = Arc::new(Hub {
             store,
             calls: Mutex::default(),
             closing: tokio::sync::watch::channel(false).0,
             limits,
         });
-        if let Some(pool) = hub.store.postgres() {
-            tokio::spawn(listen::announced(Arc::downgrade(&hub), pool.clone()));
+        if let Some((pool, listener)) = listening {
+            tokio::spawn(listen::announced(Arc::downgrade(&hub), pool, listener));
         }
-        hub
+        Ok(hub)
     }
 
     /// Stores the event and announces it to every stream on the call, on every replica. A
@@ -258,6 +263,8 @@ mod tests {
                 heartbeat: Duration::from_secs(15),
             },
         )
+        .await
+        .unwrap()
     }
 
     #[tokio::test]
