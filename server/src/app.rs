@@ -12,6 +12,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{middleware, Json, Router};
 use minivoice_shared::ProxyInfo;
+use tower_http::compression::CompressionLayer;
 use tower_http::services::ServeDir;
 use tower_http::timeout::RequestBodyTimeoutLayer;
 
@@ -131,14 +132,25 @@ pub fn app(state: AppState) -> Router {
         api = api.layer(cors);
     }
     let assets = Router::new()
-        .route("/minivoice-recordings.js", get(embed::element_script))
-        .fallback_service(ServeDir::new(&state.widget_dir))
+        .route(
+            "/minivoice-recordings.js",
+            get(embed::element_script).layer(CompressionLayer::new()),
+        )
+        // The `.br` / `.gz` files `cargo xtask` writes beside each asset, when the browser
+        // accepts them (the answer then varies by Accept-Encoding, and says so).
+        .fallback_service(
+            ServeDir::new(&state.widget_dir)
+                .precompressed_br()
+                .precompressed_gzip(),
+        )
         .layer(middleware::from_fn(widget::cache_headers))
         .layer(middleware::from_fn(embed::shareable));
+    // The page is written per request (its CSP names the loader's hash): compressed likewise.
+    let page = get(widget::index).layer(CompressionLayer::new());
     Router::new()
-        .route("/", get(widget::index))
-        .route("/index.html", get(widget::index))
-        .route("/embed", get(widget::index))
+        .route("/", page.clone())
+        .route("/index.html", page.clone())
+        .route("/embed", page)
         .route("/healthz", get(|| async { "ok" }))
         .route("/metrics", get(telemetry::metrics))
         .route("/readyz", get(ready))

@@ -47,8 +47,10 @@ pub async fn cache_headers(req: Request, next: Next) -> Response {
         } else {
             "no-cache"
         };
-        resp.headers_mut()
-            .insert(header::CACHE_CONTROL, HeaderValue::from_static(value));
+        let h = resp.headers_mut();
+        h.insert(header::CACHE_CONTROL, HeaderValue::from_static(value));
+        // A `.br` or `.gz` variant may have been chosen: caches must key on the encoding.
+        h.insert(header::VARY, HeaderValue::from_static("accept-encoding"));
     }
     resp
 }

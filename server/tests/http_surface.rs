@@ -158,3 +158,49 @@ async fn the_key_can_come_from_a_file() {
     bad.api_key_file = Some(dir.path().join("missing"));
     assert!(TestApp::try_spawn(bad).await.is_err());
 }
+
+#[tokio::test]
+async fn browsers_that_accept_compression_get_the_precompressed_assets_and_a_compressed_page() {
+    // `cargo xtask` writes `.br` and `.gz` beside each asset; here, stand-ins say which is sent.
+    let wasm = "/w-0123456789abcdef.wasm";
+    let files = [
+        ("index.html", INDEX),
+        ("w-0123456789abcdef.wasm", "raw wasm"),
+        ("w-0123456789abcdef.wasm.br", "brotli wasm"),
+        ("w-0123456789abcdef.wasm.gz", "gzip wasm"),
+    ];
+    let app = TestApp::serving(&files, |_| {}).await;
+    let fetch = |path: &'static str, encoding: Option<&'static str>| {
+        let mut req = app.request("GET", path);
+        if let Some(e) = encoding {
+            req = req.header("accept-encoding", e);
+        }
+        app.send(req)
+    };
+    for (accepts, body, encoding) in [
+        (Some("gzip, deflate, br"), "brotli wasm", "br"),
+        (Some("gzip"), "gzip wasm", "gzip"),
+        (None, "raw wasm", ""),
+    ] {
+        let a = fetch(wasm, accepts).await;
+        assert_eq!(a.status, 200);
+        assert_eq!(
+            (a.text.as_str(), a.header("content-encoding")),
+            (body, encoding),
+            "{accepts:?}"
+        );
+        assert_eq!(a.header("content-type"), "application/wasm");
+        assert!(
+            a.header("vary")
+                .to_ascii_lowercase()
+                .contains("accept-encoding"),
+            "{accepts:?}: vary {:?}",
+            a.header("vary")
+        );
+    }
+    // The page is written per request (its CSP hashes the loader): compressed on the fly.
+    let page = fetch("/", Some("br")).await;
+    assert_eq!(page.header("content-encoding"), "br");
+    assert_ne!(page.text, INDEX);
+    assert_eq!(fetch("/", None).await.text, INDEX);
+}

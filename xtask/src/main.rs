@@ -189,7 +189,35 @@ fn widget(force: bool) -> Result {
         .env("PATH", tools::path_with_tools(&root))
         .env("TRUNK_OFFLINE", "true")
         .status_ok()?;
+    precompress(&root.join("dist"))?;
     std::fs::write(&stamp, b"").map_err(|e| format!("writing {}: {e}", stamp.display()))
+}
+
+/// `.br` and `.gz` beside every asset, at their best levels, for the proxy to serve to
+/// browsers that accept them (the page and the embed script are compressed per request).
+fn precompress(dist: &Path) -> Result {
+    tools::ensure_brotli()?;
+    let entries =
+        std::fs::read_dir(dist).map_err(|e| format!("reading {}: {e}", dist.display()))?;
+    for entry in entries.filter_map(|e| e.ok()) {
+        let path = entry.path();
+        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+        let asset = [".wasm", ".js", ".css"]
+            .iter()
+            .any(|ext| name.ends_with(ext));
+        if !asset {
+            continue;
+        }
+        Command::new("gzip")
+            .args(["-9", "-k", "-f", "-n"])
+            .arg(&path)
+            .status_ok()?;
+        Command::new("brotli")
+            .args(["-q", "11", "-k", "-f"])
+            .arg(&path)
+            .status_ok()?;
+    }
+    Ok(())
 }
 
 fn newest(path: &Path) -> Option<SystemTime> {

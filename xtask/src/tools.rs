@@ -150,6 +150,14 @@ pub fn ensure_bench_tools() -> Result {
     apt_install(&["wrk"])
 }
 
+/// Compresses the widget's assets at build time.
+pub fn ensure_brotli() -> Result {
+    if Path::new("/usr/bin/brotli").exists() {
+        return Ok(());
+    }
+    apt_install(&["brotli"])
+}
+
 fn ensure_nginx() -> Result {
     if Path::new("/usr/sbin/nginx").exists() {
         return Ok(());
