@@ -89,8 +89,7 @@ impl Store {
 
     /// Drops events older than `age`; a resume from before them gets `resync`.
     pub async fn forget_events(&self, age: std::time::Duration) -> Result<u64, sqlx::Error> {
-        self.delete_older("DELETE FROM live_events WHERE at < $1", &[age])
-            .await
+        self.delete_older("live_events", "at < $1", &[age]).await
     }
 }
 

@@ -120,8 +120,8 @@ impl Store {
         pending: Duration,
     ) -> Result<u64, sqlx::Error> {
         self.delete_older(
-            "DELETE FROM idempotency
-             WHERE created_at < $1 OR (status IS NULL AND created_at < $2)",
+            "idempotency",
+            "created_at < $1 OR (status IS NULL AND created_at < $2)",
             &[answered, pending],
         )
         .await

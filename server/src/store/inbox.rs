@@ -107,7 +107,8 @@ impl Store {
         retention: std::time::Duration,
     ) -> Result<u64, sqlx::Error> {
         self.delete_older(
-            "DELETE FROM webhook_inbox WHERE processed_at IS NOT NULL AND processed_at < $1",
+            "webhook_inbox",
+            "processed_at IS NOT NULL AND processed_at < $1",
             &[retention],
         )
         .await
