@@ -92,9 +92,7 @@ impl Harness {
             client,
             driver,
             _profile: profile,
-            _stop: None,
-            served: None,
-            cfg: None,
+            own: None,
         }
     }
 

@@ -9,8 +9,8 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use minivoice_proxy::{Secret, ServeConfig};
-use tokio::sync::oneshot;
 
+use crate::server::InProcess;
 use crate::{free_port, widget_dir, DEADLINE};
 
 const KEY: &str = "sk_replicas_test";
@@ -84,11 +84,8 @@ impl Drop for Nginx {
     }
 }
 
-pub struct Replica {
-    pub addr: SocketAddr,
-    stop: Option<oneshot::Sender<()>>,
-    served: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
-}
+/// A replica: a proxy in this process on the shared database.
+pub type Replica = InProcess;
 
 /// The PostgreSQL server the tests use (`cargo xtask test` starts it and sets the variable).
 pub fn postgres_server() -> String {
@@ -105,7 +102,7 @@ impl Deployment {
                 .unwrap();
         let mut started = vec![];
         for _ in 0..replicas {
-            started.push(Replica::start(&database_url, minivoice).await);
+            started.push(replica(&database_url, minivoice).await);
         }
         let backends: Vec<SocketAddr> = started.iter().map(|r| r.addr).collect();
         let nginx = Nginx::start(&backends).await;
@@ -121,38 +118,17 @@ impl Deployment {
     /// Stops replica `i` as a deploy or a crash would take it away: its streams end and it
     /// refuses connections from then on.
     pub async fn stop_replica(&mut self, i: usize) {
-        let r = &mut self.replicas[i];
-        if let Some(stop) = r.stop.take() {
-            let _ = stop.send(());
-        }
-        if let Some(served) = r.served.take() {
-            tokio::time::timeout(DEADLINE, served)
-                .await
-                .expect("the replica stops")
-                .unwrap()
-                .unwrap();
-        }
+        self.replicas[i].stop().await;
     }
 }
 
-impl Replica {
-    async fn start(database_url: &str, minivoice: SocketAddr) -> Replica {
-        let mut cfg = ServeConfig::sandbox_on_loopback(widget_dir());
-        cfg.api_key = Some(Secret::new(KEY));
-        cfg.base_url = format!("http://{minivoice}");
-        cfg.database_url = Some(Secret::new(database_url));
-        cfg.webhook_secret = Some(Secret::new(WEBHOOK_SECRET));
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let (stop, stopped) = oneshot::channel::<()>();
-        let running = minivoice_proxy::start_on(listener, cfg, async {
-            let _ = stopped.await;
-        })
-        .await
-        .expect("a replica starts");
-        Replica {
-            addr: running.addr,
-            stop: Some(stop),
-            served: Some(running.served),
-        }
-    }
+/// A replica on `database_url`, with `minivoice` as its upstream.
+async fn replica(database_url: &str, minivoice: SocketAddr) -> Replica {
+    let mut cfg = ServeConfig::sandbox_on_loopback(widget_dir());
+    cfg.api_key = Some(Secret::new(KEY));
+    cfg.base_url = format!("http://{minivoice}");
+    cfg.database_url = Some(Secret::new(database_url));
+    cfg.webhook_secret = Some(Secret::new(WEBHOOK_SECRET));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    InProcess::start(cfg, Some(listener)).await
 }

@@ -23,7 +23,7 @@ use fantoccini::Client;
 use minivoice_proxy::ServeConfig;
 
 pub use browser::free_port;
-pub use server::{serve_crm_page, widget_dir};
+pub use server::{serve_crm_page, widget_dir, InProcess};
 pub use shadow::in_widget;
 
 /// How long any condition may take before a test fails.
@@ -36,8 +36,7 @@ pub struct Harness {
     pub client: Client,
     driver: Child,
     _profile: tempfile::TempDir,
-    /// Stops the proxy when dropped; `None` for a second browser on another's proxy.
-    _stop: Option<tokio::sync::oneshot::Sender<()>>,
-    served: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
-    cfg: Option<ServeConfig>,
+    /// The proxy this harness started and its configuration (stopped when dropped); `None`
+    /// for a browser on another's proxy.
+    own: Option<(server::InProcess, ServeConfig)>,
 }

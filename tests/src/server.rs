@@ -8,6 +8,50 @@ use minivoice_proxy::ServeConfig;
 
 use crate::{Harness, DEADLINE};
 
+/// A proxy started in this process, and the means to stop it.
+pub struct InProcess {
+    pub addr: SocketAddr,
+    /// Its built-in sandbox, in sandbox mode.
+    pub sandbox: Option<SocketAddr>,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    served: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
+}
+
+impl InProcess {
+    /// Starts on `listener`, or on `cfg.listen_addr` without one.
+    pub async fn start(cfg: ServeConfig, listener: Option<tokio::net::TcpListener>) -> InProcess {
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let shutdown = async {
+            let _ = stopped.await;
+        };
+        let running = match listener {
+            Some(l) => minivoice_proxy::start_on(l, cfg, shutdown).await,
+            None => minivoice_proxy::start(cfg, shutdown).await,
+        }
+        .expect("the proxy starts");
+        InProcess {
+            addr: running.addr,
+            sandbox: running.sandbox_addr,
+            stop: Some(stop),
+            served: Some(running.served),
+        }
+    }
+
+    /// Stops it as a deploy would (its streams end, it refuses connections) and waits.
+    pub async fn stop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(served) = self.served.take() {
+            tokio::time::timeout(DEADLINE, served)
+                .await
+                .expect("the proxy stops")
+                .unwrap()
+                .unwrap();
+        }
+    }
+}
+
 /// The built widget: `WIDGET_DIR`, or `dist/` at the workspace root (`cargo xtask test` builds
 /// it first). Its absence fails the test rather than skipping it.
 pub fn widget_dir() -> PathBuf {
@@ -36,45 +80,21 @@ impl Harness {
     pub async fn start_full(adjust: impl FnOnce(&mut ServeConfig), dark: bool) -> Harness {
         let mut cfg = ServeConfig::sandbox_on_loopback(widget_dir());
         adjust(&mut cfg);
-        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        let running = minivoice_proxy::start(cfg.clone(), async {
-            let _ = stopped.await;
-        })
-        .await
-        .expect("proxy starts");
-
-        let mut h = Self::browser(running.addr, dark).await;
-        h.sandbox = running.sandbox_addr;
-        h._stop = Some(stop);
-        h.served = Some(running.served);
-        cfg.listen_addr = running.addr;
-        h.cfg = Some(cfg);
+        let proxy = InProcess::start(cfg.clone(), None).await;
+        let mut h = Self::browser(proxy.addr, dark).await;
+        h.sandbox = proxy.sandbox;
+        cfg.listen_addr = proxy.addr;
+        h.own = Some((proxy, cfg));
         h
     }
 
     /// Stops the proxy (gracefully) and starts a new one on the same address, as a deploy
     /// would: open widgets lose their connection and must find their way back.
     pub async fn restart_proxy(&mut self) {
-        if let Some(stop) = self._stop.take() {
-            let _ = stop.send(());
-        }
-        if let Some(served) = self.served.take() {
-            tokio::time::timeout(DEADLINE, served)
-                .await
-                .expect("the proxy stops")
-                .unwrap()
-                .unwrap();
-        }
-        let cfg = self.cfg.clone().expect("this harness owns its proxy");
-        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        let running = minivoice_proxy::start(cfg, async {
-            let _ = stopped.await;
-        })
-        .await
-        .expect("the proxy starts again on its address");
-        self.sandbox = running.sandbox_addr;
-        self._stop = Some(stop);
-        self.served = Some(running.served);
+        let (proxy, cfg) = self.own.as_mut().expect("this harness owns its proxy");
+        proxy.stop().await;
+        *proxy = InProcess::start(cfg.clone(), None).await;
+        self.sandbox = proxy.sandbox;
     }
 
     /// Calls the proxy's API directly, as another agent's tab or a CRM would.
