@@ -1,12 +1,11 @@
 //! Typed client for the proxy: the only code in the widget that knows URLs. It never talks to
 //! MiniVoice and never holds a key.
 
-use gloo_net::http::{Request, RequestBuilder, Response};
-use minivoice_shared::{
-    Action, ActionRequest, ActionResult, ActivityEntry, CallState, Data, ErrorEnvelope, ProxyInfo,
-    Recording,
-};
-use serde::de::DeserializeOwned;
+use minivoice_shared::{Action, ActionResult, ActivityEntry, CallState, ProxyInfo, Recording};
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
+
+use crate::json::{self, FromJson};
 
 /// Codes the widget itself raises when no proxy answer can be read.
 pub const NETWORK_ERROR: &str = "network_error";
@@ -41,26 +40,23 @@ impl Api {
 
     pub async fn activity(&self, call_id: &str) -> Result<Vec<ActivityEntry>, ApiError> {
         let url = format!("{}/calls/{}/activity", self.base, encode(call_id));
-        let d: Data<Vec<ActivityEntry>> = self.send(Request::get(&url), None).await?;
-        Ok(d.data)
+        self.get_data(&url).await
     }
 
     pub async fn info(&self) -> Result<ProxyInfo, ApiError> {
-        self.send(Request::get(&format!("{}/info", self.base)), None)
-            .await
+        let (status, text) = self
+            .fetch("GET", &format!("{}/info", self.base), None)
+            .await?;
+        decode(status, &text, json::parse)
     }
 
     pub async fn list(&self, call_id: &str) -> Result<Vec<Recording>, ApiError> {
-        let d: Data<Vec<Recording>> = self
-            .send(Request::get(&self.recordings(call_id)), None)
-            .await?;
-        Ok(d.data)
+        self.get_data(&self.recordings(call_id)).await
     }
 
     pub async fn get(&self, call_id: &str, recording_id: &str) -> Result<Recording, ApiError> {
         let url = format!("{}/{}", self.recordings(call_id), encode(recording_id));
-        let d: Data<Recording> = self.send(Request::get(&url), None).await?;
-        Ok(d.data)
+        self.get_data(&url).await
     }
 
     /// One agent intent. `intent` is the idempotency key: the same key, sent again (a retry,
@@ -71,16 +67,15 @@ impl Api {
         action: Action,
         intent: &str,
     ) -> Result<ActionResult, ApiError> {
-        let body = ActionRequest { action };
-        let req = Request::post(&self.recordings(call_id)).header("Idempotency-Key", intent);
-        let d: Data<ActionResult> = self.send(req, Some(&body)).await?;
-        Ok(d.data)
+        let body = format!(r#"{{"action":"{}"}}"#, action.as_str());
+        let url = self.recordings(call_id);
+        let (status, text) = self.fetch("POST", &url, Some((body, intent))).await?;
+        decode(status, &text, json::data)
     }
 
     pub async fn status(&self, call_id: &str) -> Result<CallState, ApiError> {
         let url = format!("{}/calls/{}/status", self.base, encode(call_id));
-        let d: Data<CallState> = self.send(Request::get(&url), None).await?;
-        Ok(d.data)
+        self.get_data(&url).await
     }
 
     /// The call's event stream. EventSource cannot send headers, so the token rides in the
@@ -99,16 +94,47 @@ impl Api {
         format!("{}/calls/{}/recordings", self.base, encode(call_id))
     }
 
-    async fn send<T: DeserializeOwned>(
+    async fn get_data<T: FromJson>(&self, url: &str) -> Result<T, ApiError> {
+        let (status, text) = self.fetch("GET", url, None).await?;
+        decode(status, &text, json::data)
+    }
+
+    /// One request to the proxy, with the agent's token; `post` is a JSON body and its
+    /// idempotency key. Answers the status and the body's text, whatever the status.
+    async fn fetch(
         &self,
-        req: RequestBuilder,
-        body: Option<&ActionRequest>,
-    ) -> Result<T, ApiError> {
-        let req = match &self.token {
-            Some(t) => req.header("Authorization", &format!("Bearer {t}")),
-            None => req,
-        };
-        send(req, body).await
+        method: &str,
+        url: &str,
+        post: Option<(String, &str)>,
+    ) -> Result<(u16, String), ApiError> {
+        let headers = web_sys::Headers::new().map_err(network)?;
+        if let Some(t) = &self.token {
+            headers
+                .set("Authorization", &format!("Bearer {t}"))
+                .map_err(network)?;
+        }
+        let init = web_sys::RequestInit::new();
+        init.set_method(method);
+        if let Some((body, key)) = post {
+            headers
+                .set("Content-Type", "application/json")
+                .map_err(network)?;
+            headers.set("Idempotency-Key", key).map_err(network)?;
+            init.set_body(&JsValue::from_str(&body));
+        }
+        init.set_headers(&headers);
+        init.set_signal(Some(&web_sys::AbortSignal::timeout_with_u32(
+            CLIENT_TIMEOUT_MS,
+        )));
+        let window = web_sys::window().ok_or_else(|| network(JsValue::NULL))?;
+        let resp: web_sys::Response = JsFuture::from(window.fetch_with_str_and_init(url, &init))
+            .await
+            .map_err(network)?
+            .unchecked_into();
+        let text = JsFuture::from(resp.text().map_err(network)?)
+            .await
+            .map_err(network)?;
+        Ok((resp.status(), text.as_string().unwrap_or_default()))
     }
 }
 
@@ -124,38 +150,22 @@ fn encode(segment: &str) -> String {
         .collect()
 }
 
-async fn send<T: DeserializeOwned>(
-    req: RequestBuilder,
-    body: Option<&ActionRequest>,
-) -> Result<T, ApiError> {
-    let signal = web_sys::AbortSignal::timeout_with_u32(CLIENT_TIMEOUT_MS);
-    let req = req.abort_signal(Some(&signal));
-    let req = match body {
-        Some(body) => req.json(body),
-        None => req.build(),
-    }
-    .map_err(|e| network(e.to_string()))?;
-    let resp = req.send().await.map_err(|e| network(e.to_string()))?;
-    decode(resp).await
-}
-
-async fn decode<T: DeserializeOwned>(resp: Response) -> Result<T, ApiError> {
-    let status = resp.status();
-    let text = resp.text().await.map_err(|e| network(e.to_string()))?;
-    if resp.ok() {
-        return serde_json::from_str(&text).map_err(|e| ApiError {
+/// A success answer read with `read`, or the error the answer (or its absence) means.
+fn decode<T>(status: u16, text: &str, read: fn(&str) -> Option<T>) -> Result<T, ApiError> {
+    if (200..300).contains(&status) {
+        return read(text).ok_or_else(|| ApiError {
             status: Some(status),
             code: BAD_RESPONSE.into(),
-            message: e.to_string(),
+            message: "the answer is not the JSON the widget expects".into(),
         });
     }
-    Err(match serde_json::from_str::<ErrorEnvelope>(&text) {
-        Ok(env) => ApiError {
+    Err(match json::error(text) {
+        Some((code, message)) => ApiError {
             status: Some(status),
-            code: env.error.code.as_str().to_owned(),
-            message: env.error.message,
+            code,
+            message,
         },
-        Err(_) => ApiError {
+        None => ApiError {
             status: Some(status),
             code: BAD_RESPONSE.into(),
             message: format!("the recording service answered HTTP {status}"),
@@ -163,11 +173,16 @@ async fn decode<T: DeserializeOwned>(resp: Response) -> Result<T, ApiError> {
     })
 }
 
-fn network(detail: String) -> ApiError {
+/// The network failed (or the request timed out): the browser's reason as the message.
+fn network(reason: JsValue) -> ApiError {
+    let message = reason
+        .dyn_ref::<js_sys::Error>()
+        .map(|e| String::from(e.message()))
+        .unwrap_or_else(|| "the request failed".into());
     ApiError {
         status: None,
         code: NETWORK_ERROR.into(),
-        message: detail,
+        message,
     }
 }
 

@@ -2,6 +2,7 @@
 //! `server/src/embed/minivoice-recordings.js`): mounting into the element's shadow root,
 //! releasing on unmount, and the DOM events the embedding page hears.
 
+use leptos::either::Either;
 use leptos::prelude::*;
 use minivoice_shared::ActionResult;
 
@@ -40,9 +41,9 @@ pub fn mount_widget(
         let call_id = call_id.clone();
         let api = api.clone();
         if call_id.is_empty() {
-            view! { <NoCall/> }.into_any()
+            Either::Left(view! { <NoCall/> })
         } else {
-            view! { <Widget call_id api/> }.into_any()
+            Either::Right(view! { <Widget call_id api/> })
         }
     });
     WidgetHandle {
@@ -68,33 +69,42 @@ impl Host {
         action: minivoice_shared::Action,
         result: &Result<ActionResult, ApiError>,
     ) {
-        let (event, detail) = match result {
+        let (event, detail): (_, &[(&str, &str)]) = match result {
             Ok(r) => (
                 match action {
                     minivoice_shared::Action::Start => "minivoice-recording-started",
                     minivoice_shared::Action::Stop => "minivoice-recording-stopped",
                 },
-                serde_json::json!({"callId": call_id, "recordingId": r.recording.id,
-                                   "status": r.recording.status.as_str()}),
+                &[
+                    ("callId", call_id),
+                    ("recordingId", &r.recording.id),
+                    ("status", r.recording.status.as_str()),
+                ],
             ),
             Err(e) => (
                 "minivoice-error",
-                serde_json::json!({"callId": call_id, "action": action.as_str(),
-                                   "code": e.code, "message": e.message}),
+                &[
+                    ("callId", call_id),
+                    ("action", action.as_str()),
+                    ("code", &e.code),
+                    ("message", &e.message),
+                ],
             ),
         };
-        self.emit(event, &detail);
+        self.emit(event, detail);
     }
 
     /// A bubbling, composed event, so it crosses the shadow root to the page.
-    fn emit(&self, name: &str, detail: &serde_json::Value) {
+    fn emit(&self, name: &str, detail: &[(&str, &str)]) {
         let Some(el) = &self.0 else { return };
+        let object = js_sys::Object::new();
+        for (k, v) in detail {
+            let _ = js_sys::Reflect::set(&object, &(*k).into(), &(*v).into());
+        }
         let init = web_sys::CustomEventInit::new();
         init.set_bubbles(true);
         init.set_composed(true);
-        let detail =
-            js_sys::JSON::parse(&detail.to_string()).unwrap_or(wasm_bindgen::JsValue::NULL);
-        init.set_detail(&detail);
+        init.set_detail(&object);
         if let Ok(ev) = web_sys::CustomEvent::new_with_event_init_dict(name, &init) {
             let _ = el.dispatch_event(&ev);
         }

@@ -7,10 +7,13 @@
 pub mod api;
 mod components;
 pub mod embed;
+mod json;
 pub mod live;
+mod load;
 pub mod params;
 pub mod state;
 
+use leptos::either::Either;
 use leptos::prelude::*;
 
 use crate::api::Api;
@@ -40,7 +43,7 @@ pub fn App() -> impl IntoView {
     let params = params_from_location();
     let api = Api::new(&params.api_base, params.token);
     match params.call_id {
-        Some(call_id) => view! { <Widget call_id api/> }.into_any(),
-        None => view! { <NoCall/> }.into_any(),
+        Some(call_id) => Either::Left(view! { <Widget call_id api/> }),
+        None => Either::Right(view! { <NoCall/> }),
     }
 }

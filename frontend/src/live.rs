@@ -26,6 +26,15 @@ pub enum LiveState {
 }
 
 impl LiveState {
+    /// Its name for tests and styles (`data-state`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LiveState::Connecting => "connecting",
+            LiveState::Live => "live",
+            LiveState::Polling => "polling",
+        }
+    }
+
     pub fn label(self) -> &'static str {
         match self {
             LiveState::Connecting => "Connecting…",

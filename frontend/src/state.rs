@@ -72,22 +72,25 @@ pub fn format_duration(seconds: u64) -> String {
     format!("{}:{:02}", seconds / 60, seconds % 60)
 }
 
-/// Binary units, one decimal below 10 so small files don't all read "1 KB".
+/// Binary units, one decimal below 10 so small files don't all read "1 KB". Integer
+/// arithmetic only: float formatting would add several KB to the widget's wasm.
 pub fn format_size(bytes: u64) -> String {
     const UNITS: [&str; 7] = ["B", "KB", "MB", "GB", "TB", "PB", "EB"];
     if bytes < 1024 {
         return format!("{bytes} B");
     }
-    let mut value = bytes as f64;
-    let mut unit = 0;
-    while value >= 1024.0 && unit < UNITS.len() - 1 {
-        value /= 1024.0;
-        unit += 1;
-    }
-    if value < 10.0 {
-        format!("{value:.1} {}", UNITS[unit])
+    // The largest unit the size reaches, then the size in it to the nearest tenth (below 10)
+    // or to the nearest whole (from 10 up).
+    let unit = ((63 - bytes.leading_zeros()) / 10) as usize;
+    let shift = 10 * unit as u32;
+    let (whole, rest) = (bytes >> shift, bytes & ((1u64 << shift) - 1));
+    let half = 1u64 << (shift - 1);
+    if whole < 10 {
+        // `rest * 10` fits: `rest` < 2^60.
+        let tenths = whole * 10 + (rest * 10 + half) / (1u64 << shift);
+        format!("{}.{} {}", tenths / 10, tenths % 10, UNITS[unit])
     } else {
-        format!("{value:.0} {}", UNITS[unit])
+        format!("{} {}", whole + u64::from(rest >= half), UNITS[unit])
     }
 }
 
@@ -157,14 +160,6 @@ fn verb(action: Action) -> &'static str {
 /// `HH:MM:SS`, from the parts of a local time.
 pub fn clock(hours: u32, minutes: u32, seconds: u32) -> String {
     format!("{hours:02}:{minutes:02}:{seconds:02}")
-}
-
-/// A value from an unknown field, shown as plain text rather than JSON where it is simple.
-pub fn display_value(v: &serde_json::Value) -> String {
-    match v {
-        serde_json::Value::String(s) => s.clone(),
-        other => other.to_string(),
-    }
 }
 
 #[cfg(test)]

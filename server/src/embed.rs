@@ -60,7 +60,14 @@ impl Bundle {
         };
         let js = between("from '", '\'')?;
         let wasm = between("module_or_path: '", '\'')?;
-        let css = between("rel=\"stylesheet\" href=\"", '"')?;
+        // The page is minified: the stylesheet's `href` may be unquoted and come before `rel`.
+        let css = index.split("href=").skip(1).find_map(|rest| {
+            let value = match rest.strip_prefix(['"', '\'']) {
+                Some(quoted) => &quoted[..quoted.find(&rest[..1])?],
+                None => &rest[..rest.find([' ', '>'])?],
+            };
+            value.ends_with(".css").then(|| value.to_owned())
+        })?;
         let safe = |s: &str| {
             s.starts_with('/')
                 && s.bytes()
@@ -105,6 +112,11 @@ const wasm = await init({ module_or_path: '/minivoice-widget-479fa88318eed8c8_bg
                 css: "/widget-e007aaff289b228f.css".into(),
             })
         );
+        let minified = index.replace(
+            r#"<link rel="stylesheet" href="/widget-e007aaff289b228f.css" integrity="x"/>"#,
+            "<link href=/widget-e007aaff289b228f.css integrity=sha384-x rel=stylesheet>",
+        );
+        assert_eq!(Bundle::find(&minified), Bundle::find(index));
         assert_eq!(Bundle::find("<html></html>"), None);
         let hostile = index.replace("/widget-e007aaff289b228f.css", "/x.css';alert(1)//");
         assert_eq!(Bundle::find(&hostile), None);

@@ -8,13 +8,15 @@ use crate::state::{clock, describe};
 
 /// The trail once loaded; nothing while it loads, when it is empty, or when it failed.
 #[component]
-pub fn Activity(history: LocalResource<Result<Vec<ActivityEntry>, ApiError>>) -> impl IntoView {
-    view! {
-        <Transition fallback=|| ()>
-            {move || Suspend::new(async move {
-                history.await.ok().filter(|h| !h.is_empty()).map(|h| view! { <ActivityLog entries=h/> })
-            })}
-        </Transition>
+pub fn Activity(
+    history: ReadSignal<Option<Result<Vec<ActivityEntry>, ApiError>>>,
+) -> impl IntoView {
+    move || {
+        history
+            .get()
+            .and_then(Result::ok)
+            .filter(|h| !h.is_empty())
+            .map(|h| view! { <ActivityLog entries=h/> })
     }
 }
 

@@ -4,12 +4,13 @@ use leptos::prelude::*;
 
 use crate::state::Controls;
 
-/// `buttons` says which action is offered; `act` runs one (its output: whether it succeeded).
+/// `buttons` says which action is offered, `busy` whether one is under way; `act` runs one.
 #[component]
 pub fn RecordingControls(
     call_id: String,
     buttons: Memo<Controls>,
-    act: Action<minivoice_shared::Action, bool>,
+    busy: ReadSignal<bool>,
+    act: Callback<minivoice_shared::Action>,
 ) -> impl IntoView {
     // The DOM's `disabled` lags a click by a render; the rule is checked again at the click so
     // a double click dispatches once.
@@ -20,7 +21,7 @@ pub fn RecordingControls(
             minivoice_shared::Action::Stop => allowed.stop,
         };
         if ok {
-            act.dispatch(action);
+            act.run(action);
         }
     };
     view! {
@@ -37,9 +38,9 @@ pub fn RecordingControls(
                 on:click=move |_| press(minivoice_shared::Action::Stop)>
                 <span aria-hidden="true">"■ "</span>"Stop recording"
             </button>
-            <Show when=move || act.pending().get()>
+            {move || busy.get().then(|| view! {
                 <span class="mv-busy" role="status" data-testid="busy">"Working…"</span>
-            </Show>
+            })}
         </div>
     }
 }

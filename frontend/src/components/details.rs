@@ -1,11 +1,13 @@
 //! One recording's details, fetched when its row is opened.
 
+use leptos::either::EitherOf3;
 use leptos::prelude::*;
 use minivoice_shared::Recording;
 
 use super::error::ErrorBanner;
 use crate::api::Api;
-use crate::state::{display_value, format_duration, format_size};
+use crate::load::load;
+use crate::state::{format_duration, format_size};
 
 #[component]
 pub fn Details(
@@ -14,7 +16,7 @@ pub fn Details(
     api: Api,
     on_close: impl Fn() + 'static,
 ) -> impl IntoView {
-    let meta = LocalResource::new({
+    let meta = load({
         let (call, rec_id, api) = (call.clone(), rec_id.clone(), api.clone());
         move || {
             let (call, rec_id, api) = (call.clone(), rec_id.clone(), api.clone());
@@ -27,14 +29,11 @@ pub fn Details(
                 <h3>"Recording "{rec_id.clone()}</h3>
                 <button class="mv-link" data-testid="close-details" on:click=move |_| on_close()>"Close"</button>
             </header>
-            <Transition fallback=|| view! { <p role="status">"Loading details…"</p> }>
-                {move || Suspend::new(async move {
-                    match meta.await {
-                        Ok(r) => view! { <MetadataTable rec=r/> }.into_any(),
-                        Err(e) => view! { <ErrorBanner error=e/> }.into_any(),
-                    }
-                })}
-            </Transition>
+            {move || match meta.get() {
+                None => EitherOf3::A(view! { <p role="status">"Loading details…"</p> }),
+                Some(Ok(r)) => EitherOf3::B(view! { <MetadataTable rec=r/> }),
+                Some(Err(e)) => EitherOf3::C(view! { <ErrorBanner error=e/> }),
+            }}
         </section>
     }
 }
@@ -51,8 +50,12 @@ fn MetadataTable(rec: Recording) -> impl IntoView {
             format!("{} ({} bytes)", format_size(rec.size_bytes), rec.size_bytes),
         ),
     ];
-    // Fields MiniVoice adds later are shown too, not dropped.
-    rows.extend(rec.extra.iter().map(|(k, v)| (k.clone(), display_value(v))));
+    // Fields MiniVoice adds later are shown too, not dropped (`json` keeps each as its text).
+    rows.extend(
+        rec.extra
+            .iter()
+            .map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_owned())),
+    );
     view! {
         <dl class="mv-meta" data-testid="metadata">
             {rows.into_iter().map(|(k, v)| {

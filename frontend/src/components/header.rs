@@ -13,10 +13,10 @@ pub fn Header(call_id: String, sandbox: Signal<bool>) -> impl IntoView {
         <header class="mv-header">
             <h2 class="mv-title">"Recordings"</h2>
             <span class="mv-call" data-testid="call-id">{call_id}</span>
-            <Show when=move || sandbox.get()>
+            {move || sandbox.get().then(|| view! {
                 <span class="mv-badge" data-testid="sandbox-badge"
                     title="Simulated MiniVoice: no real call is recorded">"Sandbox"</span>
-            </Show>
+            })}
         </header>
     }
 }
@@ -34,7 +34,7 @@ pub fn StatusLine(
                 data-status=move || if completed.get() { "completed" } else { "in_progress" }>
                 {move || call_state_text(completed.get(), has_recordings.get())}
             </span>
-            <span class="mv-live" data-testid="live-state" data-state=move || format!("{:?}", live.get()).to_lowercase()>
+            <span class="mv-live" data-testid="live-state" data-state=move || live.get().as_str()>
                 {move || live.get().label()}
             </span>
         </div>

@@ -1,6 +1,7 @@
 //! The call's recordings, newest first: loading, empty and unavailable states, and one row
 //! per recording that opens its details.
 
+use leptos::either::EitherOf4;
 use leptos::prelude::*;
 use minivoice_shared::Recording;
 
@@ -11,37 +12,37 @@ use crate::state::{format_duration, format_size, live_duration, newest_first};
 /// `on_retry` asks for the list again.
 #[component]
 pub fn Recordings(
-    list: LocalResource<ListAnswer>,
+    list: ReadSignal<Option<ListAnswer>>,
     selected: ReadSignal<Option<String>>,
     set_selected: WriteSignal<Option<String>>,
     now_ms: ReadSignal<f64>,
     on_retry: impl Fn() + Copy + Send + Sync + 'static,
 ) -> impl IntoView {
-    view! {
-        <Transition fallback=|| view! {
+    move || match list.get() {
+        None => EitherOf4::A(view! {
             <p class="mv-loading" role="status" data-testid="loading">"Loading recordings…"</p>
-        }>
-            {move || Suspend::new(async move {
-                let ListAnswer { result, fetched_at, .. } = list.await;
-                match result {
-                    Ok(recs) if recs.is_empty() => view! {
-                        <p class="mv-empty" data-testid="empty" role="status">
-                            "No recordings for this call yet. Press "<strong>"Start recording"</strong>" to begin."
-                        </p>
-                    }.into_any(),
-                    Ok(recs) => view! {
-                        <RecordingList recs=newest_first(recs) selected set_selected fetched_at now_ms/>
-                    }.into_any(),
-                    Err(_) => view! {
-                        <p class="mv-empty" data-testid="list-unavailable">
-                            "Recordings could not be loaded. "
-                            <button class="mv-link" data-testid="retry"
-                                on:click=move |_| on_retry()>"Try again"</button>
-                        </p>
-                    }.into_any(),
-                }
-            })}
-        </Transition>
+        }),
+        Some(ListAnswer {
+            result: Ok(recs), ..
+        }) if recs.is_empty() => EitherOf4::B(view! {
+            <p class="mv-empty" data-testid="empty" role="status">
+                "No recordings for this call yet. Press "<strong>"Start recording"</strong>" to begin."
+            </p>
+        }),
+        Some(ListAnswer {
+            result: Ok(recs),
+            fetched_at,
+            ..
+        }) => EitherOf4::C(view! {
+            <RecordingList recs=newest_first(recs) selected set_selected fetched_at now_ms/>
+        }),
+        Some(ListAnswer { result: Err(_), .. }) => EitherOf4::D(view! {
+            <p class="mv-empty" data-testid="list-unavailable">
+                "Recordings could not be loaded. "
+                <button class="mv-link" data-testid="retry"
+                    on:click=move |_| on_retry()>"Try again"</button>
+            </p>
+        }),
     }
 }
 

@@ -1,0 +1,156 @@
+//! The proxy's JSON, read with the browser's own parser. serde_json and serde's derived
+//! visitors cost the widget about a third of its wasm (measured with twiggy, `BENCHMARKS.md`);
+//! `JSON.parse` is already in every browser, and the few types the widget reads are mapped
+//! here field by field, keeping the wire types' tolerance: unknown fields, statuses and codes
+//! are kept, and a missing optional field is `None`, never an error.
+
+use js_sys::{Array, Object, Reflect, JSON};
+use minivoice_shared::{
+    Action, ActionResult, ActivityEntry, CallState, Extra, ProxyInfo, Recording, RecordingStatus,
+};
+use wasm_bindgen::{JsCast, JsValue};
+
+/// A type the widget reads from the proxy's JSON.
+pub trait FromJson: Sized {
+    fn from_json(v: &JsValue) -> Option<Self>;
+}
+
+/// Parses `text` and reads a `T` from it; `None` when it is not JSON or not a `T`.
+pub fn parse<T: FromJson>(text: &str) -> Option<T> {
+    T::from_json(&JSON::parse(text).ok()?)
+}
+
+/// `{"data": T}`, the proxy's success envelope.
+pub fn data<T: FromJson>(text: &str) -> Option<T> {
+    T::from_json(&field(&JSON::parse(text).ok()?, "data"))
+}
+
+/// `{"error": {"code", "message"}}`: the code and the message.
+pub fn error(text: &str) -> Option<(String, String)> {
+    let e = field(&JSON::parse(text).ok()?, "error");
+    Some((
+        string(&e, "code")?,
+        string(&e, "message").unwrap_or_default(),
+    ))
+}
+
+fn field(v: &JsValue, key: &str) -> JsValue {
+    if !v.is_object() {
+        return JsValue::UNDEFINED;
+    }
+    Reflect::get(v, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
+}
+
+fn string(v: &JsValue, key: &str) -> Option<String> {
+    field(v, key).as_string()
+}
+
+/// A whole, non-negative number (sizes, durations, counts).
+fn count(v: &JsValue, key: &str) -> Option<u64> {
+    let n = field(v, key).as_f64()?;
+    (n >= 0.0 && n.fract() == 0.0).then_some(n as u64)
+}
+
+fn flag(v: &JsValue, key: &str) -> bool {
+    field(v, key).as_bool().unwrap_or(false)
+}
+
+/// The fields of `v` not in `known`. The widget only shows them, so each is kept as the text
+/// it shows: a string as itself, anything else as its JSON.
+fn extra(v: &JsValue, known: &[&str]) -> Extra {
+    let mut out = Extra::new();
+    let Some(object) = v.dyn_ref::<Object>() else {
+        return out;
+    };
+    for key in Object::keys(object).iter().filter_map(|k| k.as_string()) {
+        if known.contains(&key.as_str()) {
+            continue;
+        }
+        let value = field(v, &key);
+        let text = value.as_string().unwrap_or_else(|| {
+            JSON::stringify(&value)
+                .ok()
+                .and_then(|s| s.as_string())
+                .unwrap_or_default()
+        });
+        out.insert(key, serde_json::Value::String(text));
+    }
+    out
+}
+
+impl<T: FromJson> FromJson for Vec<T> {
+    fn from_json(v: &JsValue) -> Option<Self> {
+        let array = v.dyn_ref::<Array>()?;
+        array.iter().map(|item| T::from_json(&item)).collect()
+    }
+}
+
+impl FromJson for Action {
+    fn from_json(v: &JsValue) -> Option<Self> {
+        match v.as_string()?.as_str() {
+            "start" => Some(Action::Start),
+            "stop" => Some(Action::Stop),
+            _ => None,
+        }
+    }
+}
+
+impl FromJson for Recording {
+    fn from_json(v: &JsValue) -> Option<Self> {
+        Some(Recording {
+            id: string(v, "id")?,
+            status: RecordingStatus::from(string(v, "status")?),
+            duration_seconds: count(v, "duration_seconds")?,
+            size_bytes: count(v, "size_bytes")?,
+            extra: extra(v, &["id", "status", "duration_seconds", "size_bytes"]),
+        })
+    }
+}
+
+impl FromJson for ActionResult {
+    fn from_json(v: &JsValue) -> Option<Self> {
+        Some(ActionResult {
+            call_id: string(v, "call_id")?,
+            action: Action::from_json(&field(v, "action"))?,
+            recording: Recording::from_json(&field(v, "recording"))?,
+            extra: extra(v, &["call_id", "action", "recording"]),
+        })
+    }
+}
+
+impl FromJson for CallState {
+    fn from_json(v: &JsValue) -> Option<Self> {
+        Some(CallState {
+            call_id: string(v, "call_id")?,
+            status: string(v, "status"),
+            updated_at: string(v, "updated_at"),
+        })
+    }
+}
+
+impl FromJson for ProxyInfo {
+    fn from_json(v: &JsValue) -> Option<Self> {
+        Some(ProxyInfo {
+            sandbox: flag(v, "sandbox"),
+            version: string(v, "version").unwrap_or_default(),
+            event_streams: count(v, "event_streams").unwrap_or(0) as usize,
+        })
+    }
+}
+
+impl FromJson for ActivityEntry {
+    fn from_json(v: &JsValue) -> Option<Self> {
+        Some(ActivityEntry {
+            at: string(v, "at")?,
+            agent: string(v, "agent")?,
+            call_id: string(v, "call_id")?,
+            action: Action::from_json(&field(v, "action"))?,
+            recording_id: string(v, "recording_id"),
+            error_code: string(v, "error_code"),
+            request_id: string(v, "request_id"),
+            replayed: flag(v, "replayed"),
+            pending: flag(v, "pending"),
+            sandbox: flag(v, "sandbox"),
+        })
+    }
+}
