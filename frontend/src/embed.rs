@@ -2,12 +2,10 @@
 //! `server/src/embed/minivoice-recordings.js`): mounting into the element's shadow root,
 //! releasing on unmount, and the DOM events the embedding page hears.
 
-use leptos::either::Either;
 use leptos::prelude::*;
 use minivoice_shared::ActionResult;
 
 use crate::api::{Api, ApiError};
-use crate::components::{NoCall, Widget};
 
 /// A widget mounted by the `<minivoice-recordings>` element; unmounting releases everything
 /// it holds (its event stream, timers, handlers).
@@ -33,18 +31,12 @@ pub fn mount_widget(
     api_base: String,
     token: Option<String>,
 ) -> WidgetHandle {
-    console_error_panic_hook::set_once();
+    crate::report_panics();
     let api = Api::new(&api_base, token.filter(|t| !t.is_empty()));
     let host = Host(Some(host));
     let handle = leptos::mount::mount_to(target, move || {
         provide_context(host.clone());
-        let call_id = call_id.clone();
-        let api = api.clone();
-        if call_id.is_empty() {
-            Either::Left(view! { <NoCall/> })
-        } else {
-            Either::Right(view! { <Widget call_id api/> })
-        }
+        crate::widget_for(Some(call_id.clone()).filter(|c| !c.is_empty()), api.clone())
     });
     WidgetHandle {
         mounted: Some(Box::new(handle)),

@@ -25,8 +25,7 @@ pub use crate::params::{params_from_location, Params};
 
 /// Mounts the full-page widget (our own page and `/embed`) where the page asks for it.
 pub fn mount_page() {
-    // A panic says why in the console instead of a bare "unreachable".
-    console_error_panic_hook::set_once();
+    report_panics();
     let target = web_sys::window()
         .and_then(|w| w.document())
         .and_then(|d| d.get_element_by_id("minivoice-app"));
@@ -37,13 +36,27 @@ pub fn mount_page() {
     }
 }
 
+/// A panic says why in the console instead of a bare "unreachable". (The
+/// `console_error_panic_hook` crate adds a JS stack trace, at 1 KB of the byte budget.)
+pub(crate) fn report_panics() {
+    std::panic::set_hook(Box::new(|info| {
+        web_sys::console::error_1(&info.to_string().into());
+    }));
+}
+
 /// The full-page widget, for the call the page URL names.
 #[component]
 pub fn App() -> impl IntoView {
     let params = params_from_location();
-    let api = Api::new(&params.api_base, params.token);
-    match params.call_id {
+    widget_for(params.call_id, Api::new(&params.api_base, params.token))
+}
+
+/// The widget for `call_id`, or what shows without one. The page and the element mount this
+/// one view type, so its code is in the wasm once.
+pub fn widget_for(call_id: Option<String>, api: Api) -> impl IntoView {
+    match call_id {
         Some(call_id) => Either::Left(view! { <Widget call_id api/> }),
         None => Either::Right(view! { <NoCall/> }),
     }
 }
+
