@@ -81,7 +81,12 @@ fn extra(v: &JsValue, known: &[&str]) -> Extra {
 impl<T: FromJson> FromJson for Vec<T> {
     fn from_json(v: &JsValue) -> Option<Self> {
         let array = v.dyn_ref::<Array>()?;
-        array.iter().map(|item| T::from_json(&item)).collect()
+        // A plain loop: `collect::<Option<Vec<_>>>()` costs the wasm more.
+        let mut items = Vec::with_capacity(array.length() as usize);
+        for item in array.iter() {
+            items.push(T::from_json(&item)?);
+        }
+        Some(items)
     }
 }
 

@@ -5,6 +5,7 @@
 
 use std::cell::Cell;
 use std::future::Future;
+use std::pin::Pin;
 use std::rc::Rc;
 
 use leptos::prelude::*;
@@ -19,6 +20,24 @@ where
     F: Future<Output = T> + 'static,
 {
     let (answer, set_answer) = signal(None);
+    latest_only(Box::new(move || {
+        let pending = request();
+        Box::pin(async move {
+            let value = pending.await;
+            Box::new(move || {
+                set_answer.try_set(Some(value));
+            }) as Shown
+        })
+    }));
+    answer
+}
+
+/// Shows an answer that has arrived.
+type Shown = Box<dyn FnOnce()>;
+
+/// The part of [`load`] that does not depend on the answer's type, type-erased so that the
+/// wasm holds it once rather than once per kind of answer.
+fn latest_only(request: Box<dyn Fn() -> Pin<Box<dyn Future<Output = Shown>>>>) {
     let asked = Rc::new(Cell::new(0u64));
     Effect::new(move |_| {
         let pending = request();
@@ -26,11 +45,10 @@ where
         asked.set(n);
         let asked = asked.clone();
         spawn_local(async move {
-            let value = pending.await;
+            let show = pending.await;
             if asked.get() == n {
-                set_answer.try_set(Some(value));
+                show();
             }
         });
     });
-    answer
 }
