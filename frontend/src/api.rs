@@ -1,11 +1,12 @@
 //! Typed client for the proxy: the only code in the widget that knows URLs. It never talks to
 //! MiniVoice and never holds a key.
 
-use minivoice_shared::{Action, ActionResult, ActivityEntry, CallState, ProxyInfo, Recording};
+use minivoice_shared::{Action, ActivityEntry, CallState, ProxyInfo};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 
 use crate::json::{self, FromJson};
+use crate::recording::Recording;
 
 /// Codes the widget itself raises when no proxy answer can be read.
 pub const NETWORK_ERROR: &str = "network_error";
@@ -59,18 +60,18 @@ impl Api {
         self.get_data(&url).await
     }
 
-    /// One agent intent. `intent` is the idempotency key: the same key, sent again (a retry,
+    /// One agent intent; answers the recording it started or stopped. `intent` is the idempotency key: the same key, sent again (a retry,
     /// a second click that slipped through), gets the first answer instead of a second action.
     pub async fn act(
         &self,
         call_id: &str,
         action: Action,
         intent: &str,
-    ) -> Result<ActionResult, ApiError> {
+    ) -> Result<Recording, ApiError> {
         let body = format!(r#"{{"action":"{}"}}"#, action.as_str());
         let url = self.recordings(call_id);
         let (status, text) = self.fetch("POST", &url, Some((body, intent))).await?;
-        decode(status, &text, json::data)
+        decode(status, &text, json::acted)
     }
 
     pub async fn status(&self, call_id: &str) -> Result<CallState, ApiError> {

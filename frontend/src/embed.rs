@@ -3,9 +3,9 @@
 //! releasing on unmount, and the DOM events the embedding page hears.
 
 use leptos::prelude::*;
-use minivoice_shared::ActionResult;
 
 use crate::api::{Api, ApiError};
+use crate::recording::Recording;
 
 /// A widget mounted by the `<minivoice-recordings>` element; unmounting releases everything
 /// it holds (its event stream, timers, handlers).
@@ -59,7 +59,7 @@ impl Host {
         &self,
         call_id: &str,
         action: minivoice_shared::Action,
-        result: &Result<ActionResult, ApiError>,
+        result: &Result<Recording, ApiError>,
     ) {
         let (event, detail): (_, &[(&str, &str)]) = match result {
             Ok(r) => (
@@ -69,8 +69,8 @@ impl Host {
                 },
                 &[
                     ("callId", call_id),
-                    ("recordingId", &r.recording.id),
-                    ("status", r.recording.status.as_str()),
+                    ("recordingId", &r.id),
+                    ("status", r.status.as_str()),
                 ],
             ),
             Err(e) => (

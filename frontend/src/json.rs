@@ -5,10 +5,10 @@
 //! are kept, and a missing optional field is `None`, never an error.
 
 use js_sys::{Array, Object, Reflect, JSON};
-use minivoice_shared::{
-    Action, ActionResult, ActivityEntry, CallState, Extra, ProxyInfo, Recording, RecordingStatus,
-};
+use minivoice_shared::{Action, ActivityEntry, CallState, ProxyInfo, RecordingStatus};
 use wasm_bindgen::{JsCast, JsValue};
+
+use crate::recording::Recording;
 
 /// A type the widget reads from the proxy's JSON.
 pub trait FromJson: Sized {
@@ -23,6 +23,12 @@ pub fn parse<T: FromJson>(text: &str) -> Option<T> {
 /// `{"data": T}`, the proxy's success envelope.
 pub fn data<T: FromJson>(text: &str) -> Option<T> {
     T::from_json(&field(&JSON::parse(text).ok()?, "data"))
+}
+
+/// `{"data": {"recording": …}}`, the proxy's answer to a start or stop: the recording.
+pub fn acted(text: &str) -> Option<Recording> {
+    let data = field(&JSON::parse(text).ok()?, "data");
+    Recording::from_json(&field(&data, "recording"))
 }
 
 /// `{"error": {"code", "message"}}`: the code and the message.
@@ -55,13 +61,13 @@ fn flag(v: &JsValue, key: &str) -> bool {
     field(v, key).as_bool().unwrap_or(false)
 }
 
-/// The fields of `v` not in `known`. The widget only shows them, so each is kept as the text
-/// it shows: a string as itself, anything else as its JSON.
-fn extra(v: &JsValue, known: &[&str]) -> Extra {
-    let mut out = Extra::new();
+/// The fields of `v` not in `known`, each as the text the widget shows: a string as itself,
+/// anything else as its JSON.
+fn more(v: &JsValue, known: &[&str]) -> Vec<(String, String)> {
     let Some(object) = v.dyn_ref::<Object>() else {
-        return out;
+        return vec![];
     };
+    let mut out = vec![];
     for key in Object::keys(object).iter().filter_map(|k| k.as_string()) {
         if known.contains(&key.as_str()) {
             continue;
@@ -73,7 +79,7 @@ fn extra(v: &JsValue, known: &[&str]) -> Extra {
                 .and_then(|s| s.as_string())
                 .unwrap_or_default()
         });
-        out.insert(key, serde_json::Value::String(text));
+        out.push((key, text));
     }
     out
 }
@@ -107,18 +113,7 @@ impl FromJson for Recording {
             status: RecordingStatus::from(string(v, "status")?),
             duration_seconds: count(v, "duration_seconds")?,
             size_bytes: count(v, "size_bytes")?,
-            extra: extra(v, &["id", "status", "duration_seconds", "size_bytes"]),
-        })
-    }
-}
-
-impl FromJson for ActionResult {
-    fn from_json(v: &JsValue) -> Option<Self> {
-        Some(ActionResult {
-            call_id: string(v, "call_id")?,
-            action: Action::from_json(&field(v, "action"))?,
-            recording: Recording::from_json(&field(v, "recording"))?,
-            extra: extra(v, &["call_id", "action", "recording"]),
+            more: more(v, &["id", "status", "duration_seconds", "size_bytes"]),
         })
     }
 }

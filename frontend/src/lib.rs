@@ -11,6 +11,7 @@ mod json;
 pub mod live;
 mod load;
 pub mod params;
+pub mod recording;
 pub mod state;
 
 use leptos::either::Either;
@@ -59,4 +60,3 @@ pub fn widget_for(call_id: Option<String>, api: Api) -> impl IntoView {
         None => Either::Right(view! { <NoCall/> }),
     }
 }
-

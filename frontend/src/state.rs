@@ -1,9 +1,10 @@
 //! The widget's rules, free of the DOM so they are plain `#[test]`s: which controls are
 //! enabled, in what order rows show, and how values and errors read to an agent.
 
-use minivoice_shared::{Action, ActivityEntry, ErrorCode, MiniVoiceCode, ProxyCode, Recording};
+use minivoice_shared::{Action, ActivityEntry, ErrorCode, MiniVoiceCode, ProxyCode};
 
 use crate::api::{ApiError, BAD_RESPONSE, NETWORK_ERROR};
+use crate::recording::Recording;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Controls {
@@ -165,7 +166,7 @@ pub fn clock(hours: u32, minutes: u32, seconds: u32) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use minivoice_shared::{Extra, RecordingStatus};
+    use minivoice_shared::RecordingStatus;
 
     fn rec(id: &str, status: &str) -> Recording {
         Recording {
@@ -173,7 +174,7 @@ mod tests {
             status: RecordingStatus::from(status.to_owned()),
             duration_seconds: 0,
             size_bytes: 0,
-            extra: Extra::new(),
+            more: vec![],
         }
     }
 

@@ -2,11 +2,11 @@
 
 use leptos::either::EitherOf3;
 use leptos::prelude::*;
-use minivoice_shared::Recording;
 
 use super::error::ErrorBanner;
 use crate::api::Api;
 use crate::load::load;
+use crate::recording::Recording;
 use crate::state::{format_duration, format_size};
 
 #[component]
@@ -42,7 +42,7 @@ pub fn Details(
 #[component]
 fn MetadataTable(rec: Recording) -> impl IntoView {
     let mut rows = vec![
-        ("id".to_owned(), rec.id.clone()),
+        ("id".to_owned(), rec.id),
         ("status".to_owned(), rec.status.as_str().to_owned()),
         ("duration".to_owned(), format_duration(rec.duration_seconds)),
         (
@@ -50,12 +50,8 @@ fn MetadataTable(rec: Recording) -> impl IntoView {
             format!("{} ({} bytes)", format_size(rec.size_bytes), rec.size_bytes),
         ),
     ];
-    // Fields MiniVoice adds later are shown too, not dropped (`json` keeps each as its text).
-    rows.extend(
-        rec.extra
-            .iter()
-            .map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_owned())),
-    );
+    // Fields MiniVoice adds later are shown too, not dropped.
+    rows.extend(rec.more);
     view! {
         <dl class="mv-meta" data-testid="metadata">
             {rows.into_iter().map(|(k, v)| {

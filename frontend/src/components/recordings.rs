@@ -3,9 +3,9 @@
 
 use leptos::either::EitherOf4;
 use leptos::prelude::*;
-use minivoice_shared::Recording;
 
 use super::widget::ListAnswer;
+use crate::recording::Recording;
 use crate::state::{format_duration, format_size, live_duration, newest_first};
 
 /// The list as `list` last answered; the loading line only before the first answer.

@@ -3,7 +3,7 @@
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use minivoice_shared::{Recording, CALL_COMPLETED};
+use minivoice_shared::CALL_COMPLETED;
 
 use super::activity::Activity;
 use super::controls::RecordingControls;
@@ -15,6 +15,7 @@ use crate::api::{self, Api, ApiError};
 use crate::embed::Host;
 use crate::live::use_live_updates;
 use crate::load::load;
+use crate::recording::Recording;
 use crate::state::{announce_success, controls, human_message};
 
 /// The performance mark set when the widget's first state is on screen.
@@ -93,7 +94,7 @@ pub fn Widget(call_id: String, api: Api) -> impl IntoView {
             set_action_error.try_set(result.as_ref().err().cloned());
             host.action_done(&call_id, action, &result);
             set_announcement.try_set(match &result {
-                Ok(r) => announce_success(action, &r.recording.id),
+                Ok(r) => announce_success(action, &r.id),
                 Err(e) => human_message(e),
             });
             set_busy.try_set(false);

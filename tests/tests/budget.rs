@@ -1,0 +1,40 @@
+//! The widget's byte budget (issue 4/6): a cold load of the widget page — page, JS glue,
+//! wasm and CSS, as a fresh Chromium profile transfers them from the real proxy — stays within
+//! 80 KB. Bytes do not depend on the machine's load, so this is asserted; timings are only
+//! benchmarked (`cargo xtask bench`).
+
+use minivoice_e2e::Harness;
+
+/// 80 KB, counted in thousands so the budget is never read generously.
+const COLD_LOAD_BUDGET: u64 = 80_000;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cold_load_of_the_widget_stays_within_80_kb() {
+    let h = Harness::start().await;
+    h.open_call("e2e_budget").await;
+    h.wait_for("[data-testid=empty]").await;
+    // Everything the page itself loaded, over the wire (headers included), as the browser
+    // counted it; the API's answers are the call's data, not the widget.
+    let entries = h
+        .js(r#"[...performance.getEntriesByType("navigation"),
+                       ...performance.getEntriesByType("resource")]
+                .filter(e => !new URL(e.name).pathname.startsWith("/api/"))
+                .map(e => [new URL(e.name).pathname, e.transferSize, e.encodedBodySize])"#)
+        .await;
+    let entries: Vec<(String, u64, u64)> = serde_json::from_value(entries).unwrap();
+    let kinds = |ext: &str| entries.iter().any(|(p, ..)| p.ends_with(ext));
+    assert!(
+        kinds(".wasm") && kinds(".js") && kinds(".css"),
+        "the page loaded its wasm, glue and CSS: {entries:?}"
+    );
+    assert!(
+        entries.iter().all(|(_, sent, _)| *sent > 0),
+        "a fresh profile has no cache, so every byte is counted: {entries:?}"
+    );
+    let total: u64 = entries.iter().map(|(_, sent, _)| sent).sum();
+    assert!(
+        total <= COLD_LOAD_BUDGET,
+        "a cold load transferred {total} bytes (budget {COLD_LOAD_BUDGET}): {entries:?}"
+    );
+    h.close().await;
+}
