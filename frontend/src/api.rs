@@ -96,7 +96,14 @@ impl Api {
     }
 
     async fn get_data<T: FromJson>(&self, url: &str) -> Result<T, ApiError> {
-        let (status, text) = self.fetch("GET", url, None).await?;
+        let (status, text) = match prefetched(url) {
+            Some(early) => {
+                let pair: js_sys::Array = early.await.map_err(network)?.unchecked_into();
+                let status = pair.get(0).as_f64().unwrap_or(0.0) as u16;
+                (status, pair.get(1).as_string().unwrap_or_default())
+            }
+            None => self.fetch("GET", url, None).await?,
+        };
         decode(status, &text, json::data)
     }
 
@@ -137,6 +144,20 @@ impl Api {
             .map_err(network)?;
         Ok((resp.status(), text.as_string().unwrap_or_default()))
     }
+}
+
+/// The answer to `url` that the page asked for before the widget's code arrived
+/// (`index.html`), as a promise of `[status, text]`; taken at most once.
+fn prefetched(url: &str) -> Option<JsFuture> {
+    let window: JsValue = web_sys::window()?.into();
+    let early = js_sys::Reflect::get(&window, &"__minivoicePrefetched".into()).ok()?;
+    if !early.is_object() {
+        return None;
+    }
+    let key = JsValue::from_str(url);
+    let answer: js_sys::Promise = js_sys::Reflect::get(&early, &key).ok()?.dyn_into().ok()?;
+    let _ = js_sys::Reflect::delete_property(early.unchecked_ref::<js_sys::Object>(), &key);
+    Some(JsFuture::from(answer))
 }
 
 /// Percent-encodes one path segment. The proxy validates IDs; this keeps a hostile one inside

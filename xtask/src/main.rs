@@ -1,6 +1,8 @@
 //! Set-up and orchestration: `cargo xtask run` and `cargo xtask test` work on a fresh machine
 //! (they install what is missing) and are quick the second time (they skip what is present).
 
+mod bench;
+mod minify;
 mod postgres;
 mod tools;
 
@@ -22,6 +24,9 @@ const USAGE: &str = "usage: cargo xtask <command>
   replicas [--events N] [--seconds S]
                 two release replicas on PostgreSQL behind nginx: cross-replica event
                 latency, and throughput of one vs two replicas (wrk)
+  bench         one table of figures against their floors: widget bytes and first render vs
+                a Leptos hello world, proxy throughput vs a passthrough and nginx, live-event
+                fan-out to 10,000 subscribers (BENCHMARKS.md)
   setup         only install what is missing
   widget        only build the widget into dist/ (release, size-optimised)";
 
@@ -34,6 +39,7 @@ fn main() -> ExitCode {
         Some("load") => load(&args[1..]),
         Some("soak") => soak(args.get(1)),
         Some("replicas") => replicas(&args[1..]),
+        Some("bench") => bench::run(),
         Some("setup") => tools::ensure_all(&root()),
         Some("postgres") => postgres::ensure().map(|url| println!("{url}")),
         Some("widget") => tools::ensure_build_tools(&root()).and_then(|_| widget(true)),
@@ -189,6 +195,7 @@ fn widget(force: bool) -> Result {
         .env("PATH", tools::path_with_tools(&root))
         .env("TRUNK_OFFLINE", "true")
         .status_ok()?;
+    minify::minify_glue(&root, &root.join("dist"))?;
     precompress(&root.join("dist"))?;
     std::fs::write(&stamp, b"").map_err(|e| format!("writing {}: {e}", stamp.display()))
 }

@@ -141,6 +141,13 @@ fn ensure_wasm_opt(root: &Path) -> Result {
     ensure_npm_package(root, "binaryen", BINARYEN_VERSION, ".bin/wasm-opt")
 }
 
+/// Minifies the widget's JS glue (exact version: its output is part of the size budget).
+pub fn ensure_terser(root: &Path) -> Result {
+    ensure_npm_package(root, "terser", TERSER_VERSION, ".bin/terser")
+}
+
+const TERSER_VERSION: &str = "5.51.4";
+
 /// What the benchmarks drive load with, and put in front of the proxy.
 pub fn ensure_bench_tools() -> Result {
     ensure_nginx()?;
