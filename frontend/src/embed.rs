@@ -66,6 +66,8 @@ impl Host {
                 match action {
                     minivoice_shared::Action::Start => "minivoice-recording-started",
                     minivoice_shared::Action::Stop => "minivoice-recording-stopped",
+                    minivoice_shared::Action::Pause => "minivoice-recording-paused",
+                    minivoice_shared::Action::Resume => "minivoice-recording-resumed",
                 },
                 &[
                     ("callId", call_id),

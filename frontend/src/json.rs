@@ -5,7 +5,9 @@
 //! are kept, and a missing optional field is `None`, never an error.
 
 use js_sys::{Array, Object, Reflect, JSON};
-use minivoice_shared::{Action, ActivityEntry, CallState, ProxyInfo, RecordingStatus};
+use minivoice_shared::{
+    Action, ActivityEntry, CallState, ProxyInfo, RecordingState, RecordingStatus,
+};
 use wasm_bindgen::{JsCast, JsValue};
 
 use crate::recording::Recording;
@@ -101,6 +103,8 @@ impl FromJson for Action {
         match v.as_string()?.as_str() {
             "start" => Some(Action::Start),
             "stop" => Some(Action::Stop),
+            "pause" => Some(Action::Pause),
+            "resume" => Some(Action::Resume),
             _ => None,
         }
     }
@@ -124,6 +128,12 @@ impl FromJson for CallState {
             call_id: string(v, "call_id")?,
             status: string(v, "status"),
             updated_at: string(v, "updated_at"),
+            recording: string(v, "recording").map(RecordingState::from),
+            recording_id: string(v, "recording_id"),
+            paused_by: string(v, "paused_by"),
+            reason: string(v, "reason"),
+            paused_at: string(v, "paused_at"),
+            resume_at: string(v, "resume_at"),
         })
     }
 }

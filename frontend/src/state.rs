@@ -40,6 +40,8 @@ pub fn announce_success(action: Action, recording_id: &str) -> String {
     match action {
         Action::Start => format!("Recording {recording_id} started."),
         Action::Stop => format!("Recording {recording_id} stopped."),
+        Action::Pause => format!("Recording paused ({recording_id} stopped)."),
+        Action::Resume => format!("Recording resumed ({recording_id} started)."),
     }
 }
 
@@ -143,11 +145,15 @@ pub fn describe(entry: &ActivityEntry) -> String {
             entry.agent
         );
     }
-    match (&entry.error_code, entry.action) {
-        (None, Action::Start) => format!("Started by {}", entry.agent),
-        (None, Action::Stop) => format!("Stopped by {}", entry.agent),
-        (Some(code), Action::Start) => format!("Start by {} failed ({code})", entry.agent),
-        (Some(code), Action::Stop) => format!("Stop by {} failed ({code})", entry.agent),
+    let done = match entry.action {
+        Action::Start => "Started",
+        Action::Stop => "Stopped",
+        Action::Pause => "Paused",
+        Action::Resume => "Resumed",
+    };
+    match &entry.error_code {
+        None => format!("{done} by {}", entry.agent),
+        Some(code) => format!("{} by {} failed ({code})", verb(entry.action), entry.agent),
     }
 }
 
@@ -155,6 +161,8 @@ fn verb(action: Action) -> &'static str {
     match action {
         Action::Start => "Start",
         Action::Stop => "Stop",
+        Action::Pause => "Pause",
+        Action::Resume => "Resume",
     }
 }
 

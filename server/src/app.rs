@@ -47,10 +47,13 @@ pub struct AppState {
     pub body_timeout: Duration,
     /// Bearer token `/metrics` requires; `None` serves it to anyone.
     pub metrics_token: Option<Secret>,
+    /// How long a pause lasts before the server resumes by itself; `None`: never.
+    pub pause_max: Option<Duration>,
 }
 
 impl AppState {
-    /// The one way to assemble the state (`start` and tests alike); starts the webhook worker.
+    /// The one way to assemble the state (`start` and tests alike); starts the webhook worker
+    /// and the automatic resume of pauses (which first resumes any overdue one).
     pub async fn new(
         cfg: &ServeConfig,
         store: Store,
@@ -84,10 +87,11 @@ impl AppState {
             HeaderNames::from(cfg),
             store.clone(),
             hub.clone(),
+            cfg.webhook_inspect_keep,
         )
         .await
         .map_err(StartError::Invalid)?;
-        Ok(AppState {
+        let state = AppState {
             upstream,
             info: ProxyInfo {
                 sandbox,
@@ -102,7 +106,10 @@ impl AppState {
             webhooks,
             body_timeout: Duration::from_millis(cfg.body_timeout_ms),
             metrics_token: cfg.metrics_token.clone(),
-        })
+            pause_max: cfg.pause_max(),
+        };
+        recordings::spawn_auto_resume(state.clone());
+        Ok(state)
     }
 }
 
@@ -110,10 +117,12 @@ pub fn app(state: AppState) -> Router {
     let mut api = Router::new()
         .route("/info", get(info))
         .merge(
-            recordings::routes().route_layer(middleware::from_fn_with_state(
-                state.clone(),
-                auth::require_agent,
-            )),
+            recordings::routes()
+                .merge(webhooks::inspect::routes())
+                .route_layer(middleware::from_fn_with_state(
+                    state.clone(),
+                    auth::require_agent,
+                )),
         )
         .fallback(|| async { AppError::NotFound })
         .method_not_allowed_fallback(|| async { AppError::MethodNotAllowed })

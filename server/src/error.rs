@@ -21,6 +21,11 @@ pub enum AppError {
     InvalidIdempotencyKey,
     IdempotencyKeyReused,
     ActionInProgress,
+    CallAlreadyPaused,
+    CallNotPaused,
+    InvalidReason(String),
+    SupervisorRequired,
+    InvalidQuery(String),
     HeadersTooLarge,
     InvalidSignature(String),
     WebhookQueueFull,
@@ -64,6 +69,16 @@ impl AppError {
         );
         AppError::Upstream {
             status: StatusCode::NOT_FOUND,
+            body: serde_json::to_vec(&body).unwrap_or_default().into(),
+        }
+    }
+
+    /// A call we know has ended, answered as MiniVoice answers an action on one
+    /// (`call_not_active`), so the widget branches on one code whoever noticed.
+    pub fn call_not_active() -> Self {
+        let body = ErrorEnvelope::new(MiniVoiceCode::CallNotActive, "this call has ended");
+        AppError::Upstream {
+            status: StatusCode::CONFLICT,
             body: serde_json::to_vec(&body).unwrap_or_default().into(),
         }
     }
@@ -145,6 +160,31 @@ impl AppError {
                 StatusCode::CONFLICT,
                 ProxyCode::ActionInProgress,
                 "another start or stop for this call is in progress; try again".into(),
+            ),
+            CallAlreadyPaused => (
+                StatusCode::CONFLICT,
+                ProxyCode::CallAlreadyPaused,
+                "recording on this call is already paused".into(),
+            ),
+            CallNotPaused => (
+                StatusCode::CONFLICT,
+                ProxyCode::CallNotPaused,
+                "recording on this call is not paused, so there is nothing to resume".into(),
+            ),
+            InvalidReason(m) => (
+                StatusCode::BAD_REQUEST,
+                ProxyCode::InvalidReason,
+                format!("body must be empty or {{\"reason\":\"…\"}}, short and printable: {m}"),
+            ),
+            SupervisorRequired => (
+                StatusCode::FORBIDDEN,
+                ProxyCode::SupervisorRequired,
+                "needs a supervisor token (calls [\"*\"]), or this machine without tokens".into(),
+            ),
+            InvalidQuery(m) => (
+                StatusCode::BAD_REQUEST,
+                ProxyCode::InvalidQuery,
+                format!("invalid query: {m}"),
             ),
             HeadersTooLarge => (
                 StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,

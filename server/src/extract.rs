@@ -65,7 +65,7 @@ pub fn body_error(rejection: axum::extract::rejection::BytesRejection) -> AppErr
     AppError::PayloadTooLarge
 }
 
-fn is_json(headers: &HeaderMap) -> bool {
+pub(crate) fn is_json(headers: &HeaderMap) -> bool {
     let Some(ct) = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())

@@ -1,5 +1,6 @@
 //! Due work, run on one replica at a time (a job lock in the store): dropping processed
-//! webhook deliveries, old live events, and expired idempotency answers.
+//! webhook deliveries (and with them the timeline's webhooks), the inspector's old or excess
+//! deliveries, old live events, and expired idempotency answers.
 
 use std::time::Duration;
 
@@ -17,6 +18,8 @@ pub struct Retention {
     pub live_events: Duration,
     /// A claimed key never answered after this was abandoned (its replica died).
     pub abandoned_claims: Duration,
+    /// Most deliveries the inspector keeps.
+    pub inspect_keep: usize,
 }
 
 pub fn spawn(store: Store, retention: Retention) {
@@ -41,6 +44,15 @@ async fn sweep(store: &Store, r: Retention) {
         (
             "webhook deliveries",
             store.forget_deliveries(r.webhooks).await,
+        ),
+        (
+            "inspected deliveries",
+            store
+                .forget_logged_deliveries(
+                    r.webhooks,
+                    i64::try_from(r.inspect_keep).unwrap_or(i64::MAX),
+                )
+                .await,
         ),
         ("live events", store.forget_events(r.live_events).await),
         (

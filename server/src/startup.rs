@@ -168,6 +168,7 @@ async fn open_store(cfg: &ServeConfig) -> Result<Store, StartError> {
             webhooks: cfg.webhook_retention,
             live_events: cfg.live_event_retention,
             abandoned_claims: cfg.upstream_timeout() * 2,
+            inspect_keep: cfg.webhook_inspect_keep,
         },
     );
     Ok(store)

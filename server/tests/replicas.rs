@@ -19,16 +19,19 @@ async fn database() -> String {
 }
 
 async fn replica(database_url: &str, upstream: &str) -> Proxy {
-    Proxy::launch(
-        &[],
-        &[
-            ("MINIVOICE_API_KEY", KEY.into()),
-            ("MINIVOICE_BASE_URL", upstream.into()),
-            ("MINIVOICE_WEBHOOK_SECRET", WEBHOOK_SECRET.into()),
-            ("DATABASE_URL", database_url.into()),
-        ],
-    )
-    .await
+    replica_with(database_url, upstream, &[]).await
+}
+
+/// [`replica`] with more of the environment.
+async fn replica_with(database_url: &str, upstream: &str, more: &[(&str, String)]) -> Proxy {
+    let mut env = vec![
+        ("MINIVOICE_API_KEY", KEY.into()),
+        ("MINIVOICE_BASE_URL", upstream.into()),
+        ("MINIVOICE_WEBHOOK_SECRET", WEBHOOK_SECRET.into()),
+        ("DATABASE_URL", database_url.into()),
+    ];
+    env.extend_from_slice(more);
+    Proxy::launch(&[], &env).await
 }
 
 /// Two replicas on one fresh database, in front of `script`.
@@ -137,6 +140,52 @@ async fn a_stream_resumed_on_the_other_replica_after_a_kill_9_gets_what_it_misse
     let missed = resumed.next().await;
     assert_eq!(missed.event, "recording", "not a resync: {}", missed.data);
     assert!(missed.data.contains("\"stopped\""), "{}", missed.data);
+}
+
+#[tokio::test]
+async fn an_automatic_resume_runs_once_with_two_replicas() {
+    let upstream = sandbox_upstream().await;
+    let db = database().await;
+    let short = [("PAUSE_MAX_S", "1".to_owned())];
+    let a = replica_with(&db, &upstream, &short).await;
+    let b = replica_with(&db, &upstream, &short).await;
+    let replicas = [a.app(), b.app()];
+    // Several pauses, through either replica, all due within the same second: both replicas
+    // find them due, and each must be resumed by exactly one.
+    let calls: Vec<String> = (0..6).map(|i| format!("call_once_{i}")).collect();
+    for (i, call) in calls.iter().enumerate() {
+        let app = &replicas[i % 2];
+        assert_eq!(app.post_action(call, "start").await.status, 200);
+        assert_eq!(app.pause(call, None, None).await.status, 200);
+    }
+    for call in &calls {
+        wait_until("the automatic resume", Duration::from_secs(15), || async {
+            replicas[1].recording_state(call).await == "recording"
+        })
+        .await;
+    }
+    // A pause made after all of them, resumed: every replica has looked at theirs since.
+    let probe = "call_once_probe";
+    assert_eq!(replicas[0].post_action(probe, "start").await.status, 200);
+    assert_eq!(replicas[0].pause(probe, None, None).await.status, 200);
+    wait_until("the probe's resume", Duration::from_secs(15), || async {
+        replicas[1].recording_state(probe).await == "recording"
+    })
+    .await;
+    for call in &calls {
+        let resumes = replicas[0].actions_of(call, "resume", None).await;
+        assert_eq!(resumes.len(), 1, "{call}: {resumes:?}");
+        assert_eq!(resumes[0]["agent"], "system");
+        assert!(resumes[0].get("error_code").is_none(), "{resumes:?}");
+        let listed = replicas[1]
+            .get(&format!("/api/calls/{call}/recordings"))
+            .await;
+        assert_eq!(
+            listed.json()["data"].as_array().unwrap().len(),
+            2,
+            "one new segment"
+        );
+    }
 }
 
 /// A TCP relay to PostgreSQL that the test can cut, as a network fault or a database restart

@@ -24,6 +24,16 @@ known_strings! {
         InvalidIdempotencyKey = "invalid_idempotency_key",
         IdempotencyKeyReused = "idempotency_key_reused",
         ActionInProgress = "action_in_progress",
+        /// Pause while a pause is already open on the call.
+        CallAlreadyPaused = "call_already_paused",
+        /// Resume on a call that is not paused.
+        CallNotPaused = "call_not_paused",
+        /// A pause's body is not empty or `{"reason":"…"}` with a short, printable reason.
+        InvalidReason = "invalid_reason",
+        /// A route for supervisors (a token for every call, `["*"]`) or this machine only.
+        SupervisorRequired = "supervisor_required",
+        /// A query parameter out of range (e.g. `limit`).
+        InvalidQuery = "invalid_query",
         HeadersTooLarge = "headers_too_large",
         /// A webhook whose signature, timestamp or headers do not verify.
         InvalidSignature = "invalid_signature",

@@ -12,14 +12,16 @@ pub mod live;
 pub mod minivoice;
 pub mod proxy;
 pub mod recording;
+pub mod timeline;
 pub mod webhook;
 
 pub use activity::ActivityEntry;
 pub use error::{ErrorBody, ErrorCode, ErrorEnvelope, ProxyCode};
-pub use live::{CallState, LiveEvent, CALL_COMPLETED};
+pub use live::{call_is_over, CallState, LiveEvent, RecordingState, CALL_COMPLETED, CALL_ENDED};
 pub use minivoice::{EventType, MiniVoiceCode, RecordingStatus};
 pub use proxy::ProxyInfo;
 pub use recording::{Action, ActionRequest, ActionResult, Data, Recording};
+pub use timeline::{TimelineEntry, TimelineKind, Verdict, WebhookDelivery};
 pub use webhook::{WebhookCall, WebhookEvent};
 
 /// Fields a type does not name, kept so that re-serialising loses nothing.

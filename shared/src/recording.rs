@@ -14,12 +14,17 @@ pub struct Recording {
     pub extra: Extra,
 }
 
-/// What an agent asks for. Closed on purpose: the proxy refuses anything else.
+/// What an agent asks for, as the proxy's API and audit trail name it. Closed on purpose: the
+/// proxy refuses anything else. `start` and `stop` are MiniVoice's own; `pause` and `resume`
+/// are the proxy's (MiniVoice documents only start/stop, so a pause stops the current segment
+/// and a resume starts the next one): see [`Action::forwarded`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Action {
     Start,
     Stop,
+    Pause,
+    Resume,
 }
 
 impl Action {
@@ -27,7 +32,28 @@ impl Action {
         match self {
             Action::Start => "start",
             Action::Stop => "stop",
+            Action::Pause => "pause",
+            Action::Resume => "resume",
         }
+    }
+
+    pub fn from_known(text: &str) -> Option<Action> {
+        [Action::Start, Action::Stop, Action::Pause, Action::Resume]
+            .into_iter()
+            .find(|a| a.as_str() == text)
+    }
+
+    /// What MiniVoice is sent for it: always `start` or `stop`, the only actions it documents.
+    pub fn forwarded(self) -> Action {
+        match self {
+            Action::Start | Action::Resume => Action::Start,
+            Action::Stop | Action::Pause => Action::Stop,
+        }
+    }
+
+    /// Whether MiniVoice itself takes this action (what `POST …/recordings` accepts).
+    pub fn is_minivoice(self) -> bool {
+        self.forwarded() == self
     }
 }
 
@@ -35,7 +61,22 @@ impl Action {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ActionRequest {
+    /// Only `start` or `stop`: what MiniVoice takes. Pause and resume have routes of their
+    /// own, so `{"action":"pause"}` here is refused as it always was.
+    #[serde(deserialize_with = "minivoice_action")]
     pub action: Action,
+}
+
+fn minivoice_action<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Action, D::Error> {
+    let action = Action::deserialize(d)?;
+    if action.is_minivoice() {
+        Ok(action)
+    } else {
+        Err(serde::de::Error::unknown_variant(
+            action.as_str(),
+            &["start", "stop"],
+        ))
+    }
 }
 
 /// `data` of MiniVoice's answer to a start or stop.

@@ -19,6 +19,7 @@ pub fn RecordingControls(
         let ok = match action {
             minivoice_shared::Action::Start => allowed.start,
             minivoice_shared::Action::Stop => allowed.stop,
+            minivoice_shared::Action::Pause | minivoice_shared::Action::Resume => false,
         };
         if ok {
             act.run(action);

@@ -66,6 +66,11 @@ impl Agent {
         self.expires_at.is_none()
     }
 
+    /// A supervisor's token (`calls: ["*"]`), or anonymous: may see what spans every call.
+    pub fn sees_every_call(&self) -> bool {
+        self.calls.iter().any(|c| c == ALL_CALLS)
+    }
+
     pub fn may_act_on(&self, call_id: &str) -> bool {
         self.calls.iter().any(|c| c == ALL_CALLS || c == call_id)
     }

@@ -110,6 +110,14 @@ pub struct ServeConfig {
     /// How long processed webhook deliveries (and their de-duplication keys) are kept.
     #[arg(long, env = "WEBHOOK_RETENTION", default_value = "7d", value_parser = super::parse_ttl)]
     pub webhook_retention: Duration,
+    /// Most webhook deliveries the delivery inspector (`GET /api/webhooks/deliveries`) keeps,
+    /// refused ones included; the oldest go first. `0` keeps none.
+    #[arg(long, env = "WEBHOOK_INSPECT_KEEP", default_value_t = 500)]
+    pub webhook_inspect_keep: usize,
+    /// Longest a pause lasts, in seconds: the server then starts the next segment by itself,
+    /// so a forgotten pause cannot leave the rest of a call unrecorded. `0`: never by itself.
+    #[arg(long, env = "PAUSE_MAX_S", default_value_t = 180)]
+    pub pause_max_s: u64,
     /// A client must send its request headers within this many milliseconds.
     #[arg(long, env = "HEADER_READ_TIMEOUT_MS", default_value_t = 10_000)]
     pub header_read_timeout_ms: u64,
@@ -154,6 +162,11 @@ impl ServeConfig {
         }
     }
 
+    /// How long a pause lasts before the server resumes by itself; `None`: never.
+    pub fn pause_max(&self) -> Option<Duration> {
+        (self.pause_max_s > 0).then(|| Duration::from_secs(self.pause_max_s))
+    }
+
     pub fn upstream_timeout(&self) -> Duration {
         Duration::from_millis(self.upstream_timeout_ms)
     }
@@ -191,6 +204,8 @@ impl ServeConfig {
             database_acquire_timeout_ms: 2_000,
             database_statement_timeout_ms: 5_000,
             webhook_retention: Duration::from_secs(7 * 86_400),
+            webhook_inspect_keep: 500,
+            pause_max_s: 180,
             header_read_timeout_ms: 10_000,
             body_timeout_ms: 10_000,
             sse_heartbeat_ms: 15_000,

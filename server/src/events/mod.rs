@@ -207,6 +207,11 @@ impl Hub {
         ))
     }
 
+    /// Flips to `true` at shutdown, for background work that should stop with the server.
+    pub fn closing(&self) -> tokio::sync::watch::Receiver<bool> {
+        self.closing.subscribe()
+    }
+
     /// Ends every open stream (at shutdown).
     pub fn close(&self) {
         self.closing.send_replace(true);

@@ -196,9 +196,11 @@ async fn act(
         .unwrap()
         .act(&call_id, req.action, completed, Instant::now())?;
     if let Some(n) = &st.notifier {
-        let event = match req.action {
-            minivoice_shared::Action::Start => "recording.started",
-            minivoice_shared::Action::Stop => "recording.stopped",
+        // Only start and stop get here (the body refuses the rest), as MiniVoice takes.
+        let event = if req.action == minivoice_shared::Action::Start {
+            "recording.started"
+        } else {
+            "recording.stopped"
         };
         n.recording(event, &call_id, "in_progress", &result.recording);
     }

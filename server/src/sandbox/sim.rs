@@ -37,6 +37,14 @@ impl Sim {
         let recs = self.calls.entry(call_id.to_owned()).or_default();
         let open = recs.iter_mut().find(|r| r.ended.is_none());
         let rec = match (action, open) {
+            // The proxy's own actions: MiniVoice documents only start and stop.
+            (Action::Pause | Action::Resume, _) => {
+                return Err(Refusal(
+                    StatusCode::BAD_REQUEST,
+                    minivoice_shared::ErrorCode::Unknown("invalid_request".into()),
+                    "MiniVoice takes only start and stop",
+                ))
+            }
             (Action::Start, _) if call_completed => {
                 return Err(Refusal(
                     StatusCode::CONFLICT,

@@ -1,5 +1,5 @@
-//! The audit trail: every start/stop attempt, written before it is forwarded and finished
-//! with its result.
+//! The audit trail: every start/stop/pause/resume attempt, written before it is forwarded and
+//! finished with its result.
 
 use minivoice_shared::{Action, ActivityEntry};
 
@@ -14,6 +14,8 @@ pub struct Attempt<'a> {
     pub call_id: &'a str,
     pub action: Action,
     pub request_id: Option<&'a str>,
+    /// A pause's reason, as the agent gave it.
+    pub reason: Option<&'a str>,
 }
 
 /// How an attempt ended.
@@ -43,8 +45,9 @@ impl Store {
         let at = super::now();
         with_pool!(self, p => {
             sqlx::query_scalar(
-                "INSERT INTO actions (at, agent, call_id, action, request_id, pending, sandbox)
-                 VALUES ($1, $2, $3, $4, $5, TRUE, $6) RETURNING id",
+                "INSERT INTO actions
+                     (at, agent, call_id, action, request_id, pending, sandbox, reason)
+                 VALUES ($1, $2, $3, $4, $5, TRUE, $6, $7) RETURNING id",
             )
             .bind(&at)
             .bind(a.agent)
@@ -52,6 +55,7 @@ impl Store {
             .bind(a.action.as_str())
             .bind(a.request_id)
             .bind(self.sandbox)
+            .bind(a.reason)
             .fetch_one(p)
             .await
         })
@@ -94,13 +98,10 @@ impl Store {
 
 impl ActionRow {
     fn entry(self) -> Option<ActivityEntry> {
-        let action = match self.action.as_str() {
-            "start" => Action::Start,
-            "stop" => Action::Stop,
-            other => {
-                tracing::warn!(action = other, "unknown action in the audit trail");
-                return None;
-            }
+        let Some(action) = Action::from_known(&self.action) else {
+            // Written by a newer proxy sharing the store: skipped, not fatal.
+            tracing::warn!(action = %self.action, "unknown action in the audit trail");
+            return None;
         };
         Some(ActivityEntry {
             at: self.at,
@@ -128,6 +129,7 @@ mod tests {
                 call_id,
                 action: Action::Start,
                 request_id: Some("req_1"),
+                reason: None,
             })
             .await
             .unwrap();

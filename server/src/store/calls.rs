@@ -1,7 +1,7 @@
 //! What we know of calls and recordings: each recording linked to its call (MiniVoice's
 //! advice), its latest state, and each call's status from webhooks.
 
-use minivoice_shared::{CallState, Recording};
+use minivoice_shared::{call_is_over, CallState, Recording, RecordingState, CALL_COMPLETED};
 
 use super::{with_pool, Store};
 
@@ -70,6 +70,30 @@ impl Store {
         })
     }
 
+    /// Marks a call MiniVoice called no longer active (`call_not_active`), unless a webhook
+    /// already said how it ended. Whether that changed anything (so it is announced once).
+    pub async fn mark_call_ended(&self, call_id: &str) -> Result<bool, sqlx::Error> {
+        let now = super::now();
+        let changed: Option<String> = with_pool!(self, p => {
+            sqlx::query_scalar(
+                "INSERT INTO calls (call_id, status, updated_at) VALUES ($1, $2, $3)
+                 ON CONFLICT (call_id) DO UPDATE SET status = excluded.status,
+                     updated_at = excluded.updated_at
+                 WHERE calls.status <> $4 AND calls.status <> excluded.status
+                 RETURNING call_id",
+            )
+            .bind(call_id)
+            .bind(minivoice_shared::CALL_ENDED)
+            .bind(&now)
+            .bind(CALL_COMPLETED)
+            .fetch_optional(p)
+            .await
+        })?;
+        Ok(changed.is_some())
+    }
+
+    /// What the status route answers: the call's status from webhooks, and whether it is
+    /// being recorded (a recording we last knew as started), paused, or neither.
     pub async fn call_state(&self, call_id: &str) -> Result<CallState, sqlx::Error> {
         let row: Option<CallRow> = with_pool!(self, p => {
             sqlx::query_as("SELECT status, updated_at FROM calls WHERE call_id = $1")
@@ -77,17 +101,47 @@ impl Store {
                 .fetch_optional(p)
                 .await
         })?;
-        Ok(CallState {
+        let mut state = CallState {
             call_id: call_id.to_owned(),
             status: row.as_ref().map(|r| r.status.clone()),
             updated_at: row.map(|r| r.updated_at),
-        })
+            recording: Some(RecordingState::Idle),
+            ..CallState::default()
+        };
+        // Nothing is recorded on a call that is over, whatever a stale row says.
+        if state.status.as_deref().is_some_and(call_is_over) {
+            return Ok(state);
+        }
+        if let Some(pause) = self.pause_of(call_id).await? {
+            state.recording = Some(RecordingState::Paused);
+            state.recording_id = pause.recording_id;
+            state.paused_by = Some(pause.paused_by);
+            state.reason = pause.reason;
+            state.paused_at = Some(pause.paused_at);
+            state.resume_at = pause.resume_at;
+            return Ok(state);
+        }
+        let started: Option<String> = with_pool!(self, p => {
+            sqlx::query_scalar(
+                "SELECT recording_id FROM recordings WHERE call_id = $1 AND status = $2
+                 ORDER BY updated_at DESC LIMIT 1",
+            )
+            .bind(call_id)
+            .bind(minivoice_shared::RecordingStatus::STARTED.as_str())
+            .fetch_optional(p)
+            .await
+        })?;
+        if started.is_some() {
+            state.recording = Some(RecordingState::Recording);
+            state.recording_id = started;
+        }
+        Ok(state)
     }
 }
 
 #[cfg(test)]
 mod tests {
-    use minivoice_shared::RecordingStatus;
+    use minivoice_shared::{RecordingState, RecordingStatus};
 
     #[tokio::test]
     async fn links_recordings_and_keeps_call_states() {
@@ -106,10 +160,20 @@ mod tests {
                 Some("c1")
             );
             assert_eq!(store.call_of_recording("rec_x").await.unwrap(), None);
-            assert_eq!(store.call_state("c1").await.unwrap().status, None);
+            let state = store.call_state("c1").await.unwrap();
+            assert_eq!(state.status, None);
+            assert_eq!(state.recording, Some(RecordingState::Recording));
+            assert_eq!(state.recording_id.as_deref(), Some("rec_c1"));
+            assert!(store.mark_call_ended("c1").await.unwrap());
+            assert!(!store.mark_call_ended("c1").await.unwrap(), "once");
             store.set_call_status("c1", "completed").await.unwrap();
+            assert!(
+                !store.mark_call_ended("c1").await.unwrap(),
+                "completed stays"
+            );
             let state = store.call_state("c1").await.unwrap();
             assert_eq!(state.status.as_deref(), Some("completed"));
+            assert_eq!(state.recording, Some(RecordingState::Idle));
             assert!(state.updated_at.unwrap().ends_with('Z'));
         }
     }

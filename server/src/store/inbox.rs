@@ -11,6 +11,17 @@ pub struct Delivery {
     pub body: Vec<u8>,
 }
 
+/// What processing a delivery found in it and did, kept on its row for the call's timeline
+/// and the delivery inspector.
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+pub struct Processed {
+    pub id: i64,
+    pub call_id: Option<String>,
+    pub recording_id: Option<String>,
+    pub event_type: Option<String>,
+    pub effect: String,
+}
+
 /// Deliveries taken for processing. On PostgreSQL their rows stay locked (`FOR UPDATE SKIP
 /// LOCKED`) until [`Store::finish_batch`], so another replica's worker passes them by.
 pub struct Batch {
@@ -64,9 +75,15 @@ impl Store {
         }
     }
 
-    /// Marks a batch processed (and releases its claim).
-    pub async fn finish_batch(&self, batch: Batch) -> Result<(), sqlx::Error> {
+    /// Marks a batch processed with what was found in each delivery (and releases its
+    /// claim). One statement for the batch: the facts travel as one JSON list.
+    pub async fn finish_batch(
+        &self,
+        batch: Batch,
+        processed: &[Processed],
+    ) -> Result<(), sqlx::Error> {
         let ids: Vec<i64> = batch.deliveries.iter().map(|d| d.id).collect();
+        let facts = serde_json::to_string(processed).unwrap_or_else(|_| "[]".into());
         let now = super::now();
         match (&self.pool, batch.claim) {
             (Pool::Postgres(_), Some(mut tx)) => {
@@ -75,19 +92,45 @@ impl Store {
                     .bind(&ids)
                     .execute(&mut *tx)
                     .await?;
+                sqlx::query(
+                    "UPDATE webhook_inbox SET call_id = f.call_id,
+                         recording_id = f.recording_id, event_type = f.event_type,
+                         effect = f.effect
+                     FROM jsonb_to_recordset($1::jsonb) AS f(id BIGINT, call_id TEXT,
+                         recording_id TEXT, event_type TEXT, effect TEXT)
+                     WHERE webhook_inbox.id = f.id",
+                )
+                .bind(&facts)
+                .execute(&mut *tx)
+                .await?;
                 tx.commit().await
             }
             (Pool::Sqlite(p), _) => {
-                // SQLite has no arrays: the IDs travel as one JSON list.
+                // SQLite has no arrays: the IDs travel as one JSON list too.
+                let mut tx = p.begin().await?;
                 sqlx::query(
                     "UPDATE webhook_inbox SET processed_at = $1
                      WHERE id IN (SELECT value FROM json_each($2))",
                 )
                 .bind(&now)
                 .bind(serde_json::to_string(&ids).unwrap_or_default())
-                .execute(p)
-                .await
-                .map(|_| ())
+                .execute(&mut *tx)
+                .await?;
+                sqlx::query(
+                    "UPDATE webhook_inbox SET call_id = f.call_id,
+                         recording_id = f.recording_id, event_type = f.event_type,
+                         effect = f.effect
+                     FROM (SELECT value ->> 'id' AS id, value ->> 'call_id' AS call_id,
+                               value ->> 'recording_id' AS recording_id,
+                               value ->> 'event_type' AS event_type,
+                               value ->> 'effect' AS effect
+                           FROM json_each($1)) AS f
+                     WHERE webhook_inbox.id = f.id",
+                )
+                .bind(&facts)
+                .execute(&mut *tx)
+                .await?;
+                tx.commit().await
             }
             (Pool::Postgres(_), None) => Ok(()),
         }
@@ -128,8 +171,22 @@ mod tests {
             let mut batch = store.take_batch(10).await.unwrap();
             assert_eq!(batch.deliveries.len(), 2);
             batch.deliveries.truncate(1);
-            store.finish_batch(batch).await.unwrap();
+            let done = super::Processed {
+                id: batch.deliveries[0].id,
+                call_id: Some("c1".into()),
+                event_type: Some("call.completed".into()),
+                effect: "call completed".into(),
+                ..Default::default()
+            };
+            store.finish_batch(batch, &[done]).await.unwrap();
             assert_eq!(store.unprocessed_count().await.unwrap(), 1);
+            let kept: (Option<String>, Option<String>) = crate::store::with_pool!(store, p => {
+                sqlx::query_as("SELECT call_id, effect FROM webhook_inbox WHERE delivery_id = 'd1'")
+                    .fetch_one(p)
+                    .await
+                    .unwrap()
+            });
+            assert_eq!(kept, (Some("c1".into()), Some("call completed".into())));
             let left = store.take_batch(10).await.unwrap();
             assert_eq!(left.deliveries[0].body, b"x");
             drop(left);
@@ -167,8 +224,8 @@ mod tests {
             assert_eq!(second.deliveries.len(), 1, "the claimed row is skipped");
             assert_ne!(first.deliveries[0].id, second.deliveries[0].id);
             first.deliveries.truncate(1);
-            store.finish_batch(first).await.unwrap();
-            store.finish_batch(second).await.unwrap();
+            store.finish_batch(first, &[]).await.unwrap();
+            store.finish_batch(second, &[]).await.unwrap();
             assert_eq!(store.unprocessed_count().await.unwrap(), 0);
         }
     }

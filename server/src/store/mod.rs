@@ -7,10 +7,13 @@
 
 mod actions;
 mod calls;
+mod deliveries;
 mod events;
 mod idempotency;
 mod inbox;
 mod locks;
+mod pauses;
+mod timeline;
 
 use std::str::FromStr;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -22,10 +25,13 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, S
 use sqlx::{PgPool, SqlitePool};
 
 pub use actions::{Attempt, Finished, HISTORY_LIMIT};
+pub use deliveries::Received;
 pub use events::{StoredEvent, NOTIFY_CHANNEL};
 pub use idempotency::{Claim, KeyAnswer};
-pub use inbox::{Batch, Delivery};
+pub use inbox::{Batch, Delivery, Processed};
 pub use locks::CallLock;
+pub use pauses::{ClaimedPause, Pause};
+pub use timeline::TIMELINE_LIMIT;
 
 /// Runs `$body` with `$pool` bound to whichever pool backs `$store`: one text of SQL, compiled
 /// for both drivers.

@@ -11,14 +11,16 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderName, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use base64::Engine;
+use minivoice_shared::timeline::KnownVerdict;
 use serde_json::json;
 use sha2::{Digest, Sha256};
-use standardwebhooks::Webhook;
+use standardwebhooks::{Webhook, WebhookError};
 use tokio::sync::Notify;
 
 use crate::error::AppError;
@@ -26,8 +28,11 @@ use crate::events::Hub;
 use crate::store::Store;
 use crate::telemetry;
 
+mod facts;
+pub mod inspect;
 mod worker;
 
+use inspect::Note;
 use worker::Worker;
 
 /// Deliveries waiting for the worker; past this the receiver answers 503 and MiniVoice
@@ -79,6 +84,8 @@ pub struct Webhooks {
     /// Deliveries stored and not yet processed, counted here rather than in the store so the
     /// receiver's back-pressure check costs nothing however long the queue is.
     waiting: Arc<AtomicI64>,
+    /// Deliveries the inspector keeps (`WEBHOOK_INSPECT_KEEP`); 0 logs none.
+    keep: i64,
 }
 
 /// `whsec_<base64>` (or bare base64) that decodes to at least [`MIN_SECRET_BYTES`].
@@ -104,6 +111,7 @@ impl Webhooks {
         names: HeaderNames,
         store: Store,
         hub: Arc<Hub>,
+        inspect_keep: usize,
     ) -> Result<Arc<Self>, String> {
         let verifier = secret
             .map(|s| {
@@ -130,10 +138,12 @@ impl Webhooks {
             store,
             wake,
             waiting,
+            keep: i64::try_from(inspect_keep).unwrap_or(i64::MAX),
         }))
     }
 
-    fn verify(&self, headers: &HeaderMap, body: &[u8]) -> Result<(), AppError> {
+    /// Checks the signature; a refusal says which verdict it is, and why in words.
+    fn verify(&self, headers: &HeaderMap, body: &[u8]) -> Result<(), (KnownVerdict, String)> {
         let Some(verifier) = &self.verifier else {
             return Ok(());
         };
@@ -154,41 +164,102 @@ impl Webhooks {
                 standard.insert(HeaderName::from_static(theirs), v.clone());
             }
         }
-        verifier
-            .verify(body, &standard)
-            .map_err(|e| AppError::InvalidSignature(e.to_string()))
+        verifier.verify(body, &standard).map_err(|e| {
+            let verdict = match e {
+                WebhookError::TimestampTooOldError => KnownVerdict::TooOld,
+                WebhookError::FutureTimestampError => KnownVerdict::TooNew,
+                WebhookError::MissingHeader(_)
+                | WebhookError::InvalidHeader(_)
+                | WebhookError::InvalidTimestamp
+                | WebhookError::InvalidPayload => KnownVerdict::Malformed,
+                WebhookError::InvalidSignature | WebhookError::InvalidSecret(_) => {
+                    KnownVerdict::InvalidSignature
+                }
+            };
+            (verdict, self.rename(e.to_string()))
+        })
+    }
+
+    /// The crate's messages name the standard headers; ours may be configured otherwise.
+    fn rename(&self, message: String) -> String {
+        [
+            (standardwebhooks::HEADER_WEBHOOK_ID, &self.names.id),
+            (
+                standardwebhooks::HEADER_WEBHOOK_TIMESTAMP,
+                &self.names.timestamp,
+            ),
+            (
+                standardwebhooks::HEADER_WEBHOOK_SIGNATURE,
+                &self.names.signature,
+            ),
+        ]
+        .iter()
+        .fold(message, |m, (theirs, ours)| {
+            m.replace(&format!("header {theirs}"), &format!("header {ours}"))
+        })
     }
 }
 
 /// `POST /webhooks/minivoice`. A verified delivery is acknowledged whatever its shape: a
 /// sender stops retrying on a 4xx, so refusing one would lose it. Its body is kept as sent.
+/// Every delivery, refused or not, is noted for the inspector (best effort: a note that
+/// cannot be written never changes the answer).
 pub async fn receive(
     State(hooks): State<Arc<Webhooks>>,
     headers: HeaderMap,
-    body: Bytes,
+    body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, AppError> {
-    if let Err(e) = hooks.verify(&headers, &body) {
+    let body = match body {
+        Ok(body) => body,
+        Err(rejection) => {
+            let e = crate::extract::body_error(rejection);
+            let verdict = match e {
+                AppError::RequestTimeout => KnownVerdict::RequestTimeout,
+                _ => KnownVerdict::TooLarge,
+            };
+            hooks.note(&headers, b"", Note::refused(verdict, &e)).await;
+            return Err(e);
+        }
+    };
+    if let Err((verdict, detail)) = hooks.verify(&headers, &body) {
         telemetry::webhook_outcome("invalid_signature");
+        let e = AppError::InvalidSignature(detail.clone());
+        let note = Note {
+            detail: Some(detail),
+            ..Note::refused(verdict, &e)
+        };
+        hooks.note(&headers, &body, note).await;
         return Err(e);
     }
-    let store = |e| AppError::store("accept_delivery", e);
     if hooks.waiting.load(Ordering::Relaxed) >= MAX_UNPROCESSED {
         telemetry::webhook_outcome("queue_full");
-        return Err(AppError::WebhookQueueFull);
+        let e = AppError::WebhookQueueFull;
+        let note = Note::refused(KnownVerdict::QueueFull, &e).verified(&hooks);
+        hooks.note(&headers, &body, note).await;
+        return Err(e);
     }
     let delivery = headers
         .get(&hooks.names.id)
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned)
         .unwrap_or_else(|| format!("sha256:{:x}", Sha256::digest(&body)));
-    if !hooks
-        .store
-        .accept_delivery(&delivery, &body)
-        .await
-        .map_err(store)?
-    {
+    let fresh = match hooks.store.accept_delivery(&delivery, &body).await {
+        Ok(fresh) => fresh,
+        Err(err) => {
+            let e = AppError::store("accept_delivery", err);
+            let note = Note::refused(KnownVerdict::StoreUnavailable, &e).verified(&hooks);
+            hooks.note(&headers, &body, note).await;
+            return Err(e);
+        }
+    };
+    if !fresh {
         tracing::info!(%delivery, "duplicate webhook delivery acknowledged, not processed");
         telemetry::webhook_outcome("duplicate");
+        let note = Note {
+            detail: Some("already received: acknowledged, not processed again".into()),
+            ..Note::answered(KnownVerdict::Duplicate, StatusCode::OK, &delivery).verified(&hooks)
+        };
+        hooks.note(&headers, &body, note).await;
         return Ok((StatusCode::OK, Json(json!({"status": "duplicate"}))).into_response());
     }
     tracing::info!(%delivery, "webhook stored");
@@ -196,6 +267,8 @@ pub async fn receive(
     telemetry::webhook_outcome("accepted");
     telemetry::inbox_depth(depth);
     hooks.wake.notify_one();
+    let note = Note::answered(KnownVerdict::Accepted, StatusCode::ACCEPTED, &delivery);
+    hooks.note(&headers, &body, note.verified(&hooks)).await;
     Ok((StatusCode::ACCEPTED, Json(json!({"status": "accepted"}))).into_response())
 }
 

@@ -8,10 +8,10 @@ use minivoice_shared::{EventType, LiveEvent, WebhookEvent};
 use serde_json::Value;
 use tokio::sync::Notify;
 
-use super::{BATCH, POLL};
+use super::{facts, BATCH, POLL};
 use crate::events::Hub;
 use crate::extract::is_valid_id;
-use crate::store::Store;
+use crate::store::{Processed, Store};
 use crate::telemetry;
 
 /// Drains the inbox in order and marks each batch processed once its effects are stored. On
@@ -50,19 +50,31 @@ impl Worker {
             if batch.deliveries.is_empty() {
                 return Ok(());
             }
+            let mut processed = Vec::with_capacity(batch.deliveries.len());
             for delivery in &batch.deliveries {
-                match apply(&self.store, &self.hub, &delivery.body).await {
-                    Ok(()) => {}
+                // What it names is kept with it, known type or not: the call's timeline.
+                let found = facts::read(&delivery.body);
+                let kind = found.event_type.as_deref();
+                let effect = match apply(&self.store, &self.hub, &delivery.body, kind).await {
+                    Ok(effect) => effect,
                     // Data the store refuses (say, a NUL in a name) would stop the inbox for
                     // good if retried: the delivery stays stored, as it came, but is passed.
                     Err(e) if is_data_error(&e) => {
-                        tracing::warn!(error = %e, id = delivery.id, "webhook kept, not applied")
+                        tracing::warn!(error = %e, id = delivery.id, "webhook kept, not applied");
+                        "kept, not applied (the store refused its data)".into()
                     }
                     Err(e) => return Err(e),
-                }
+                };
+                processed.push(Processed {
+                    id: delivery.id,
+                    call_id: found.call_id,
+                    recording_id: found.recording_id,
+                    event_type: found.event_type,
+                    effect,
+                });
             }
             let done = batch.deliveries.len() as i64;
-            self.store.finish_batch(batch).await?;
+            self.store.finish_batch(batch, &processed).await?;
             let depth = self.waiting.fetch_sub(done, Ordering::Relaxed) - done;
             telemetry::inbox_depth(depth);
         }
@@ -75,22 +87,39 @@ fn is_data_error(e: &sqlx::Error) -> bool {
         if d.code().is_some_and(|c| c.starts_with("22") || c.starts_with("23")))
 }
 
-/// What a delivery changes. Only store failures are errors (the delivery stays in the inbox);
-/// a body we cannot understand is logged and kept as it came.
-async fn apply(store: &Store, hub: &Hub, body: &[u8]) -> Result<(), sqlx::Error> {
+/// Applies a delivery and says what it changed, in words, for the delivery inspector. Only
+/// store failures are errors (the delivery stays in the inbox); a body we cannot understand is
+/// logged and kept as it came. `kind` is the type found anywhere we look (`facts.rs`).
+async fn apply(
+    store: &Store,
+    hub: &Hub,
+    body: &[u8],
+    kind: Option<&str>,
+) -> Result<String, sqlx::Error> {
     let Some(event) = understand(body) else {
+        // Another shape (`type` rather than `event`, say): kept, and named if it can be.
+        if let Some(kind) = kind {
+            tracing::debug!(event = kind, "webhook of another shape kept, not acted on");
+            if KnownEvent::from_known(kind).is_some() {
+                return Ok(format!("kept ({kind} in a shape we do not act on)"));
+            }
+            return Ok(format!("kept (unknown type {kind})"));
+        }
         tracing::warn!(
             body = %String::from_utf8_lossy(&body[..body.len().min(512)]),
             "webhook kept but not understood"
         );
-        return Ok(());
+        return Ok("kept (not understood: no event type we can read)".into());
     };
     let EventType::Known(kind) = &event.event else {
         tracing::debug!(
             event = event.event.as_str(),
             "unknown webhook event kept, not acted on"
         );
-        return Ok(());
+        return Ok(format!(
+            "kept (unknown type {})",
+            printable(event.event.as_str())
+        ));
     };
     let call_id = event.call.as_ref().map(|c| c.id.clone()).or_else(|| {
         event
@@ -106,10 +135,16 @@ async fn apply(store: &Store, hub: &Hub, body: &[u8]) -> Result<(), sqlx::Error>
             event = event.event.as_str(),
             "webhook names no usable call; kept, not acted on"
         );
-        return Ok(());
+        return Ok("kept (names no usable call)".into());
     };
+    let mut changed = vec![];
     if let Some(rec) = event.recording.as_ref().filter(|r| is_valid_id(&r.id)) {
         store.upsert_recording(&call_id, rec).await?;
+        changed.push(format!(
+            "recording {} {}",
+            rec.id,
+            printable(rec.status.as_str())
+        ));
         let event = LiveEvent::Recording {
             call_id: call_id.clone(),
             recording: rec.clone(),
@@ -123,13 +158,26 @@ async fn apply(store: &Store, hub: &Hub, body: &[u8]) -> Result<(), sqlx::Error>
             .and_then(|c| c.status.clone())
             .unwrap_or_else(|| minivoice_shared::CALL_COMPLETED.into());
         store.set_call_status(&call_id, &status).await?;
+        changed.push(format!("call {}", printable(&status)));
+        // A call that is over is never resumed: its pause ends with it.
+        if store.close_pause(&call_id).await? {
+            changed.push("pause ended".into());
+        }
         let event = LiveEvent::Call {
             call_id: call_id.clone(),
             status,
         };
         hub.publish(&call_id, event).await;
     }
-    Ok(())
+    if changed.is_empty() {
+        return Ok(format!("nothing to change for call {call_id}"));
+    }
+    Ok(changed.join("; "))
+}
+
+/// A sender's string, fit for a one-line description.
+fn printable(s: &str) -> String {
+    s.chars().filter(|c| !c.is_control()).take(100).collect()
 }
 
 /// The event as far as we can read it: a part of a new shape (a recording without the

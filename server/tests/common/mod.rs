@@ -9,6 +9,7 @@
 //! - [`raw`]: raw sockets, for requests and answers an HTTP client would normalise.
 //! - [`process`]: the binary as its own process.
 //! - [`wait`]: waiting on a condition, with a deadline.
+//! - [`story`]: the stores a test runs on; pause, resume, state, timeline, deliveries.
 
 // Each test file uses part of the harness.
 #![allow(dead_code, unused_imports)]
@@ -18,6 +19,7 @@ pub mod fake;
 pub mod process;
 pub mod raw;
 pub mod sse;
+pub mod story;
 pub mod token;
 pub mod wait;
 pub mod webhook;
@@ -27,6 +29,7 @@ pub use fake::*;
 pub use process::*;
 pub use raw::*;
 pub use sse::*;
+pub use story::*;
 pub use token::*;
 pub use wait::*;
 pub use webhook::*;

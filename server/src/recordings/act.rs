@@ -1,0 +1,213 @@
+//! One action, whoever asks for it (an agent's start, stop, pause or resume, or the
+//! scheduler's automatic resume), through one path: on record before it is forwarded, then in
+//! a task that outlives the request, the call's gate (one action in flight, idempotency
+//! answers), the step under the call's lock, the result on record, and every widget told.
+
+use std::sync::Mutex;
+
+use axum::http::{HeaderValue, StatusCode};
+use axum::response::Response;
+use minivoice_shared::{
+    Action, ActionRequest, ActionResult, Data, LiveEvent, MiniVoiceCode, CALL_ENDED,
+};
+use tracing::Instrument;
+
+use super::gate::{self, Outcome};
+use super::pause::{self, Changes};
+use crate::app::AppState;
+use crate::error::AppError;
+use crate::store::{Attempt, Finished, Store};
+use crate::telemetry;
+use crate::upstream::Reply;
+
+/// An action as asked for.
+#[derive(Clone, Debug)]
+pub(crate) struct Intent {
+    pub agent: String,
+    pub call_id: String,
+    pub action: Action,
+    pub key: Option<String>,
+    /// A pause's reason.
+    pub reason: Option<String>,
+}
+
+/// Records the attempt, then carries it out in a task of its own: MiniVoice may act on it,
+/// so its answer must reach the trail and every widget even if the asker goes away.
+pub(crate) async fn perform(app: AppState, intent: Intent) -> Result<Outcome, AppError> {
+    let request_id = crate::request_id::current();
+    let attempt = Attempt {
+        agent: &intent.agent,
+        call_id: &intent.call_id,
+        action: intent.action,
+        request_id: request_id.as_deref(),
+        reason: intent.reason.as_deref(),
+    };
+    // On record before anything is forwarded: an action the trail cannot hold is not taken.
+    let row = app
+        .store
+        .begin(&attempt)
+        .await
+        .map_err(|e| AppError::store("begin", e))?;
+    let work = carry_out(app, intent, row).in_current_span();
+    tokio::spawn(work)
+        .await
+        .map_err(|e| AppError::Internal(format!("action task: {e}")))?
+}
+
+/// The answer as the API gives it, marked when it is a replay.
+pub(crate) fn respond(outcome: Outcome) -> Response {
+    let replayed = outcome.replayed;
+    let mut resp = super::json(outcome.reply);
+    if replayed {
+        telemetry::idempotent_replay();
+        tracing::info!("replayed answer for idempotency key");
+        resp.headers_mut()
+            .insert("idempotent-replayed", HeaderValue::from_static("true"));
+    }
+    resp
+}
+
+/// Gate → the step under the call's lock → the result on record → link and publish.
+async fn carry_out(app: AppState, intent: Intent, row: i64) -> Result<Outcome, AppError> {
+    // A request waits for another with its key at most as long as that one can take.
+    let wait = app.upstream.timeout() + std::time::Duration::from_secs(1);
+    let changes = Mutex::new(Changes::default());
+    let outcome = gate::run(
+        &app.store,
+        &intent.call_id,
+        intent.action,
+        intent.key.as_deref(),
+        wait,
+        || step(&app, &intent, &changes),
+    )
+    .await;
+    record_result(&app.store, row, &outcome).await;
+    let result = outcome.as_ref().ok().and_then(|o| accepted(&o.reply));
+    if let Some(result) = &result {
+        if let Err(e) = app
+            .store
+            .upsert_recording(&intent.call_id, &result.recording)
+            .await
+        {
+            tracing::error!(error = %e, "could not store the recording state");
+        }
+        // Every other widget on this call hears of it now, not at its next refresh.
+        let event = LiveEvent::Recording {
+            call_id: intent.call_id.clone(),
+            recording: result.recording.clone(),
+        };
+        app.hub.publish(&intent.call_id, event).await;
+    }
+    let changes = changes.into_inner().unwrap_or_else(|e| e.into_inner());
+    let recording = result.map(|r| r.recording);
+    pause::announce(&app, &intent, changes, recording).await;
+    outcome
+}
+
+/// Runs under the call's lock, so what it reads of the call's pause holds until it is done.
+/// MiniVoice is sent `start` or `stop` only, whatever the action.
+async fn step(
+    app: &AppState,
+    intent: &Intent,
+    changes: &Mutex<Changes>,
+) -> Result<Reply, AppError> {
+    let open = pause::before(app, intent).await?;
+    let forwarded = ActionRequest {
+        action: intent.action.forwarded(),
+    };
+    tracing::info!(
+        action = intent.action.as_str(),
+        forwarded = forwarded.action.as_str(),
+        "forwarding recording action"
+    );
+    let reply = match app
+        .upstream
+        .act(&intent.call_id, &forwarded, intent.key.as_deref())
+        .await
+    {
+        Ok(reply) => reply,
+        // MiniVoice's own refusal is an answer (the gate remembers it), and may say the call
+        // has ended.
+        Err(AppError::Upstream { status, body }) => Reply { status, body },
+        // No answer: nothing is known to have changed.
+        Err(e) => return Err(e),
+    };
+    let code = refusal_code(&reply);
+    let mut found = pause::after(app, intent, open, &reply, code.as_deref()).await;
+    if code.as_deref() == Some(MiniVoiceCode::CallNotActive.as_str()) {
+        found.call_ended = mark_ended(&app.store, &intent.call_id).await;
+    }
+    *changes.lock().unwrap_or_else(|e| e.into_inner()) = found;
+    Ok(reply)
+}
+
+/// `call_not_active`: the call is over in our records too, so its state stops saying it is
+/// in progress. Whether that is news.
+async fn mark_ended(store: &Store, call_id: &str) -> bool {
+    match store.mark_call_ended(call_id).await {
+        Ok(changed) => changed,
+        Err(e) => {
+            telemetry::store_error("mark_call_ended");
+            tracing::error!(error = %e, "could not mark the call ended");
+            false
+        }
+    }
+}
+
+/// The `call` event for a call we just marked ended.
+pub(crate) fn ended_event(call_id: &str) -> LiveEvent {
+    LiveEvent::Call {
+        call_id: call_id.to_owned(),
+        status: CALL_ENDED.into(),
+    }
+}
+
+async fn record_result(store: &Store, row: i64, outcome: &Result<Outcome, AppError>) {
+    let (recording_id, error_code) = match outcome {
+        Ok(o) => summarise(&o.reply),
+        Err(e) => (None, Some(e.code())),
+    };
+    let result = Finished {
+        recording_id: recording_id.as_deref(),
+        error_code: error_code.as_deref(),
+        replayed: outcome.as_ref().is_ok_and(|o| o.replayed),
+    };
+    if let Err(e) = store.finish(row, &result).await {
+        // The row stays pending: the trail says the answer is unknown rather than nothing.
+        telemetry::store_error("finish");
+        tracing::error!(error = %e, "could not record the action's result");
+    }
+}
+
+/// MiniVoice's accepted action, from a successful answer.
+pub(crate) fn accepted(reply: &Reply) -> Option<ActionResult> {
+    reply
+        .status
+        .is_success()
+        .then(|| serde_json::from_slice::<Data<ActionResult>>(&reply.body).ok())
+        .flatten()
+        .map(|d| d.data)
+}
+
+/// The error code of a refusal (none for a success).
+pub(crate) fn refusal_code(reply: &Reply) -> Option<String> {
+    (!reply.status.is_success())
+        .then(|| crate::error::error_code(&reply.body))
+        .flatten()
+}
+
+/// Whether a refusal may go away by itself (MiniVoice busy or failing, not a "no").
+pub(crate) fn is_transient(status: StatusCode) -> bool {
+    status.is_server_error()
+        || status == StatusCode::REQUEST_TIMEOUT
+        || status == StatusCode::TOO_MANY_REQUESTS
+}
+
+/// The recording ID of a success, or the error code of MiniVoice's refusal.
+fn summarise(reply: &Reply) -> (Option<String>, Option<String>) {
+    if reply.status.is_success() {
+        (accepted(reply).map(|r| r.recording.id), None)
+    } else {
+        (None, crate::error::error_code(&reply.body))
+    }
+}

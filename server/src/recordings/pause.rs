@@ -1,0 +1,261 @@
+//! Pause and resume. MiniVoice documents only start and stop, so a pause stops the current
+//! segment and records the pause (who, why, when the server resumes by itself), and a resume
+//! starts the next segment. Both go through the same path as start and stop (`act.rs`): on
+//! record first, the call's gate, idempotency keys. What they decide about the call's pause
+//! is decided under the call's lock, so a pause, a resume and the automatic resume cannot
+//! interleave.
+
+use axum::body::Bytes;
+use axum::extract::{FromRequest, Request, State};
+use axum::response::Response;
+use axum::Extension;
+use minivoice_shared::{call_is_over, Action, LiveEvent, MiniVoiceCode, Recording};
+use serde::Deserialize;
+
+use super::act::{self, accepted, is_transient, Intent};
+use crate::app::AppState;
+use crate::auth::Agent;
+use crate::error::AppError;
+use crate::extract::{body_error, is_json, CallId, IdempotencyKey};
+use crate::store::{self, Pause};
+use crate::upstream::Reply;
+
+/// Longest reason an agent may give, in characters: a few words, not a note field.
+pub const MAX_REASON_CHARS: usize = 200;
+/// Who the audit trail and the widgets name for the automatic resume.
+pub const SYSTEM_AGENT: &str = "system";
+
+/// What a step changed about the call's pause, announced once the result is on record.
+#[derive(Debug, Default)]
+pub(crate) struct Changes {
+    /// A pause began.
+    pub paused: Option<Pause>,
+    /// The open pause ended (resumed, cancelled by a stop, or the call is over).
+    pub pause_ended: bool,
+    /// MiniVoice said the call is no longer active, and our records now say so.
+    pub call_ended: bool,
+}
+
+/// `POST /api/calls/{call_id}/pause`, body empty or `{"reason":"…"}`.
+pub(super) async fn pause(
+    State(app): State<AppState>,
+    Extension(agent): Extension<Agent>,
+    CallId(call_id): CallId,
+    IdempotencyKey(key): IdempotencyKey,
+    PauseBody(reason): PauseBody,
+) -> Result<Response, AppError> {
+    let intent = Intent {
+        agent: agent.name,
+        call_id,
+        action: Action::Pause,
+        key,
+        reason,
+    };
+    Ok(act::respond(act::perform(app, intent).await?))
+}
+
+/// `POST /api/calls/{call_id}/resume` (any body is ignored: there is nothing to say).
+pub(super) async fn resume(
+    State(app): State<AppState>,
+    Extension(agent): Extension<Agent>,
+    CallId(call_id): CallId,
+    IdempotencyKey(key): IdempotencyKey,
+) -> Result<Response, AppError> {
+    let intent = Intent {
+        agent: agent.name,
+        call_id,
+        action: Action::Resume,
+        key,
+        reason: None,
+    };
+    Ok(act::respond(act::perform(app, intent).await?))
+}
+
+/// Under the call's lock, before anything is forwarded: the call's open pause, and whether
+/// the action makes sense with it.
+pub(super) async fn before(app: &AppState, intent: &Intent) -> Result<Option<Pause>, AppError> {
+    let unavailable = |e| AppError::store("pause_of", e);
+    let open = app
+        .store
+        .pause_of(&intent.call_id)
+        .await
+        .map_err(unavailable)?;
+    match intent.action {
+        Action::Pause if open.is_some() => Err(AppError::CallAlreadyPaused),
+        Action::Resume if open.is_none() => Err(AppError::CallNotPaused),
+        Action::Resume => {
+            // Never a new segment on a call that is over (the automatic resume's promise):
+            // its pause ends with it.
+            let state = app
+                .store
+                .call_state(&intent.call_id)
+                .await
+                .map_err(|e| AppError::store("call_state", e))?;
+            if state.status.as_deref().is_some_and(call_is_over) {
+                close(&app.store, &intent.call_id).await;
+                return Err(AppError::call_not_active());
+            }
+            Ok(open)
+        }
+        _ => Ok(open),
+    }
+}
+
+/// Under the call's lock, once MiniVoice has answered: what that means for the pause.
+pub(super) async fn after(
+    app: &AppState,
+    intent: &Intent,
+    open: Option<Pause>,
+    reply: &Reply,
+    code: Option<&str>,
+) -> Changes {
+    let mut changes = Changes::default();
+    let ok = reply.status.is_success();
+    if intent.action == Action::Pause && ok {
+        let pause = Pause {
+            call_id: intent.call_id.clone(),
+            paused_by: intent.agent.clone(),
+            reason: intent.reason.clone(),
+            paused_at: store::now(),
+            resume_at: app.pause_max.map(store::later),
+            recording_id: accepted(reply).map(|r| r.recording.id),
+        };
+        // MiniVoice has stopped the segment: its answer goes back whatever happens here;
+        // without the row the call shows idle and is not resumed by itself.
+        match app.store.open_pause(&pause).await {
+            Ok(()) => changes.paused = Some(pause),
+            Err(e) => tracing::error!(error = %e, "pause not recorded; no automatic resume"),
+        }
+        return changes;
+    }
+    if open.is_none() {
+        return changes;
+    }
+    let already = code == Some(MiniVoiceCode::RecordingAlreadyStarted.as_str());
+    let over = code == Some(MiniVoiceCode::CallNotActive.as_str());
+    let ends = match intent.action {
+        // Recording again (or already, by someone else): the pause is over.
+        Action::Start => ok || already || over,
+        // Resumed, or refused for good (the call ended, is unknown…): retrying cannot help.
+        Action::Resume => ok || !is_transient(reply.status),
+        // Stop while paused means "no more recording": the automatic resume is cancelled.
+        Action::Stop => !is_transient(reply.status),
+        Action::Pause => over,
+    };
+    if ends {
+        changes.pause_ended = close(&app.store, &intent.call_id).await;
+    }
+    changes
+}
+
+async fn close(store: &crate::store::Store, call_id: &str) -> bool {
+    store.close_pause(call_id).await.unwrap_or_else(|e| {
+        crate::telemetry::store_error("close_pause");
+        tracing::error!(error = %e, "could not end the pause");
+        false
+    })
+}
+
+/// Tells every widget on the call what changed, once the result is on record.
+pub(super) async fn announce(
+    app: &AppState,
+    intent: &Intent,
+    changes: Changes,
+    recording: Option<Recording>,
+) {
+    let call_id = &intent.call_id;
+    if changes.call_ended {
+        app.hub.publish(call_id, act::ended_event(call_id)).await;
+    }
+    if let Some(p) = changes.paused {
+        let event = LiveEvent::Pause {
+            call_id: call_id.clone(),
+            paused_by: p.paused_by,
+            reason: p.reason,
+            resume_at: p.resume_at,
+        };
+        app.hub.publish(call_id, event).await;
+    }
+    if changes.pause_ended {
+        let resumed = matches!(intent.action, Action::Start | Action::Resume);
+        let event = LiveEvent::Resume {
+            call_id: call_id.clone(),
+            resumed_by: intent.agent.clone(),
+            recording: recording.filter(|_| resumed),
+        };
+        app.hub.publish(call_id, event).await;
+    }
+}
+
+/// A pause's body: empty, or `{"reason":"…"}` (JSON, nothing else in it).
+pub(super) struct PauseBody(pub Option<String>);
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PauseRequest {
+    #[serde(default)]
+    reason: Option<String>,
+}
+
+impl<S: Send + Sync> FromRequest<S> for PauseBody {
+    type Rejection = AppError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, AppError> {
+        let json = is_json(req.headers());
+        let bytes = Bytes::from_request(req, state).await.map_err(body_error)?;
+        // A button that just pauses sends nothing; that is a pause without a reason.
+        if bytes.iter().all(u8::is_ascii_whitespace) {
+            return Ok(PauseBody(None));
+        }
+        if !json {
+            return Err(AppError::UnsupportedMediaType);
+        }
+        serde_json::from_slice::<serde::de::IgnoredAny>(&bytes)
+            .map_err(|e| AppError::InvalidJson(e.to_string()))?;
+        let body: PauseRequest =
+            serde_json::from_slice(&bytes).map_err(|e| AppError::InvalidReason(e.to_string()))?;
+        valid_reason(body.reason).map(PauseBody)
+    }
+}
+
+/// A reason is kept as the agent wrote it, trimmed; blank is none. It ends up in the trail,
+/// the timeline and every widget on the call, so it is bounded and printable.
+fn valid_reason(reason: Option<String>) -> Result<Option<String>, AppError> {
+    let Some(reason) = reason else {
+        return Ok(None);
+    };
+    let reason = reason.trim();
+    let chars = reason.chars().count();
+    if chars > MAX_REASON_CHARS {
+        return Err(AppError::InvalidReason(format!(
+            "the reason has {chars} characters (at most {MAX_REASON_CHARS})"
+        )));
+    }
+    if reason.chars().any(char::is_control) {
+        return Err(AppError::InvalidReason(
+            "the reason holds control characters".into(),
+        ));
+    }
+    Ok((!reason.is_empty()).then(|| reason.to_owned()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reasons_are_trimmed_bounded_and_printable() {
+        assert_eq!(valid_reason(None).unwrap(), None);
+        assert_eq!(valid_reason(Some("  ".into())).unwrap(), None);
+        assert_eq!(
+            valid_reason(Some(" card details ".into()))
+                .unwrap()
+                .as_deref(),
+            Some("card details")
+        );
+        assert!(valid_reason(Some("é".repeat(MAX_REASON_CHARS))).is_ok());
+        assert!(valid_reason(Some("x".repeat(MAX_REASON_CHARS + 1))).is_err());
+        assert!(valid_reason(Some("a\u{0}b".into())).is_err());
+        assert!(valid_reason(Some("a\nb".into())).is_err());
+    }
+}

@@ -1,0 +1,211 @@
+//! The delivery inspector: every delivery to `POST /webhooks/minivoice` as it arrived (headers
+//! with signatures shortened, the raw body, the verdict) and, once processed, what it changed.
+//! What someone wiring MiniVoice up needs to see when "nothing happens". `GET
+//! /api/webhooks/deliveries` is for supervisors (a token for every call) or, without tokens,
+//! for this machine: bodies name callers and numbers.
+
+use std::collections::{BTreeMap, HashMap};
+
+use axum::extract::{Query, State};
+use axum::http::{HeaderMap, StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Extension, Json, Router};
+use minivoice_shared::timeline::KnownVerdict;
+use minivoice_shared::Data;
+
+use super::Webhooks;
+use crate::app::AppState;
+use crate::auth::Agent;
+use crate::error::AppError;
+use crate::serve::ClientAddr;
+use crate::store::{Received, Store};
+
+/// Deliveries listed when the query does not say.
+const DEFAULT_LIMIT: i64 = 50;
+/// Most deliveries one answer lists.
+const MAX_LIMIT: i64 = 500;
+/// How much of a signature the inspector shows: enough to tell two apart, not to reuse one.
+const SIGNATURE_CHARS: usize = 8;
+/// Headers that carry credentials: shown as present, never their value.
+const HIDDEN: &[&str] = &["authorization", "proxy-authorization", "cookie"];
+
+pub fn routes() -> Router<AppState> {
+    Router::new().route("/webhooks/deliveries", get(list))
+}
+
+/// How the receiver answered a delivery, for its note.
+pub(super) struct Note<'a> {
+    pub verdict: KnownVerdict,
+    pub status: StatusCode,
+    pub detail: Option<String>,
+    pub verified: bool,
+    pub inbox_key: Option<&'a str>,
+}
+
+impl<'a> Note<'a> {
+    pub fn refused(verdict: KnownVerdict, e: &AppError) -> Note<'a> {
+        let status = match e {
+            AppError::RequestTimeout => StatusCode::REQUEST_TIMEOUT,
+            AppError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            AppError::InvalidSignature(_) => StatusCode::UNAUTHORIZED,
+            _ => StatusCode::SERVICE_UNAVAILABLE,
+        };
+        Note {
+            verdict,
+            status,
+            detail: None,
+            verified: false,
+            inbox_key: None,
+        }
+    }
+
+    pub fn answered(verdict: KnownVerdict, status: StatusCode, key: &'a str) -> Note<'a> {
+        Note {
+            verdict,
+            status,
+            detail: None,
+            verified: false,
+            inbox_key: Some(key),
+        }
+    }
+
+    /// The signature was checked and held (with no secret configured, nothing was checked).
+    pub fn verified(self, hooks: &Webhooks) -> Note<'a> {
+        Note {
+            verified: hooks.verifier.is_some(),
+            ..self
+        }
+    }
+}
+
+impl Webhooks {
+    /// Notes a delivery for the inspector. Best effort: the answer never depends on it.
+    pub(super) async fn note(&self, headers: &HeaderMap, body: &[u8], note: Note<'_>) {
+        if self.keep == 0 {
+            return;
+        }
+        let headers = render_headers(headers, &self.names.signature);
+        let delivery_id = headers_value(headers.get(self.names.id.as_str()));
+        let text = printable_text(&String::from_utf8_lossy(body));
+        let received = Received {
+            delivery_id: delivery_id.as_deref(),
+            inbox_key: note.inbox_key,
+            verdict: note.verdict.as_str(),
+            status: note.status.as_u16(),
+            detail: note.detail.as_deref(),
+            verified: note.verified,
+            headers: &serde_json::to_string(&headers).unwrap_or_else(|_| "{}".into()),
+            body: &text,
+        };
+        if let Err(e) = self.store.log_delivery(&received, self.keep).await {
+            crate::telemetry::store_error("log_delivery");
+            tracing::warn!(error = %e, "webhook delivery not noted for the inspector");
+        }
+    }
+}
+
+fn headers_value(v: Option<&String>) -> Option<String> {
+    v.filter(|v| !v.is_empty()).cloned()
+}
+
+/// Header name → value (repeats joined), signatures shortened, credentials hidden.
+fn render_headers(
+    headers: &HeaderMap,
+    signature: &axum::http::HeaderName,
+) -> BTreeMap<String, String> {
+    let mut shown: BTreeMap<String, String> = BTreeMap::new();
+    for (name, value) in headers {
+        let raw = printable_text(&String::from_utf8_lossy(value.as_bytes()));
+        let value = if name == signature {
+            raw.split(' ').map(shorten).collect::<Vec<_>>().join(" ")
+        } else if HIDDEN.contains(&name.as_str()) {
+            "(hidden)".into()
+        } else {
+            raw
+        };
+        shown
+            .entry(name.as_str().to_owned())
+            .and_modify(|v| {
+                v.push_str(", ");
+                v.push_str(&value);
+            })
+            .or_insert(value);
+    }
+    shown
+}
+
+/// `v1,K3ZxQ9…`: the first characters of one signature.
+fn shorten(signature: &str) -> String {
+    if signature.chars().count() <= SIGNATURE_CHARS {
+        return signature.to_owned();
+    }
+    let start: String = signature.chars().take(SIGNATURE_CHARS).collect();
+    format!("{start}…")
+}
+
+/// Text any store keeps: PostgreSQL refuses NUL in text, so it is shown as U+FFFD.
+fn printable_text(s: &str) -> String {
+    s.replace('\0', "\u{FFFD}")
+}
+
+/// `GET /api/webhooks/deliveries[?limit=N][&verdict=V]`: the newest deliveries first.
+async fn list(
+    State(store): State<Store>,
+    Extension(agent): Extension<Agent>,
+    ClientAddr(peer): ClientAddr,
+    uri: Uri,
+) -> Result<Response, AppError> {
+    if !agent.sees_every_call() {
+        return Err(AppError::SupervisorRequired);
+    }
+    // Without tokens everyone is "anonymous": only this machine may read what callers said.
+    if agent.is_anonymous() && !peer.is_some_and(|a| a.ip().is_loopback()) {
+        return Err(AppError::SupervisorRequired);
+    }
+    let Query(query) = Query::<HashMap<String, String>>::try_from_uri(&uri)
+        .map_err(|e| AppError::InvalidQuery(e.body_text()))?;
+    let limit = match query.get("limit") {
+        None => DEFAULT_LIMIT,
+        Some(n) => n
+            .parse::<i64>()
+            .ok()
+            .filter(|n| (1..=MAX_LIMIT).contains(n))
+            .ok_or_else(|| AppError::InvalidQuery(format!("limit must be 1-{MAX_LIMIT}")))?,
+    };
+    let verdict = query.get("verdict").map(String::as_str);
+    if verdict.is_some_and(|v| !crate::extract::is_valid_id(v)) {
+        return Err(AppError::InvalidQuery(
+            "verdict is a word like `accepted`".into(),
+        ));
+    }
+    let rows = store
+        .deliveries(limit, verdict)
+        .await
+        .map_err(|e| AppError::store("deliveries", e))?;
+    Ok(Json(Data::new(rows)).into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::http::{HeaderName, HeaderValue};
+
+    #[test]
+    fn signatures_are_shortened_and_credentials_hidden() {
+        let mut h = HeaderMap::new();
+        let sig = HeaderName::from_static("webhook-signature");
+        h.insert(
+            sig.clone(),
+            HeaderValue::from_static("v1,K3ZxQ9abcdefgh v1,zz"),
+        );
+        h.insert("authorization", HeaderValue::from_static("Bearer secret"));
+        h.append("x-a", HeaderValue::from_static("1"));
+        h.append("x-a", HeaderValue::from_static("2"));
+        let shown = render_headers(&h, &sig);
+        assert_eq!(shown["webhook-signature"], "v1,K3ZxQ… v1,zz");
+        assert_eq!(shown["authorization"], "(hidden)");
+        assert_eq!(shown["x-a"], "1, 2");
+        assert_eq!(printable_text("a\0b"), "a\u{FFFD}b");
+    }
+}
