@@ -31,8 +31,13 @@ use crate::{embed, request_id, security, telemetry, widget};
 /// The recording action body is a few bytes; anything near this is hostile.
 pub const MAX_REQUEST_BODY: usize = 16 * 1024;
 
-#[derive(Clone, FromRef)]
-pub struct AppState {
+/// Everything the handlers share. axum hands every handler and middleware its own copy of the
+/// state on every request, so it is one `Arc` (a clone is a counter increment): as a plain
+/// struct its clones and drops were 5% of a forwarded request in the profile.
+#[derive(Clone)]
+pub struct AppState(Arc<Parts>);
+
+pub struct Parts {
     pub upstream: Upstream,
     pub info: ProxyInfo,
     pub widget_dir: PathBuf,
@@ -49,6 +54,39 @@ pub struct AppState {
     pub metrics_token: Option<Secret>,
     /// How long a pause lasts before the server resumes by itself; `None`: never.
     pub pause_max: Option<Duration>,
+}
+
+impl std::ops::Deref for AppState {
+    type Target = Parts;
+
+    fn deref(&self) -> &Parts {
+        &self.0
+    }
+}
+
+/// What handlers extract with `State<T>`: each part, cloned out of the shared state.
+macro_rules! parts {
+    ($($field:ident: $ty:ty,)+) => {
+        $(impl FromRef<AppState> for $ty {
+            fn from_ref(state: &AppState) -> $ty {
+                state.0.$field.clone()
+            }
+        })+
+    };
+}
+
+parts! {
+    upstream: Upstream,
+    info: ProxyInfo,
+    widget_dir: PathBuf,
+    allowed_origins: Arc<[HeaderValue]>,
+    tokens: Option<Arc<TokenKeys>>,
+    store: Store,
+    hub: Arc<Hub>,
+    webhooks: Arc<Webhooks>,
+    body_timeout: Duration,
+    metrics_token: Option<Secret>,
+    pause_max: Option<Duration>,
 }
 
 impl AppState {
@@ -91,7 +129,7 @@ impl AppState {
         )
         .await
         .map_err(StartError::Invalid)?;
-        let state = AppState {
+        let state = AppState(Arc::new(Parts {
             upstream,
             info: ProxyInfo {
                 sandbox,
@@ -107,7 +145,7 @@ impl AppState {
             body_timeout: Duration::from_millis(cfg.body_timeout_ms),
             metrics_token: cfg.metrics_token.clone(),
             pause_max: cfg.pause_max(),
-        };
+        }));
         recordings::spawn_auto_resume(state.clone());
         Ok(state)
     }
@@ -171,9 +209,8 @@ pub fn app(state: AppState) -> Router {
         )
         .nest("/api", api)
         .merge(assets)
-        .layer(middleware::from_fn(security::headers))
         .layer(RequestBodyTimeoutLayer::new(state.body_timeout))
-        .layer(middleware::from_fn(security::limit_headers))
+        .layer(middleware::from_fn(security::edge))
         .layer(middleware::from_fn(request_id::layer))
         .with_state(state)
 }

@@ -6,6 +6,11 @@ use minivoice_proxy::auth::{TokenKeys, ALL_CALLS};
 use minivoice_proxy::config::{Cli, Command};
 use minivoice_proxy::{sandbox, start, telemetry, ServeConfig};
 
+/// mimalloc, not the system allocator: under load, glibc's malloc spent a sixth of the
+/// proxy's time in arena locks and consolidation (`perf`, BENCHMARKS.md).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[tokio::main]
 async fn main() -> ExitCode {
     match run().await {

@@ -2,13 +2,15 @@
 //! can carry the MiniVoice key, the token secret or the webhook secret.
 
 use std::path::Path;
+use std::sync::Arc;
 
+/// Shared, not copied: a request's clone of the state (which holds the key) is a counter.
 #[derive(Clone, PartialEq, Eq)]
-pub struct Secret(String);
+pub struct Secret(Arc<str>);
 
 impl Secret {
     pub fn new(value: impl Into<String>) -> Self {
-        Secret(value.into())
+        Secret(value.into().into())
     }
 
     pub fn expose(&self) -> &str {
@@ -43,6 +45,6 @@ impl std::str::FromStr for Secret {
         if s.is_empty() {
             return Err("the secret is empty".into());
         }
-        Ok(Secret(s.to_owned()))
+        Ok(Secret(s.into()))
     }
 }

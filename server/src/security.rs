@@ -17,7 +17,10 @@ pub const MAX_HEADER_BYTES: usize = 16 * 1024;
 /// For everything that is not the widget's page: nothing may load or frame it.
 const STRICT_CSP: &str = "default-src 'none'; frame-ancestors 'none'";
 
-pub async fn limit_headers(req: Request, next: Next) -> Response {
+/// Every request's edge, after its request ID: headers within their limit, then the answer
+/// with the headers every answer carries. One middleware rather than two: axum clones each
+/// layer's service per request, and on a forwarded list that cost showed in the profile.
+pub async fn edge(req: Request, next: Next) -> Response {
     let size: usize = req
         .headers()
         .iter()
@@ -26,12 +29,13 @@ pub async fn limit_headers(req: Request, next: Next) -> Response {
     if size > MAX_HEADER_BYTES {
         return AppError::HeadersTooLarge.into_response();
     }
-    next.run(req).await
-}
-
-pub async fn headers(req: Request, next: Next) -> Response {
     let api = req.uri().path().starts_with("/api/");
     let mut resp = next.run(req).await;
+    add_headers(&mut resp, api);
+    resp
+}
+
+fn add_headers(resp: &mut Response, api: bool) {
     let h = resp.headers_mut();
     h.insert(
         header::X_CONTENT_TYPE_OPTIONS,
@@ -51,7 +55,6 @@ pub async fn headers(req: Request, next: Next) -> Response {
         // Recordings are live state: never serve them from a cache.
         h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     }
-    resp
 }
 
 /// Anonymous mode with a real key: only this machine may drive the API. A foreign `Host` is

@@ -1,18 +1,20 @@
 //! The reqwest client to MiniVoice: the one place that knows its base URL and key, bounds every
 //! request in time and size, and checks answers against the documented shapes.
 
+mod shape;
+
 use std::time::Duration;
 
 use tokio::time::Instant;
 
 use axum::http::StatusCode;
 use bytes::{Bytes, BytesMut};
-use minivoice_shared::{minivoice, ActionRequest, ActionResult, Data, ErrorEnvelope, Recording};
-use serde::de::DeserializeOwned;
+use minivoice_shared::{minivoice, ActionRequest, ActionResult, Data, ErrorEnvelope};
 
 use crate::error::AppError;
 use crate::secret::Secret;
 use crate::telemetry;
+use shape::Validate;
 
 /// Larger answers are refused: a recording list is kilobytes, so megabytes mean a fault.
 pub const MAX_UPSTREAM_BODY: usize = 1 << 20;
@@ -20,7 +22,7 @@ pub const MAX_UPSTREAM_BODY: usize = 1 << 20;
 #[derive(Clone)]
 pub struct Upstream {
     client: reqwest::Client,
-    base_url: String,
+    base_url: std::sync::Arc<str>,
     key: Secret,
     timeout: Duration,
 }
@@ -42,7 +44,7 @@ impl Upstream {
             .build()?;
         Ok(Upstream {
             client,
-            base_url: base_url.trim_end_matches('/').to_owned(),
+            base_url: base_url.trim_end_matches('/').into(),
             key,
             timeout,
         })
@@ -55,12 +57,12 @@ impl Upstream {
 
     pub async fn list(&self, call_id: &str) -> Result<Reply, AppError> {
         let path = minivoice::recordings_path(call_id);
-        observed(self.get_json::<Data<Vec<Recording>>>("list", &path).await)
+        observed(self.read("list", &path, shape::list).await)
     }
 
     pub async fn get(&self, call_id: &str, recording_id: &str) -> Result<Reply, AppError> {
         let path = minivoice::recording_path(call_id, recording_id);
-        observed(self.get_json::<Data<Recording>>("get", &path).await)
+        observed(self.read("get", &path, shape::one).await)
     }
 
     /// Starts or stops recording. Sent once, never retried here: a lost answer may hide a
@@ -83,7 +85,7 @@ impl Upstream {
             req = req.header("idempotency-key", key);
         }
         let exchanged = self.exchange("act", req, self.timeout).await;
-        observed(exchanged.and_then(|(status, body)| check::<Data<ActionResult>>(status, body)))
+        observed(exchanged.and_then(|(status, body)| check(status, body, acted)))
     }
 
     fn url(&self, path: &str) -> String {
@@ -92,11 +94,7 @@ impl Upstream {
 
     /// A read, retried on transient failures (refused connection, 502, 503, 504) with capped,
     /// jittered backoff, all inside one overall `timeout`.
-    async fn get_json<T: DeserializeOwned>(
-        &self,
-        op: &'static str,
-        path: &str,
-    ) -> Result<Reply, AppError> {
+    async fn read(&self, op: &'static str, path: &str, valid: Validate) -> Result<Reply, AppError> {
         let deadline = Instant::now() + self.timeout;
         let mut attempt = 0;
         loop {
@@ -120,7 +118,7 @@ impl Upstream {
                 }
             }
             let (status, body) = result?;
-            return check::<T>(status, body);
+            return check(status, body, valid);
         }
     }
 
@@ -217,11 +215,16 @@ async fn read_capped(resp: &mut reqwest::Response) -> Result<Bytes, AppError> {
     Ok(buf.freeze())
 }
 
+/// An action's answer is read whole (it is small, rare, and its recording is then linked).
+fn acted(body: &[u8]) -> Result<(), serde_json::Error> {
+    serde_json::from_slice::<Data<ActionResult>>(body).map(drop)
+}
+
 /// Success must have the documented shape; failure passes through when it is MiniVoice's own
 /// error shape, and is ours to describe otherwise.
-fn check<T: DeserializeOwned>(status: StatusCode, body: Bytes) -> Result<Reply, AppError> {
+fn check(status: StatusCode, body: Bytes, valid: Validate) -> Result<Reply, AppError> {
     if status.is_success() {
-        return match serde_json::from_slice::<T>(&body) {
+        return match valid(&body) {
             Ok(_) => Ok(Reply { status, body }),
             Err(e) => Err(AppError::UpstreamInvalidResponse(e.to_string())),
         };
@@ -264,14 +267,14 @@ mod tests {
     #[test]
     fn documented_success_passes() {
         let body = fixture("start_recording.response.json");
-        let reply = check::<Data<ActionResult>>(StatusCode::OK, body.clone()).unwrap();
+        let reply = check(StatusCode::OK, body.clone(), acted).unwrap();
         assert_eq!(reply.body, body);
     }
 
     #[test]
     fn documented_error_passes_through() {
         let body = fixture("error.recording_not_started.json");
-        match check::<Data<ActionResult>>(StatusCode::CONFLICT, body.clone()) {
+        match check(StatusCode::CONFLICT, body.clone(), acted) {
             Err(AppError::Upstream { status, body: b }) => {
                 assert_eq!(status, StatusCode::CONFLICT);
                 assert_eq!(b, body);
@@ -284,17 +287,17 @@ mod tests {
     fn wrong_shapes_are_refused() {
         let bad = Bytes::from_static(br#"{"data":{"call_id":"c"}}"#);
         assert!(matches!(
-            check::<Data<ActionResult>>(StatusCode::OK, bad),
+            check(StatusCode::OK, bad, acted),
             Err(AppError::UpstreamInvalidResponse(_))
         ));
         let html = Bytes::from_static(b"<html>bad gateway</html>");
         assert!(matches!(
-            check::<Data<ActionResult>>(StatusCode::SERVICE_UNAVAILABLE, html),
+            check(StatusCode::SERVICE_UNAVAILABLE, html, acted),
             Err(AppError::UpstreamError(StatusCode::SERVICE_UNAVAILABLE))
         ));
         let trunc = Bytes::from_static(br#"{"data":[{"id":"r","#);
         assert!(matches!(
-            check::<Data<Vec<Recording>>>(StatusCode::OK, trunc),
+            check(StatusCode::OK, trunc, shape::list),
             Err(AppError::UpstreamInvalidResponse(_))
         ));
     }
