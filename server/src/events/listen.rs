@@ -8,7 +8,7 @@ use std::time::Duration;
 use sqlx::postgres::PgListener;
 use sqlx::PgPool;
 
-use super::Hub;
+use super::{Hub, Stamped};
 use crate::store::NOTIFY_CHANNEL;
 
 #[derive(serde::Deserialize)]
@@ -69,8 +69,8 @@ async fn relay(hub: &Weak<Hub>, listener: &mut PgListener) {
         match hub.store.events_after(&a.call_id, a.seq - 1, 1).await {
             Ok(events) => {
                 for e in events.into_iter().filter(|e| e.seq == a.seq) {
-                    if let Ok(event) = serde_json::from_str(&e.body) {
-                        hub.deliver(&a.call_id, e.seq, event);
+                    if let Some(event) = Stamped::stored(e.seq as u64, e.body) {
+                        hub.deliver(&a.call_id, event);
                     }
                 }
             }

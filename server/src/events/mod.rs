@@ -29,11 +29,41 @@ const CHANNEL_CAPACITY: usize = 64;
 /// Most events replayed on a resume; a longer gap gets `resync` (refetch everything).
 const MAX_BACKLOG: i64 = 100;
 
-/// An event and its place in its call's sequence (the SSE `id`).
+/// An event ready to send: its place in its call's sequence (the SSE `id`; 0 for a resync,
+/// which has none), its SSE name and its JSON. Rendered once however many streams send it, and
+/// shared rather than copied: the broadcast channel clones it for every receiver, and with
+/// thousands of widgets on a call, serialising per stream was most of a delivery's cost.
 #[derive(Clone, Debug)]
 pub struct Stamped {
     pub id: u64,
-    pub event: LiveEvent,
+    pub name: &'static str,
+    pub data: Arc<str>,
+}
+
+impl Stamped {
+    pub fn new(id: u64, event: &LiveEvent) -> Stamped {
+        let data = serde_json::to_string(event).unwrap_or_default();
+        Stamped::rendered(id, event, data)
+    }
+
+    /// With the JSON already at hand (as stored), so it is not written again.
+    fn rendered(id: u64, event: &LiveEvent, data: String) -> Stamped {
+        Stamped {
+            id,
+            name: event.name(),
+            data: data.into(),
+        }
+    }
+
+    /// From the store's JSON; `None` for a body that is not an event.
+    fn stored(id: u64, body: String) -> Option<Stamped> {
+        let event: LiveEvent = serde_json::from_str(&body).ok()?;
+        Some(Stamped::rendered(id, &event, body))
+    }
+
+    pub fn is_resync(&self) -> bool {
+        self.id == 0
+    }
 }
 
 /// How many streams may be open.
@@ -97,20 +127,17 @@ impl Hub {
         match self.store.append_event(call_id, &body).await {
             // PostgreSQL's NOTIFY brings it back to this replica too.
             Ok(_) if self.store.is_postgres() => {}
-            Ok(seq) => self.deliver(call_id, seq, event),
+            Ok(seq) => self.deliver(call_id, Stamped::rendered(seq as u64, &event, body)),
             Err(e) => tracing::error!(error = %e, %call_id, "live event not stored"),
         }
     }
 
     /// Hands an event to this process's streams on the call (if any).
-    fn deliver(&self, call_id: &str, seq: i64, event: LiveEvent) {
+    fn deliver(&self, call_id: &str, event: Stamped) {
         let calls = self.calls.lock().unwrap();
         if let Some(tx) = calls.watched.get(call_id) {
             // A lagging receiver is told to resync by its stream; nobody else waits.
-            let _ = tx.send(Stamped {
-                id: seq as u64,
-                event,
-            });
+            let _ = tx.send(event);
         }
     }
 
@@ -122,12 +149,10 @@ impl Hub {
     fn resync_all(&self) {
         let calls = self.calls.lock().unwrap();
         for (call_id, tx) in &calls.watched {
-            let _ = tx.send(Stamped {
-                id: 0,
-                event: LiveEvent::Resync {
-                    call_id: call_id.clone(),
-                },
-            });
+            let resync = LiveEvent::Resync {
+                call_id: call_id.clone(),
+            };
+            let _ = tx.send(Stamped::new(0, &resync));
         }
     }
 
@@ -196,13 +221,7 @@ impl Hub {
         Ok(Some(
             events
                 .into_iter()
-                .filter_map(|e| {
-                    let event = serde_json::from_str(&e.body).ok()?;
-                    Some(Stamped {
-                        id: e.seq as u64,
-                        event,
-                    })
-                })
+                .filter_map(|e| Stamped::stored(e.seq as u64, e.body))
                 .collect(),
         ))
     }
@@ -290,7 +309,7 @@ mod tests {
         assert!(t.elapsed() < Duration::from_secs(5), "publishing blocked");
         let mut last = None;
         while let Ok(e) = live.rx.try_recv() {
-            last = Some(e.event);
+            last = serde_json::from_str::<LiveEvent>(&e.data).ok();
         }
         assert_eq!(last, Some(call("s1999")));
     }
@@ -307,7 +326,7 @@ mod tests {
             .unwrap()
             .unwrap()
             .into_iter()
-            .map(|s| s.event)
+            .filter_map(|s| serde_json::from_str::<LiveEvent>(&s.data).ok())
             .collect();
         assert_eq!(got, [call("b"), call("c")]);
         assert_eq!(hub.backlog("c", 3).await.unwrap().unwrap().len(), 0);

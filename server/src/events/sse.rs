@@ -21,11 +21,9 @@ use crate::extract::CallId;
 use crate::serve::ClientAddr;
 
 fn to_sse(s: &Stamped) -> Event {
-    let event = Event::default()
-        .event(s.event.name())
-        .data(serde_json::to_string(&s.event).unwrap_or_default());
+    let event = Event::default().event(s.name).data(&*s.data);
     // A resync has no place in the sequence: it must not move the client's Last-Event-ID.
-    if matches!(s.event, LiveEvent::Resync { .. }) {
+    if s.is_resync() {
         event
     } else {
         event.id(s.id.to_string())
@@ -33,12 +31,10 @@ fn to_sse(s: &Stamped) -> Event {
 }
 
 fn resync(call_id: &str) -> Event {
-    to_sse(&Stamped {
-        id: 0,
-        event: LiveEvent::Resync {
-            call_id: call_id.to_owned(),
-        },
-    })
+    let resync = LiveEvent::Resync {
+        call_id: call_id.to_owned(),
+    };
+    to_sse(&Stamped::new(0, &resync))
 }
 
 /// `GET /api/calls/{call_id}/events`
