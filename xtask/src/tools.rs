@@ -28,11 +28,21 @@ pub fn ensure_all(root: &Path) -> Result {
     ensure_npm_package(root, "axe-core", AXE_VERSION, "axe-core/axe.min.js")
 }
 
-/// The accessibility engine the browser tests inject into pages.
-const AXE_VERSION: &str = "4";
+/// The accessibility engine the browser tests inject into pages: an exact version, so a new
+/// release with new rules cannot turn CI red on its own.
+const AXE_VERSION: &str = "4.14.1";
 
+/// `name@version` in `.tools/`, unless that version (or, for a bare major like "132", one of
+/// its releases) is installed already.
 fn ensure_npm_package(root: &Path, name: &str, version: &str, probe: &str) -> Result {
-    if root.join(".tools/node_modules").join(probe).exists() {
+    let modules = root.join(".tools/node_modules");
+    let manifest = std::fs::read_to_string(modules.join(name).join("package.json"));
+    let installed = manifest.ok().and_then(|m| {
+        let after = m.split("\"version\":").nth(1)?;
+        Some(after.split('"').nth(1)?.to_owned())
+    });
+    let wanted = |v: &str| v == version || v.starts_with(&format!("{version}."));
+    if modules.join(probe).exists() && installed.as_deref().is_some_and(wanted) {
         return Ok(());
     }
     if version_of(root, "npm", "--version").is_none() {
