@@ -1,12 +1,13 @@
 //! Typed client for the proxy: the only code in the widget that knows URLs. It never talks to
 //! MiniVoice and never holds a key.
 
-use minivoice_shared::{Action, ActivityEntry, CallState, ProxyInfo};
+use minivoice_shared::{Action, CallState, ProxyInfo};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 
 use crate::json::{self, FromJson};
 use crate::recording::Recording;
+use crate::timeline::Entry;
 
 /// Codes the widget itself raises when no proxy answer can be read.
 pub const NETWORK_ERROR: &str = "network_error";
@@ -18,7 +19,6 @@ const CLIENT_TIMEOUT_MS: u32 = 30_000;
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct ApiError {
-    pub status: Option<u16>,
     pub code: String,
     pub message: String,
 }
@@ -39,51 +39,66 @@ impl Api {
         }
     }
 
-    pub async fn activity(&self, call_id: &str) -> Result<Vec<ActivityEntry>, ApiError> {
-        let url = format!("{}/calls/{}/activity", self.base, encode(call_id));
-        self.get_data(&url).await
+    /// The call's story, oldest first: actions and webhooks.
+    pub async fn timeline(&self, call_id: &str) -> Result<Vec<Entry>, ApiError> {
+        read(self.get(&self.call(call_id, "timeline")).await, &["data"])
     }
 
     pub async fn info(&self) -> Result<ProxyInfo, ApiError> {
-        let (status, text) = self
-            .fetch("GET", &format!("{}/info", self.base), None)
-            .await?;
-        decode(status, &text, json::parse)
+        read(self.get(&format!("{}/info", self.base)).await, &[])
     }
 
     pub async fn list(&self, call_id: &str) -> Result<Vec<Recording>, ApiError> {
-        self.get_data(&self.recordings(call_id)).await
+        read(self.get(&self.recordings(call_id)).await, &["data"])
     }
 
-    pub async fn get(&self, call_id: &str, recording_id: &str) -> Result<Recording, ApiError> {
+    pub async fn recording(
+        &self,
+        call_id: &str,
+        recording_id: &str,
+    ) -> Result<Recording, ApiError> {
         let url = format!("{}/{}", self.recordings(call_id), encode(recording_id));
-        self.get_data(&url).await
+        read(self.get(&url).await, &["data"])
     }
 
-    /// One agent intent; answers the recording it started or stopped. `intent` is the idempotency key: the same key, sent again (a retry,
-    /// a second click that slipped through), gets the first answer instead of a second action.
+    /// One agent intent; answers the recording it started or stopped (a pause answers the
+    /// segment it stopped, a resume the one it started). `reason` goes with a pause. `intent`
+    /// is the idempotency key: the same key, sent again (a retry, a second click that slipped
+    /// through), gets the first answer instead of a second action.
     pub async fn act(
         &self,
         call_id: &str,
         action: Action,
+        reason: Option<String>,
         intent: &str,
     ) -> Result<Recording, ApiError> {
-        let body = format!(r#"{{"action":"{}"}}"#, action.as_str());
-        let url = self.recordings(call_id);
-        let (status, text) = self.fetch("POST", &url, Some((body, intent))).await?;
-        decode(status, &text, json::acted)
+        let (url, body) = if action.is_minivoice() {
+            let body = format!(r#"{{"action":"{}"}}"#, action.as_str());
+            (self.recordings(call_id), body)
+        } else {
+            // Pause and resume have routes of their own; an empty body is a pause without a
+            // reason (and all a resume needs).
+            let body = reason.map_or_else(String::new, |r| {
+                format!(r#"{{"reason":{}}}"#, json::quote(&r))
+            });
+            (self.call(call_id, action.as_str()), body)
+        };
+        let answer = match self.fetch("POST", &url, Some((body, intent))).await {
+            Ok((status, text)) => decode(status, &text),
+            Err(e) => Err(e),
+        };
+        read(answer, &["data", "recording"])
     }
 
     pub async fn status(&self, call_id: &str) -> Result<CallState, ApiError> {
-        let url = format!("{}/calls/{}/status", self.base, encode(call_id));
-        self.get_data(&url).await
+        read(self.get(&self.call(call_id, "status")).await, &["data"])
     }
 
     /// The call's event stream. EventSource cannot send headers, so the token rides in the
     /// query (the proxy accepts it there for this route only). Relative bases are resolved
     /// against the page.
     pub fn events_url(&self, call_id: &str) -> String {
-        let mut url = format!("{}/calls/{}/events", self.base, encode(call_id));
+        let mut url = self.call(call_id, "events");
         if let Some(t) = &self.token {
             url.push_str("?access_token=");
             url.push_str(&encode(t));
@@ -92,10 +107,17 @@ impl Api {
     }
 
     fn recordings(&self, call_id: &str) -> String {
-        format!("{}/calls/{}/recordings", self.base, encode(call_id))
+        self.call(call_id, "recordings")
     }
 
-    async fn get_data<T: FromJson>(&self, url: &str) -> Result<T, ApiError> {
+    /// `{base}/calls/{call_id}/{what}`.
+    fn call(&self, call_id: &str, what: &str) -> String {
+        format!("{}/calls/{}/{what}", self.base, encode(call_id))
+    }
+
+    /// `GET url` (or the answer the page asked for early): its JSON, or the error it means.
+    /// Not generic, so the wasm holds it once; [`read`] is the typed part.
+    async fn get(&self, url: &str) -> Result<JsValue, ApiError> {
         let (status, text) = match prefetched(url) {
             Some(early) => {
                 let pair: js_sys::Array = early.await.map_err(network)?.unchecked_into();
@@ -104,7 +126,7 @@ impl Api {
             }
             None => self.fetch("GET", url, None).await?,
         };
-        decode(status, &text, json::data)
+        decode(status, &text)
     }
 
     /// One request to the proxy, with the agent's token; `post` is a JSON body and its
@@ -172,27 +194,31 @@ fn encode(segment: &str) -> String {
         .collect()
 }
 
-/// A success answer read with `read`, or the error the answer (or its absence) means.
-fn decode<T>(status: u16, text: &str, read: fn(&str) -> Option<T>) -> Result<T, ApiError> {
+/// A success answer's JSON, or the error the answer (or its absence) means.
+fn decode(status: u16, text: &str) -> Result<JsValue, ApiError> {
+    let parsed = js_sys::JSON::parse(text).ok();
     if (200..300).contains(&status) {
-        return read(text).ok_or_else(|| ApiError {
-            status: Some(status),
-            code: BAD_RESPONSE.into(),
-            message: "the answer is not the JSON the widget expects".into(),
-        });
+        return parsed.ok_or_else(unreadable);
     }
-    Err(match json::error(text) {
-        Some((code, message)) => ApiError {
-            status: Some(status),
-            code,
-            message,
-        },
+    Err(match parsed.as_ref().and_then(json::error) {
+        Some((code, message)) => ApiError { code, message },
         None => ApiError {
-            status: Some(status),
             code: BAD_RESPONSE.into(),
             message: format!("the recording service answered HTTP {status}"),
         },
     })
+}
+
+/// The `T` at `path` in a success answer.
+fn read<T: FromJson>(answer: Result<JsValue, ApiError>, path: &[&str]) -> Result<T, ApiError> {
+    T::from_json(&json::at(&answer?, path)).ok_or_else(unreadable)
+}
+
+fn unreadable() -> ApiError {
+    ApiError {
+        code: BAD_RESPONSE.into(),
+        message: "the answer is not the JSON the widget expects".into(),
+    }
 }
 
 /// The network failed (or the request timed out): the browser's reason as the message.
@@ -202,7 +228,6 @@ fn network(reason: JsValue) -> ApiError {
         .map(|e| String::from(e.message()))
         .unwrap_or_else(|| "the request failed".into());
     ApiError {
-        status: None,
         code: NETWORK_ERROR.into(),
         message,
     }

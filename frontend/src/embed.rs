@@ -1,29 +1,78 @@
 //! The widget in any page, through the `<minivoice-recordings>` element (its script is
 //! `server/src/embed/minivoice-recordings.js`): mounting into the element's shadow root,
-//! releasing on unmount, and the DOM events the embedding page hears.
+//! releasing on unmount, the DOM events the embedding page hears, and the actions it may ask
+//! for (`el.pause({reason})` and the like).
 
+use std::cell::RefCell;
+use std::future::Future;
+use std::pin::Pin;
+use std::rc::Rc;
+
+use js_sys::{Object, Promise, Reflect};
 use leptos::prelude::*;
+use minivoice_shared::Action;
+use send_wrapper::SendWrapper;
+use wasm_bindgen::prelude::wasm_bindgen;
+use wasm_bindgen::JsValue;
 
 use crate::api::{Api, ApiError};
+use crate::json::FromJson;
 use crate::recording::Recording;
+
+/// The widget's action, as buttons press it: the recording it started or stopped, or why not.
+pub(crate) type Act = Rc<
+    dyn Fn(Action, Option<String>) -> Pin<Box<dyn Future<Output = Result<Recording, ApiError>>>>,
+>;
+
+/// Where a mounted widget puts its [`Act`] for the element's methods; empty before it is
+/// mounted, after it is gone, and when no call is named.
+type ActSlot = Rc<RefCell<Option<Act>>>;
 
 /// A widget mounted by the `<minivoice-recordings>` element; unmounting releases everything
 /// it holds (its event stream, timers, handlers).
-#[wasm_bindgen::prelude::wasm_bindgen]
+#[wasm_bindgen]
 pub struct WidgetHandle {
     mounted: Option<Box<dyn std::any::Any>>,
+    call_id: String,
+    act: ActSlot,
 }
 
-#[wasm_bindgen::prelude::wasm_bindgen]
+#[wasm_bindgen]
 impl WidgetHandle {
     pub fn unmount(&mut self) {
+        // First, so nothing can reach the widget's (disposed) state any more.
+        self.act.take();
         self.mounted.take();
+    }
+
+    /// `action` (`"start"`, `"stop"`, `"pause"`, `"resume"`), as the widget's own button would
+    /// take it, `reason` going with a pause. The proxy decides whether it is valid now (the
+    /// page may know more than the buttons show). Resolves with `{callId, recordingId,
+    /// status}`; rejects with an `Error` whose `code` is the proxy's error code.
+    pub fn act(&self, action: JsValue, reason: JsValue) -> Promise {
+        let pending = match Action::from_json(&action) {
+            None => Err(("invalid_action", "no such action")),
+            Some(action) => match self.act.borrow().as_ref() {
+                Some(act) => Ok(act(action, reason.as_string())),
+                None => Err(("widget_unavailable", "no widget is mounted for a call")),
+            },
+        };
+        let call_id = self.call_id.clone();
+        wasm_bindgen_futures::future_to_promise(async move {
+            match pending {
+                Ok(done) => match done.await {
+                    Ok(r) => Ok(recording_detail(&call_id, &r).into()),
+                    Err(e) => Err(error(&e.code, &e.message)),
+                },
+                Err((code, message)) => Err(error(code, message)),
+            }
+        })
     }
 }
 
 /// Mounts a widget into `target` (inside the element's shadow root); `host` is the custom
 /// element, where the widget's DOM events are dispatched for the page to hear.
-#[wasm_bindgen::prelude::wasm_bindgen]
+#[wasm_bindgen]
 pub fn mount_widget(
     target: web_sys::HtmlElement,
     host: web_sys::HtmlElement,
@@ -33,74 +82,98 @@ pub fn mount_widget(
 ) -> WidgetHandle {
     crate::report_panics();
     let api = Api::new(&api_base, token.filter(|t| !t.is_empty()));
-    let host = Host(Some(host));
-    let handle = leptos::mount::mount_to(target, move || {
-        provide_context(host.clone());
-        crate::widget_for(Some(call_id.clone()).filter(|c| !c.is_empty()), api.clone())
-    });
+    let act = ActSlot::default();
+    let host = Host(Some(host), SendWrapper::new(act.clone()));
+    let named = Some(call_id.clone()).filter(|c| !c.is_empty());
     WidgetHandle {
-        mounted: Some(Box::new(handle)),
+        mounted: Some(crate::mount(target, host, named, api)),
+        call_id,
+        act,
     }
 }
 
-/// The element hosting an embedded widget, if any: DOM events go there.
+/// The element hosting an embedded widget, if any: DOM events go there, and the element's
+/// methods reach the widget's action through the slot. (Contexts must be `Send`; the page
+/// has one thread, so the `Rc` is wrapped, not made an `Arc<Mutex>`.)
 #[derive(Clone)]
-pub(crate) struct Host(Option<web_sys::HtmlElement>);
+pub(crate) struct Host(Option<web_sys::HtmlElement>, SendWrapper<ActSlot>);
 
 impl Host {
-    /// The host [`mount_widget`] provided; none on our own page, where events go nowhere.
-    pub(crate) fn from_context() -> Host {
-        use_context::<Host>().unwrap_or(Host(None))
+    /// Our own page's: no element, so events go nowhere and nothing calls the slot.
+    pub(crate) fn page() -> Host {
+        Host(None, SendWrapper::new(ActSlot::default()))
     }
 
-    /// Tells the page how a Start or Stop ended: `minivoice-recording-started` or
-    /// `minivoice-recording-stopped` with the recording, or `minivoice-error` with the code.
+    /// The host the widget was mounted with (see `crate::mount`).
+    pub(crate) fn from_context() -> Host {
+        use_context::<Host>().unwrap_or_else(Host::page)
+    }
+
+    /// Offers the widget's action to the element's methods.
+    pub(crate) fn serve(&self, act: Act) {
+        *self.1.borrow_mut() = Some(act);
+    }
+
+    /// Tells the page how an action ended: `minivoice-recording-started`, `-stopped`,
+    /// `-paused` or `-resumed` with the recording, or `minivoice-error` with the code.
     pub(crate) fn action_done(
         &self,
         call_id: &str,
-        action: minivoice_shared::Action,
+        action: Action,
         result: &Result<Recording, ApiError>,
     ) {
-        let (event, detail): (_, &[(&str, &str)]) = match result {
+        let (name, detail) = match result {
             Ok(r) => (
                 match action {
-                    minivoice_shared::Action::Start => "minivoice-recording-started",
-                    minivoice_shared::Action::Stop => "minivoice-recording-stopped",
-                    minivoice_shared::Action::Pause => "minivoice-recording-paused",
-                    minivoice_shared::Action::Resume => "minivoice-recording-resumed",
+                    Action::Start => "minivoice-recording-started",
+                    Action::Stop => "minivoice-recording-stopped",
+                    Action::Pause => "minivoice-recording-paused",
+                    Action::Resume => "minivoice-recording-resumed",
                 },
-                &[
-                    ("callId", call_id),
-                    ("recordingId", &r.id),
-                    ("status", r.status.as_str()),
-                ],
+                recording_detail(call_id, r),
             ),
             Err(e) => (
                 "minivoice-error",
-                &[
+                object(&[
                     ("callId", call_id),
                     ("action", action.as_str()),
                     ("code", &e.code),
                     ("message", &e.message),
-                ],
+                ]),
             ),
         };
-        self.emit(event, detail);
-    }
-
-    /// A bubbling, composed event, so it crosses the shadow root to the page.
-    fn emit(&self, name: &str, detail: &[(&str, &str)]) {
+        // Bubbling and composed, so it crosses the shadow root to the page.
         let Some(el) = &self.0 else { return };
-        let object = js_sys::Object::new();
-        for (k, v) in detail {
-            let _ = js_sys::Reflect::set(&object, &(*k).into(), &(*v).into());
-        }
         let init = web_sys::CustomEventInit::new();
         init.set_bubbles(true);
         init.set_composed(true);
-        init.set_detail(&object);
+        init.set_detail(&detail);
         if let Ok(ev) = web_sys::CustomEvent::new_with_event_init_dict(name, &init) {
             let _ = el.dispatch_event(&ev);
         }
     }
+}
+
+/// `{callId, recordingId, status}`: what the page hears of a recording, in events and promises.
+fn recording_detail(call_id: &str, r: &Recording) -> Object {
+    object(&[
+        ("callId", call_id),
+        ("recordingId", &r.id),
+        ("status", r.status.as_str()),
+    ])
+}
+
+fn object(fields: &[(&str, &str)]) -> Object {
+    let o = Object::new();
+    for (k, v) in fields {
+        let _ = Reflect::set(&o, &(*k).into(), &(*v).into());
+    }
+    o
+}
+
+/// An `Error` carrying the code, as a promise rejects with it.
+fn error(code: &str, message: &str) -> JsValue {
+    let e = js_sys::Error::new(message);
+    let _ = Reflect::set(&e, &"code".into(), &code.into());
+    e.into()
 }

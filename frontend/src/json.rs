@@ -5,37 +5,29 @@
 //! are kept, and a missing optional field is `None`, never an error.
 
 use js_sys::{Array, Object, Reflect, JSON};
-use minivoice_shared::{
-    Action, ActivityEntry, CallState, ProxyInfo, RecordingState, RecordingStatus,
-};
+use minivoice_shared::{Action, CallState, ProxyInfo, RecordingState, RecordingStatus};
 use wasm_bindgen::{JsCast, JsValue};
 
 use crate::recording::Recording;
+use crate::timeline::Entry;
 
 /// A type the widget reads from the proxy's JSON.
 pub trait FromJson: Sized {
     fn from_json(v: &JsValue) -> Option<Self>;
 }
 
-/// Parses `text` and reads a `T` from it; `None` when it is not JSON or not a `T`.
-pub fn parse<T: FromJson>(text: &str) -> Option<T> {
-    T::from_json(&JSON::parse(text).ok()?)
-}
-
-/// `{"data": T}`, the proxy's success envelope.
-pub fn data<T: FromJson>(text: &str) -> Option<T> {
-    T::from_json(&field(&JSON::parse(text).ok()?, "data"))
-}
-
-/// `{"data": {"recording": …}}`, the proxy's answer to a start or stop: the recording.
-pub fn acted(text: &str) -> Option<Recording> {
-    let data = field(&JSON::parse(text).ok()?, "data");
-    Recording::from_json(&field(&data, "recording"))
+/// The value at `path` (`["data", "recording"]`) in `v`; `undefined` where there is none.
+pub fn at(v: &JsValue, path: &[&str]) -> JsValue {
+    let mut v = v.clone();
+    for key in path {
+        v = field(&v, key);
+    }
+    v
 }
 
 /// `{"error": {"code", "message"}}`: the code and the message.
-pub fn error(text: &str) -> Option<(String, String)> {
-    let e = field(&JSON::parse(text).ok()?, "error");
+pub fn error(v: &JsValue) -> Option<(String, String)> {
+    let e = field(v, "error");
     Some((
         string(&e, "code")?,
         string(&e, "message").unwrap_or_default(),
@@ -148,19 +140,29 @@ impl FromJson for ProxyInfo {
     }
 }
 
-impl FromJson for ActivityEntry {
+impl FromJson for Entry {
     fn from_json(v: &JsValue) -> Option<Self> {
-        Some(ActivityEntry {
+        let event = field(v, "event");
+        Some(Entry {
             at: string(v, "at")?,
-            agent: string(v, "agent")?,
-            call_id: string(v, "call_id")?,
-            action: Action::from_json(&field(v, "action"))?,
+            action: string(v, "kind").as_deref() == Some("action"),
+            what: string(v, "type")?,
+            agent: string(v, "agent"),
             recording_id: string(v, "recording_id"),
-            error_code: string(v, "error_code"),
-            request_id: string(v, "request_id"),
-            replayed: flag(v, "replayed"),
-            pending: flag(v, "pending"),
-            sandbox: flag(v, "sandbox"),
+            result: string(v, "result"),
+            reason: string(v, "reason"),
+            // Indented: it is read by a person, in a `<pre>`.
+            event: (!event.is_undefined())
+                .then(|| JSON::stringify_with_replacer_and_space(&event, &JsValue::NULL, &2.into()))
+                .and_then(|s| s.ok()?.as_string()),
         })
     }
+}
+
+/// `text` as a JSON string literal, quotes and escapes included.
+pub fn quote(text: &str) -> String {
+    JSON::stringify(&text.into())
+        .ok()
+        .and_then(|s| s.as_string())
+        .unwrap_or_default()
 }

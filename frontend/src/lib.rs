@@ -1,7 +1,7 @@
 //! The MiniVoice call-recording widget: one call's recordings, Start/Stop, details, and clear
 //! loading, empty and error states. It talks only to the proxy, through [`api`].
 //!
-//! Our own page mounts [`App`] (through [`mount_page`]); the `<minivoice-recordings>` element
+//! Our own page mounts a widget through [`mount_page`]; the `<minivoice-recordings>` element
 //! mounts a widget through [`embed`]. The parts of the widget are in `components`.
 
 pub mod api;
@@ -10,15 +10,18 @@ pub mod embed;
 mod json;
 pub mod live;
 mod load;
+mod markup;
 pub mod params;
 pub mod recording;
 pub mod state;
+pub mod timeline;
 
 use leptos::either::Either;
 use leptos::prelude::*;
 
 use crate::api::Api;
 use crate::components::NoCall;
+use crate::embed::Host;
 
 pub use crate::components::Widget;
 pub use crate::embed::{mount_widget, WidgetHandle};
@@ -32,9 +35,30 @@ pub fn mount_page() {
         .and_then(|d| d.get_element_by_id("minivoice-app"));
     if let Some(target) = target {
         use wasm_bindgen::JsCast;
-        let target: web_sys::HtmlElement = target.unchecked_into();
-        leptos::mount::mount_to(target, App).forget();
+        let params = params_from_location();
+        let api = Api::new(&params.api_base, params.token);
+        // Mounted for the page's lifetime.
+        std::mem::forget(mount(
+            target.unchecked_into(),
+            Host::page(),
+            params.call_id,
+            api,
+        ));
     }
+}
+
+/// Mounts the widget for `call_id` into `target`; dropping the answer unmounts it. The page
+/// and the element both mount through here, so Leptos' mounting code is in the wasm once.
+pub(crate) fn mount(
+    target: web_sys::HtmlElement,
+    host: Host,
+    call_id: Option<String>,
+    api: Api,
+) -> Box<dyn std::any::Any> {
+    Box::new(leptos::mount::mount_to(target, move || {
+        provide_context(host.clone());
+        widget_for(call_id.clone(), api.clone())
+    }))
 }
 
 /// A panic says why in the console instead of a bare "unreachable". (The
@@ -43,13 +67,6 @@ pub(crate) fn report_panics() {
     std::panic::set_hook(Box::new(|info| {
         web_sys::console::error_1(&info.to_string().into());
     }));
-}
-
-/// The full-page widget, for the call the page URL names.
-#[component]
-pub fn App() -> impl IntoView {
-    let params = params_from_location();
-    widget_for(params.call_id, Api::new(&params.api_base, params.token))
 }
 
 /// The widget for `call_id`, or what shows without one. The page and the element mount this

@@ -44,8 +44,9 @@ impl LiveState {
     }
 }
 
-/// Event names the proxy sends; any of them means "something changed: refresh".
-const EVENTS: [&str; 3] = ["recording", "call", "resync"];
+/// Event names the proxy sends; any of them means "something changed: refresh". An
+/// EventSource hears only the names it listens for, so a new one must be added here.
+const EVENTS: [&str; 5] = ["recording", "call", "resync", "pause", "resume"];
 
 /// An open event stream; closing (or dropping) it releases the connection and its handlers.
 pub struct LiveConn {

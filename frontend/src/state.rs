@@ -1,37 +1,57 @@
 //! The widget's rules, free of the DOM so they are plain `#[test]`s: which controls are
 //! enabled, in what order rows show, and how values and errors read to an agent.
 
-use minivoice_shared::{Action, ActivityEntry, ErrorCode, MiniVoiceCode, ProxyCode};
+use minivoice_shared::{
+    call_is_over, Action, CallState, ErrorCode, MiniVoiceCode, ProxyCode, CALL_COMPLETED,
+};
 
 use crate::api::{ApiError, BAD_RESPONSE, NETWORK_ERROR};
 use crate::recording::Recording;
+use minivoice_shared::RecordingStatus;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Controls {
     pub start: bool,
     pub stop: bool,
+    pub pause: bool,
+    pub resume: bool,
 }
 
-/// `recordings` is `None` while the call's state is unknown (loading, or failed to load):
-/// then neither action is offered, since either could be the wrong one.
-pub fn controls(recordings: Option<&[Recording]>, busy: bool, call_completed: bool) -> Controls {
+impl Controls {
+    /// Whether `action` is offered.
+    pub fn allows(self, action: Action) -> bool {
+        match action {
+            Action::Start => self.start,
+            Action::Stop => self.stop,
+            Action::Pause => self.pause,
+            Action::Resume => self.resume,
+        }
+    }
+}
+
+/// Which actions are offered. `recordings` is `None` while the call's state is unknown
+/// (loading, or failed to load): then none is, since any could be the wrong one; likewise while
+/// one is `busy`, and on a call that is `over` (MiniVoice has stopped what was running).
+/// `paused`: the call's state says a pause is open.
+pub fn controls(
+    recordings: Option<&[Recording]>,
+    paused: bool,
+    busy: bool,
+    over: bool,
+) -> Controls {
     match recordings {
-        // An ended call can no longer be recorded; MiniVoice has stopped what was running.
-        Some(_) if call_completed => Controls {
-            start: false,
-            stop: false,
-        },
-        Some(recs) if !busy => {
+        Some(recs) if !busy && !over => {
+            // While paused nothing is started: Resume records again, and Stop stays, meaning
+            // "no more recording" (it ends the pause and its automatic resume).
             let started = recs.iter().any(|r| r.status.is_started());
             Controls {
-                start: !started,
-                stop: started,
+                start: !started && !paused,
+                stop: started || paused,
+                pause: started && !paused,
+                resume: paused,
             }
         }
-        _ => Controls {
-            start: false,
-            stop: false,
-        },
+        _ => Controls::default(),
     }
 }
 
@@ -45,6 +65,31 @@ pub fn announce_success(action: Action, recording_id: &str) -> String {
     }
 }
 
+/// Stop on a paused call, where `paused_segment` is the segment the pause stopped. MiniVoice
+/// answers `recording_not_started` (nothing is recording), yet the proxy has done what the
+/// agent meant: no more recording, the automatic resume cancelled. So it reads as that
+/// segment stopped, not as an error.
+pub fn stop_of_a_pause(
+    action: Action,
+    result: Result<Recording, ApiError>,
+    paused_segment: Option<String>,
+) -> Result<Recording, ApiError> {
+    match (result, paused_segment) {
+        (Err(e), Some(id))
+            if action == Action::Stop && e.code == MiniVoiceCode::RecordingNotStarted.as_str() =>
+        {
+            Ok(Recording {
+                id,
+                status: RecordingStatus::STOPPED,
+                duration_seconds: 0,
+                size_bytes: 0,
+                more: vec![],
+            })
+        }
+        (result, _) => result,
+    }
+}
+
 /// A started recording's length now: what MiniVoice said, plus the time since it said it.
 pub fn live_duration(rec: &Recording, fetched_at_ms: f64, now_ms: f64) -> u64 {
     if !rec.status.is_started() {
@@ -54,13 +99,45 @@ pub fn live_duration(rec: &Recording, fetched_at_ms: f64, now_ms: f64) -> u64 {
     rec.duration_seconds + since
 }
 
+/// The call's phase, for the status line's text and `data-status`: `completed` (MiniVoice's
+/// final state), `ended` (over without it yet: `minivoice_shared::CALL_ENDED`) or `in_progress`.
+pub fn call_phase(status: Option<&str>) -> &'static str {
+    match status {
+        Some(CALL_COMPLETED) => "completed",
+        Some(s) if call_is_over(s) => "ended",
+        _ => "in_progress",
+    }
+}
+
 /// The call's state for an agent: only a completed call's recordings are ready for
 /// processing (MiniVoice's advice: wait for the final call state).
-pub fn call_state_text(completed: bool, has_recordings: bool) -> &'static str {
-    match (completed, has_recordings) {
-        (true, true) => "Call completed · recordings ready for processing",
-        (true, false) => "Call completed · nothing was recorded",
-        (false, _) => "Call in progress",
+pub fn call_state_text(phase: &str, has_recordings: bool) -> &'static str {
+    match (phase, has_recordings) {
+        ("completed", true) => "Call completed · recordings ready for processing",
+        ("completed", false) => "Call completed · nothing was recorded",
+        ("ended", _) => "Call ended",
+        _ => "Call in progress",
+    }
+}
+
+/// The paused banner's words: who paused, and why when they said.
+pub fn paused_text(pause: &CallState) -> String {
+    let by = pause.paused_by.as_deref().unwrap_or("someone");
+    match &pause.reason {
+        Some(r) => format!("Recording paused by {by} ({r})"),
+        None => format!("Recording paused by {by}"),
+    }
+}
+
+/// How long until the server resumes by itself, `m:ss` from the clock's `now_ms`, rounded
+/// up so it reads 0:00 only when due; without a `resume_at` only an agent resumes.
+pub fn resume_countdown(resume_at_ms: Option<f64>, now_ms: f64) -> String {
+    match resume_at_ms.filter(|t| !t.is_nan()) {
+        Some(at) => {
+            let left = ((at - now_ms) / 1000.0).ceil().max(0.0) as u64;
+            format!("resumes automatically in {}", format_duration(left))
+        }
+        None => "until resumed".into(),
     }
 }
 
@@ -122,7 +199,7 @@ pub fn human_message(err: &ApiError) -> String {
             ProxyCode::ForbiddenCall => {
                 "You are not assigned to this call, so you cannot control its recording."
             }
-            ProxyCode::ActionInProgress => "Another start or stop is in progress. Try again.",
+            ProxyCode::ActionInProgress => "Another action on this call is in progress. Try again.",
             _ => return err.message.clone(),
         },
         ErrorCode::Unknown(code) if code == NETWORK_ERROR => {
@@ -136,36 +213,6 @@ pub fn human_message(err: &ApiError) -> String {
     text.to_owned()
 }
 
-/// One line of the call's history: "Started by alice", "Stop by bob failed (code)".
-pub fn describe(entry: &ActivityEntry) -> String {
-    if entry.pending {
-        return format!(
-            "{} by {} awaiting an answer",
-            verb(entry.action),
-            entry.agent
-        );
-    }
-    let done = match entry.action {
-        Action::Start => "Started",
-        Action::Stop => "Stopped",
-        Action::Pause => "Paused",
-        Action::Resume => "Resumed",
-    };
-    match &entry.error_code {
-        None => format!("{done} by {}", entry.agent),
-        Some(code) => format!("{} by {} failed ({code})", verb(entry.action), entry.agent),
-    }
-}
-
-fn verb(action: Action) -> &'static str {
-    match action {
-        Action::Start => "Start",
-        Action::Stop => "Stop",
-        Action::Pause => "Pause",
-        Action::Resume => "Resume",
-    }
-}
-
 /// `HH:MM:SS`, from the parts of a local time.
 pub fn clock(hours: u32, minutes: u32, seconds: u32) -> String {
     format!("{hours:02}:{minutes:02}:{seconds:02}")
@@ -174,7 +221,6 @@ pub fn clock(hours: u32, minutes: u32, seconds: u32) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use minivoice_shared::RecordingStatus;
 
     fn rec(id: &str, status: &str) -> Recording {
         Recording {
@@ -186,64 +232,87 @@ mod tests {
         }
     }
 
-    #[test]
-    fn controls_follow_the_call_state() {
-        let none: Vec<Recording> = vec![];
-        assert_eq!(
-            controls(Some(&none), false, false),
-            Controls {
-                start: true,
-                stop: false
-            }
-        );
-        let started = vec![rec("a", "stopped"), rec("b", "started")];
-        assert_eq!(
-            controls(Some(&started), false, false),
-            Controls {
-                start: false,
-                stop: true
-            }
-        );
-        let done = vec![rec("a", "stopped"), rec("b", "some_new_status")];
-        assert_eq!(
-            controls(Some(&done), false, false),
-            Controls {
-                start: true,
-                stop: false
-            }
-        );
-        // In flight or unknown: nothing can be pressed.
-        assert_eq!(
-            controls(Some(&started), true, false),
-            Controls {
-                start: false,
-                stop: false
-            }
-        );
-        assert_eq!(
-            controls(None, false, false),
-            Controls {
-                start: false,
-                stop: false
-            }
-        );
+    /// start, stop, pause, resume.
+    fn offered(c: Controls) -> [bool; 4] {
+        [c.start, c.stop, c.pause, c.resume]
     }
 
     #[test]
-    fn a_completed_call_offers_nothing() {
-        let started = vec![rec("b", "started")];
+    fn controls_follow_the_call_state() {
+        let none: Vec<Recording> = vec![];
+        let c = |recs: &[Recording], paused| offered(controls(Some(recs), paused, false, false));
+        assert_eq!(c(&none, false), [true, false, false, false]);
+        let started = vec![rec("a", "stopped"), rec("b", "started")];
+        assert_eq!(c(&started, false), [false, true, true, false]);
+        let done = vec![rec("a", "stopped"), rec("b", "some_new_status")];
+        assert_eq!(c(&done, false), [true, false, false, false]);
+        // Paused: the segment is stopped; Resume records again and Stop ends it for good.
+        assert_eq!(c(&done, true), [false, true, false, true]);
+        let allowed = controls(Some(&done), true, false, false);
+        assert!(allowed.allows(Action::Resume) && !allowed.allows(Action::Pause));
+        // In flight or unknown: nothing can be pressed.
         assert_eq!(
-            controls(Some(&started), false, true),
-            Controls {
-                start: false,
-                stop: false
-            }
+            offered(controls(Some(&started), false, true, false)),
+            [false; 4]
         );
         assert_eq!(
-            call_state_text(true, true),
+            offered(controls(Some(&done), true, true, false)),
+            [false; 4]
+        );
+        assert_eq!(offered(controls(None, true, false, false)), [false; 4]);
+    }
+
+    #[test]
+    fn a_call_that_is_over_offers_nothing() {
+        let started = vec![rec("b", "started")];
+        for paused in [false, true] {
+            assert_eq!(
+                offered(controls(Some(&started), paused, false, true)),
+                [false; 4]
+            );
+        }
+        assert_eq!(call_phase(Some("completed")), "completed");
+        assert_eq!(call_phase(Some("ended")), "ended");
+        assert_eq!(call_phase(Some("in_progress")), "in_progress");
+        assert_eq!(call_phase(None), "in_progress");
+        assert_eq!(
+            call_state_text("completed", true),
             "Call completed · recordings ready for processing"
         );
-        assert_eq!(call_state_text(false, true), "Call in progress");
+        assert_eq!(call_state_text("ended", true), "Call ended");
+        assert_eq!(call_state_text("in_progress", true), "Call in progress");
+    }
+
+    #[test]
+    fn the_paused_banner_names_who_why_and_when() {
+        let mut pause = CallState {
+            paused_by: Some("bob".into()),
+            reason: Some("payment".into()),
+            ..Default::default()
+        };
+        assert_eq!(paused_text(&pause), "Recording paused by bob (payment)");
+        pause.reason = None;
+        assert_eq!(paused_text(&pause), "Recording paused by bob");
+        assert_eq!(
+            resume_countdown(Some(200_000.0), 20_000.0),
+            "resumes automatically in 3:00"
+        );
+        assert_eq!(
+            resume_countdown(Some(200_000.0), 20_500.0),
+            "resumes automatically in 3:00",
+            "rounded up: 0:00 only when due"
+        );
+        assert_eq!(
+            resume_countdown(Some(200_000.0), 21_000.0),
+            "resumes automatically in 2:59"
+        );
+        assert_eq!(
+            resume_countdown(Some(1_000.0), 5_000.0),
+            "resumes automatically in 0:00",
+            "an overdue resume never counts below zero"
+        );
+        assert_eq!(resume_countdown(None, 0.0), "until resumed");
+        assert_eq!(resume_countdown(Some(f64::NAN), 0.0), "until resumed");
     }
 
     #[test]
@@ -288,32 +357,31 @@ mod tests {
     }
 
     #[test]
-    fn history_lines() {
-        let mut e = ActivityEntry {
-            at: "2026-05-29T12:10:03.000Z".into(),
-            agent: "alice".into(),
-            call_id: "c".into(),
-            action: Action::Start,
-            recording_id: Some("rec_c".into()),
-            error_code: None,
-            request_id: None,
-            replayed: false,
-            pending: false,
-            sandbox: false,
+    fn stop_on_a_paused_call_is_not_an_error() {
+        let refused = || {
+            Err(ApiError {
+                code: "recording_not_started".into(),
+                message: "raw".into(),
+            })
         };
-        assert_eq!(describe(&e), "Started by alice");
-        e.action = Action::Stop;
-        e.error_code = Some("recording_not_started".into());
-        assert_eq!(describe(&e), "Stop by alice failed (recording_not_started)");
-        e.pending = true;
-        assert_eq!(describe(&e), "Stop by alice awaiting an answer");
+        let stopped = stop_of_a_pause(Action::Stop, refused(), Some("rec_1".into())).unwrap();
+        assert_eq!(
+            (stopped.id.as_str(), stopped.status.as_str()),
+            ("rec_1", "stopped")
+        );
+        // Not paused, or another action: the answer stands.
+        assert!(stop_of_a_pause(Action::Stop, refused(), None).is_err());
+        assert!(stop_of_a_pause(Action::Pause, refused(), Some("rec_1".into())).is_err());
+    }
+
+    #[test]
+    fn clocks() {
         assert_eq!(clock(9, 5, 3), "09:05:03");
     }
 
     #[test]
     fn messages_name_the_problem() {
         let e = |code: &str| ApiError {
-            status: Some(409),
             code: code.into(),
             message: "raw".into(),
         };

@@ -183,6 +183,7 @@ pub fn app(state: AppState) -> Router {
             "/minivoice-recordings.js",
             get(embed::element_script).layer(CompressionLayer::new()),
         )
+        .route("/minivoice-recordings.d.ts", get(embed::element_types))
         // The `.br` / `.gz` files `cargo xtask` writes beside each asset, when the browser
         // accepts them (the answer then varies by Accept-Encoding, and says so).
         .fallback_service(

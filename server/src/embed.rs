@@ -1,6 +1,6 @@
 //! Embedding: `<script type="module" src="…/minivoice-recordings.js">` defines the
-//! `<minivoice-recordings>` element for any page, and `/embed?call_id=…` serves the widget
-//! alone for an iframe.
+//! `<minivoice-recordings>` element for any page (typed by `/minivoice-recordings.d.ts`), and
+//! `/embed?call_id=…` serves the widget alone for an iframe.
 //!
 //! The element script is written per request from the built `index.html`, so it always names
 //! the current content-hashed bundle.
@@ -15,6 +15,25 @@ use axum::response::{IntoResponse, Response};
 /// The custom element, around the bundle's `mount_widget`. Placeholders: `__JS__`, `__WASM__`,
 /// `__CSS__`.
 const ELEMENT_JS: &str = include_str!("embed/minivoice-recordings.js");
+
+/// The element's TypeScript declarations: its attributes, methods and events.
+const ELEMENT_TYPES: &str = include_str!("embed/minivoice-recordings.d.ts");
+
+/// `GET /minivoice-recordings.d.ts`, for a CRM's build to fetch beside the script (e.g. into
+/// its `types/`); the same for every build of the widget.
+pub async fn element_types() -> Response {
+    (
+        [
+            (
+                header::CONTENT_TYPE,
+                "application/typescript; charset=utf-8",
+            ),
+            (header::CACHE_CONTROL, "no-cache"),
+        ],
+        ELEMENT_TYPES,
+    )
+        .into_response()
+}
 
 /// `GET /minivoice-recordings.js`
 pub async fn element_script(State(dir): State<PathBuf>) -> Response {

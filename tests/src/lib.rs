@@ -23,7 +23,7 @@ use fantoccini::Client;
 use minivoice_proxy::ServeConfig;
 
 pub use browser::free_port;
-pub use server::{serve_crm_page, widget_dir, InProcess};
+pub use server::{serve_crm_page, serve_crm_pages, widget_dir, InProcess};
 pub use shadow::in_widget;
 
 /// How long any condition may take before a test fails.

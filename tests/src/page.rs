@@ -111,4 +111,29 @@ impl Harness {
         })
         .await;
     }
+
+    /// Sends `keys` to the focused element (`"\u{E007}"` is Enter, `" "` Space).
+    pub async fn keys(&self, keys: &str) {
+        self.client
+            .active_element()
+            .await
+            .unwrap()
+            .send_keys(keys)
+            .await
+            .unwrap();
+    }
+
+    /// Presses Tab, from wherever the focus is, until the element `testid` has it.
+    pub async fn tab_to(&self, testid: &str) {
+        for _ in 0..15 {
+            self.keys("\u{E004}").await;
+            let focused = self
+                .js("document.activeElement?.dataset?.testid ?? ''")
+                .await;
+            if focused == testid {
+                return;
+            }
+        }
+        panic!("Tab never reached {testid}");
+    }
 }

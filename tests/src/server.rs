@@ -109,6 +109,20 @@ impl Harness {
             .status()
     }
 
+    /// POSTs `body` (JSON, or empty) to `/api/{path}`, as another agent's tab or a CRM would:
+    /// the status and the answer.
+    pub async fn api_post(&self, path: &str, body: &str) -> (u16, serde_json::Value) {
+        let resp = reqwest::Client::new()
+            .post(self.url(&format!("/api/{path}")))
+            .header("content-type", "application/json")
+            .body(body.to_owned())
+            .send()
+            .await
+            .unwrap();
+        let status = resp.status().as_u16();
+        (status, resp.json().await.unwrap_or_default())
+    }
+
     /// Ends a call in the sandbox, as the caller hanging up would.
     pub async fn hang_up(&self, call_id: &str) {
         let sandbox = self.sandbox.expect("a sandbox");
@@ -122,23 +136,34 @@ impl Harness {
     }
 }
 
-/// Serves the sample CRM page (`examples/crm/index.html`) from its own loopback origin,
-/// pointed at `proxy`. Returns its address; it serves until the test's runtime ends.
-pub async fn serve_crm_page(proxy: SocketAddr) -> SocketAddr {
-    let page = std::fs::read_to_string(
-        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../examples/crm/index.html"),
-    )
-    .unwrap()
-    .replace("__PROXY__", &format!("http://{proxy}"));
-    let app = axum::Router::new().route(
-        "/",
+/// Serves the sample CRM pages (`examples/crm/`: `index.html` at `/`, `payment.html` at
+/// `/payment`) from their own loopback origin, pointed at the proxy at `proxy` (an origin,
+/// `http://127.0.0.1:8080`). Returns its address; it serves until the runtime ends. The
+/// `crm` binary serves them the same way for people.
+pub async fn serve_crm_pages(proxy: &str, listen: SocketAddr) -> SocketAddr {
+    let page = |name: &str| {
+        let html = std::fs::read_to_string(
+            PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+                .join("../examples/crm")
+                .join(name),
+        )
+        .unwrap()
+        .replace("__PROXY__", proxy.trim_end_matches('/'));
         axum::routing::get(move || {
-            let page = page.clone();
-            async move { axum::response::Html(page) }
-        }),
-    );
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+            let html = html.clone();
+            async move { axum::response::Html(html) }
+        })
+    };
+    let app = axum::Router::new()
+        .route("/", page("index.html"))
+        .route("/payment", page("payment.html"));
+    let listener = tokio::net::TcpListener::bind(listen).await.unwrap();
     let addr = listener.local_addr().unwrap();
     tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
     addr
+}
+
+/// [`serve_crm_pages`] on a fresh loopback port, for a proxy on `proxy`.
+pub async fn serve_crm_page(proxy: SocketAddr) -> SocketAddr {
+    serve_crm_pages(&format!("http://{proxy}"), "127.0.0.1:0".parse().unwrap()).await
 }

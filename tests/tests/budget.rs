@@ -32,6 +32,8 @@ async fn a_cold_load_of_the_widget_stays_within_80_kb() {
         "a fresh profile has no cache, so every byte is counted: {entries:?}"
     );
     let total: u64 = entries.iter().map(|(_, sent, _)| sent).sum();
+    // Printed (`--nocapture`) so that a change's cost can be read off a run.
+    eprintln!("cold load: {total} bytes of {COLD_LOAD_BUDGET}: {entries:?}");
     assert!(
         total <= COLD_LOAD_BUDGET,
         "a cold load transferred {total} bytes (budget {COLD_LOAD_BUDGET}): {entries:?}"

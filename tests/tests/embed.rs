@@ -172,7 +172,7 @@ async fn axe_finds_nothing_in_light_or_dark() {
             .js("matchMedia('(prefers-color-scheme: dark)').matches")
             .await;
         assert_eq!(scheme, dark, "the browser's colour scheme");
-        // States worth checking: a started recording with its details and history open.
+        // States worth checking: a recording with its details and history open, then paused.
         h.js(&format!(
             "{}.click()",
             in_widget("w1", "[data-testid=start]")
@@ -190,6 +190,19 @@ async fn axe_finds_nothing_in_light_or_dark() {
         .await;
         h.wait_js("details open", &in_widget("w1", "[data-testid=metadata]"))
             .await;
+        // Then paused by the page, for the banner and the pause in the activity panel.
+        h.js("document.getElementById('w1').pause({reason: 'payment'})")
+            .await;
+        h.wait_js("w1 paused", &in_widget("w1", "[data-testid=paused-banner]"))
+            .await;
+        h.wait_js(
+            "the pause in w1's activity",
+            &format!(
+                "{}?.textContent.includes('Paused by')",
+                in_widget("w1", "[data-testid=activity]")
+            ),
+        )
+        .await;
         let violations = h.axe(json!({ "include": [["#w1"], ["#w2"]] })).await;
         assert!(violations.is_empty(), "dark={dark}: {violations:#?}");
 
@@ -217,22 +230,7 @@ async fn every_control_works_by_keyboard_with_a_visible_focus_and_is_announced()
         .await
         .unwrap();
     body.send_keys("").await.ok();
-    let mut reached = false;
-    for _ in 0..10 {
-        h.client
-            .active_element()
-            .await
-            .unwrap()
-            .send_keys("\u{E004}")
-            .await
-            .unwrap();
-        let focused = h.js("document.activeElement?.dataset?.testid ?? ''").await;
-        if focused == "start" {
-            reached = true;
-            break;
-        }
-    }
-    assert!(reached, "Tab never reached the Start button");
+    h.tab_to("start").await;
     let outline = h
         .js("getComputedStyle(document.activeElement).outlineStyle")
         .await;
@@ -242,13 +240,7 @@ async fn every_control_works_by_keyboard_with_a_visible_focus_and_is_announced()
         .await;
     assert_eq!(name, "Start recording call e2e_keys_only");
     // Enter presses it.
-    h.client
-        .active_element()
-        .await
-        .unwrap()
-        .send_keys("\u{E007}")
-        .await
-        .unwrap();
+    h.keys("\u{E007}").await;
     h.wait_until("started by keyboard", || async {
         h.row_statuses().await == ["started"]
     })
@@ -262,6 +254,22 @@ async fn every_control_works_by_keyboard_with_a_visible_focus_and_is_announced()
             || h.js("document.querySelector('[data-testid=announcer]').textContent")
                 .await
                 == "Recording rec_e2e_keys_only started."
+    })
+    .await;
+    // Pause and Resume likewise: Space presses them.
+    h.wait_enabled("pause", true).await;
+    h.tab_to("pause").await;
+    let name = h
+        .js("document.activeElement.getAttribute('aria-label')")
+        .await;
+    assert_eq!(name, "Pause recording call e2e_keys_only");
+    h.keys(" ").await;
+    h.wait_for("[data-testid=paused-banner]").await;
+    h.wait_enabled("resume", true).await;
+    h.tab_to("resume").await;
+    h.keys(" ").await;
+    h.wait_until("resumed by keyboard", || async {
+        !h.exists("[data-testid=paused-banner]").await
     })
     .await;
     h.close().await;

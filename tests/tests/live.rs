@@ -1,5 +1,6 @@
 //! Live state in the browser: two widgets on one call stay in step without reloading, a
-//! hang-up shows as completed everywhere, and the widget polls when events are unavailable.
+//! hang-up shows as completed everywhere, a call MiniVoice says is over shows as ended, and the
+//! widget polls when events are unavailable.
 
 use std::time::{Duration, Instant};
 
@@ -113,5 +114,24 @@ async fn the_widget_reconnects_after_the_proxy_restarts() {
         h.row_statuses().await == ["started"]
     })
     .await;
+    h.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_call_minivoice_calls_inactive_shows_as_ended_and_offers_nothing() {
+    let h = Harness::start().await;
+    // MiniVoice (the sandbox) knows this call is over; we learn it from its refusal.
+    h.open_call(minivoice_proxy::sandbox::COMPLETED_CALL).await;
+    h.wait_enabled("start", true).await;
+    h.click("start").await;
+    let code = h.wait_for("[data-testid=error-code]").await;
+    assert_eq!(code.text().await.unwrap(), "call_not_active");
+    h.wait_until("the call shows ended", || async {
+        h.text("[data-testid=call-state]").await.as_deref() == Some("Call ended")
+    })
+    .await;
+    for button in ["start", "pause", "resume", "stop"] {
+        assert!(!h.enabled(button).await, "{button} on an ended call");
+    }
     h.close().await;
 }

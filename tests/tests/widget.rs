@@ -247,8 +247,11 @@ async fn an_agent_with_a_token_records_and_the_history_names_them() {
         h.row_statuses().await == ["started"]
     })
     .await;
-    let entry = h.wait_for("[data-testid=activity-entry]").await;
-    let text = entry.text().await.unwrap();
+    // The timeline, newest first: MiniVoice's `recording.started` may already be above it.
+    let started = "[...document.querySelectorAll('[data-testid=activity-entry]')] \
+                   .map(e => e.textContent).find(t => t.startsWith('Started by')) ?? ''";
+    h.wait_js("the start in the activity", started).await;
+    let text = h.js(started).await.as_str().unwrap().to_owned();
     assert!(text.starts_with("Started by alice · "), "{text}");
     assert!(text.len() >= "Started by alice · 00:00:00".len(), "{text}");
     h.close().await;

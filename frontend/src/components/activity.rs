@@ -1,41 +1,39 @@
-//! The call's latest actions, from the proxy's audit trail.
+//! The call's story, from the proxy's timeline: agents' actions, the call's end, and what
+//! MiniVoice reported later, newest first.
 
 use leptos::prelude::*;
-use minivoice_shared::ActivityEntry;
 
 use crate::api::ApiError;
-use crate::state::{clock, describe};
+use crate::markup::activity_entry;
+use crate::state::clock;
+use crate::timeline::{describe, latest, Entry};
 
-/// The trail once loaded; nothing while it loads, when it is empty, or when it failed.
+/// The timeline as `GET …/timeline` answers it.
+pub type TimelineAnswer = ReadSignal<Option<Result<Vec<Entry>, ApiError>>>;
+
+/// The latest entries once loaded; nothing while it loads, when it is empty, or when it failed.
 #[component]
-pub fn Activity(
-    history: ReadSignal<Option<Result<Vec<ActivityEntry>, ApiError>>>,
-) -> impl IntoView {
+pub fn Activity(timeline: TimelineAnswer) -> impl IntoView {
     move || {
-        history
+        timeline
             .get()
             .and_then(Result::ok)
-            .filter(|h| !h.is_empty())
-            .map(|h| view! { <ActivityLog entries=h/> })
+            .filter(|t| !t.is_empty())
+            .map(|t| view! { <ActivityLog entries=latest(t)/> })
     }
 }
 
-/// The newest five entries, each with the agent's local time.
+/// Each entry with the agent's local time (the list is text only: see `crate::markup`).
 #[component]
-fn ActivityLog(entries: Vec<ActivityEntry>) -> impl IntoView {
+fn ActivityLog(entries: Vec<Entry>) -> impl IntoView {
+    let items: String = entries
+        .iter()
+        .map(|e| activity_entry(&describe(e), &local_clock(&e.at), e.event.as_deref()))
+        .collect();
     view! {
         <section class="mv-activity" aria-label="Recent activity">
             <h3 class="mv-activity-title">"Activity"</h3>
-            <ol class="mv-activity-list" data-testid="activity">
-                {entries.into_iter().take(5).map(|e| {
-                    let when = local_clock(&e.at);
-                    view! {
-                        <li data-testid="activity-entry" class="mv-activity-entry">
-                            {describe(&e)}<span class="mv-muted">" · "{when}</span>
-                        </li>
-                    }
-                }).collect_view()}
-            </ol>
+            <ol class="mv-activity-list" data-testid="activity" inner_html=items></ol>
         </section>
     }
 }

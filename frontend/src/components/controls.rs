@@ -1,47 +1,62 @@
-//! Start and Stop, and the sign that an action is under way.
+//! Start, Stop, Pause and Resume, and the sign that an action is under way.
 
 use leptos::prelude::*;
+use minivoice_shared::Action;
 
 use crate::state::Controls;
 
-/// `buttons` says which action is offered, `busy` whether one is under way; `act` runs one.
+/// `buttons` says which actions are offered, `busy` whether one is under way; `act` runs one.
 #[component]
 pub fn RecordingControls(
     call_id: String,
-    buttons: Memo<Controls>,
+    buttons: impl Fn() -> Controls + Copy + Send + Sync + 'static,
     busy: ReadSignal<bool>,
-    act: Callback<minivoice_shared::Action>,
+    act: Callback<Action>,
 ) -> impl IntoView {
     // The DOM's `disabled` lags a click by a render; the rule is checked again at the click so
     // a double click dispatches once.
-    let press = move |action: minivoice_shared::Action| {
-        let allowed = buttons.get_untracked();
-        let ok = match action {
-            minivoice_shared::Action::Start => allowed.start,
-            minivoice_shared::Action::Stop => allowed.stop,
-            minivoice_shared::Action::Pause | minivoice_shared::Action::Resume => false,
-        };
-        if ok {
+    let press = Callback::new(move |action| {
+        if untrack(buttons).allows(action) {
             act.run(action);
         }
+    });
+    // One component for the four: its view code is in the wasm once (the byte budget).
+    let button = |action, icon, label, quiet| {
+        view! { <ActionButton action icon label quiet call_id=call_id.clone() buttons press/> }
     };
     view! {
         <div class="mv-controls" role="group" aria-label="Recording controls">
-            <button class="mv-button mv-start" data-testid="start"
-                aria-label=format!("Start recording call {call_id}")
-                disabled=move || !buttons.get().start
-                on:click=move |_| press(minivoice_shared::Action::Start)>
-                <span aria-hidden="true">"● "</span>"Start recording"
-            </button>
-            <button class="mv-button mv-stop" data-testid="stop"
-                aria-label=format!("Stop recording call {call_id}")
-                disabled=move || !buttons.get().stop
-                on:click=move |_| press(minivoice_shared::Action::Stop)>
-                <span aria-hidden="true">"■ "</span>"Stop recording"
-            </button>
+            {button(Action::Start, "● ", "Start recording", false)}
+            {button(Action::Pause, "❚❚ ", "Pause recording", true)}
+            {button(Action::Resume, "▶\u{FE0E} ", "Resume recording", false)}
+            {button(Action::Stop, "■ ", "Stop recording", true)}
             {move || busy.get().then(|| view! {
                 <span class="mv-busy" role="status" data-testid="busy">"Working…"</span>
             })}
         </div>
+    }
+}
+
+/// One native button, so Tab reaches it and Enter or Space presses it; named with the call
+/// ("Pause recording call call_123") for an agent with several widgets open. `quiet` buttons
+/// (Stop, Pause) are outlined: the accent goes to what records.
+#[component]
+fn ActionButton(
+    action: Action,
+    icon: &'static str,
+    label: &'static str,
+    quiet: bool,
+    call_id: String,
+    buttons: impl Fn() -> Controls + Send + Sync + 'static,
+    press: Callback<Action>,
+) -> impl IntoView {
+    view! {
+        <button class=if quiet { "mv-button mv-quiet" } else { "mv-button" }
+            data-testid=action.as_str()
+            aria-label=format!("{label} call {call_id}")
+            disabled=move || !buttons().allows(action)
+            on:click=move |_| press.run(action)>
+            <span aria-hidden="true">{icon}</span>{label}
+        </button>
     }
 }

@@ -6,6 +6,7 @@ use leptos::prelude::*;
 use super::error::ErrorBanner;
 use crate::api::Api;
 use crate::load::load;
+use crate::markup::field_rows;
 use crate::recording::Recording;
 use crate::state::{format_duration, format_size};
 
@@ -20,7 +21,7 @@ pub fn Details(
         let (call, rec_id, api) = (call.clone(), rec_id.clone(), api.clone());
         move || {
             let (call, rec_id, api) = (call.clone(), rec_id.clone(), api.clone());
-            async move { api.get(&call, &rec_id).await }
+            async move { api.recording(&call, &rec_id).await }
         }
     });
     view! {
@@ -52,12 +53,6 @@ fn MetadataTable(rec: Recording) -> impl IntoView {
     ];
     // Fields MiniVoice adds later are shown too, not dropped.
     rows.extend(rec.more);
-    view! {
-        <dl class="mv-meta" data-testid="metadata">
-            {rows.into_iter().map(|(k, v)| {
-                let field = k.clone();
-                view! { <div class="mv-meta-row" data-field=field><dt>{k}</dt><dd>{v}</dd></div> }
-            }).collect_view()}
-        </dl>
-    }
+    // Text only: see `crate::markup`.
+    view! { <dl class="mv-meta" data-testid="metadata" inner_html=field_rows(&rows)></dl> }
 }

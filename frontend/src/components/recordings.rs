@@ -4,15 +4,18 @@
 use leptos::either::EitherOf4;
 use leptos::prelude::*;
 
+use super::activity::TimelineAnswer;
 use super::widget::ListAnswer;
 use crate::recording::Recording;
 use crate::state::{format_duration, format_size, live_duration, newest_first};
+use crate::timeline::{events_for, Entry};
 
 /// The list as `list` last answered; the loading line only before the first answer.
-/// `on_retry` asks for the list again.
+/// `on_retry` asks for the list again; `timeline` tells each row what arrived for it.
 #[component]
 pub fn Recordings(
     list: ReadSignal<Option<ListAnswer>>,
+    timeline: TimelineAnswer,
     selected: ReadSignal<Option<String>>,
     set_selected: WriteSignal<Option<String>>,
     now_ms: ReadSignal<f64>,
@@ -34,7 +37,9 @@ pub fn Recordings(
             fetched_at,
             ..
         }) => EitherOf4::C(view! {
-            <RecordingList recs=newest_first(recs) selected set_selected fetched_at now_ms/>
+            // Rebuilt in place when the timeline arrives, so each row says what it heard.
+            <RecordingList recs=newest_first(recs) selected set_selected fetched_at now_ms
+                timeline=timeline.get().and_then(Result::ok).unwrap_or_default()/>
         }),
         Some(ListAnswer { result: Err(_), .. }) => EitherOf4::D(view! {
             <p class="mv-empty" data-testid="list-unavailable">
@@ -53,18 +58,20 @@ fn RecordingList(
     set_selected: WriteSignal<Option<String>>,
     fetched_at: f64,
     now_ms: ReadSignal<f64>,
+    timeline: Vec<Entry>,
 ) -> impl IntoView {
     view! {
         <ul class="mv-list" data-testid="recordings" aria-label="Recordings, newest first">
             {recs.into_iter().map(|rec| view! {
-                <RecordingRow rec selected set_selected fetched_at now_ms/>
+                <RecordingRow heard=events_for(&timeline, &rec.id) rec selected set_selected fetched_at now_ms/>
             }).collect_view()}
         </ul>
     }
 }
 
 /// One recording; pressing it opens (or closes) its details. A started recording's duration
-/// ticks on from `fetched_at`, when MiniVoice last said it.
+/// ticks on from `fetched_at`, when MiniVoice last said it. Below it, muted, what MiniVoice
+/// reported about it (`heard`: a transcript ready, …).
 #[component]
 fn RecordingRow(
     rec: Recording,
@@ -72,6 +79,7 @@ fn RecordingRow(
     set_selected: WriteSignal<Option<String>>,
     fetched_at: f64,
     now_ms: ReadSignal<f64>,
+    heard: String,
 ) -> impl IntoView {
     let id = rec.id.clone();
     let open = {
@@ -99,6 +107,9 @@ fn RecordingRow(
                 // Its visible text names it; this tells what pressing does.
                 <span class="mv-sr-only">", show details"</span>
             </button>
+            {(!heard.is_empty()).then(|| view! {
+                <p class="mv-events mv-muted" data-testid="recording-events">"Events: "{heard}</p>
+            })}
         </li>
     }
 }

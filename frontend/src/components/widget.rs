@@ -1,22 +1,32 @@
-//! One call's widget: the call's data (recordings, call state, activity, the proxy's info),
-//! its live updates and the Start/Stop action, wired to the parts that show them.
+//! One call's widget: the call's data (recordings, call state, timeline, the proxy's info),
+//! its live updates and the actions, wired to the parts that show them.
+
+use std::rc::Rc;
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use minivoice_shared::CALL_COMPLETED;
+use minivoice_shared::{Action, CallState, RecordingState};
 
 use super::activity::Activity;
 use super::controls::RecordingControls;
 use super::details::Details;
 use super::error::ErrorBanner;
-use super::header::{Header, StatusLine};
+use super::header::{Header, PausedBanner, StatusLine};
 use super::recordings::Recordings;
 use crate::api::{self, Api, ApiError};
 use crate::embed::Host;
 use crate::live::use_live_updates;
 use crate::load::load;
 use crate::recording::Recording;
-use crate::state::{announce_success, controls, human_message};
+use crate::state::{
+    announce_success, call_phase, controls, human_message, paused_text, stop_of_a_pause,
+};
+
+/// Whether the call's state says a pause is open: the banner, the buttons and the announcer
+/// follow it.
+fn is_paused(state: &CallState) -> bool {
+    state.recording == Some(RecordingState::Paused)
+}
 
 /// The performance mark set when the widget's first state is on screen.
 pub const FIRST_RENDER_MARK: &str = "minivoice:first-render";
@@ -59,13 +69,12 @@ pub fn Widget(call_id: String, api: Api) -> impl IntoView {
         let (api, call) = (api.get_value(), call.get_value());
         async move { api.status(&call).await.ok() }
     });
-    let completed = Signal::derive(move || {
-        call_state
-            .get()
-            .flatten()
-            .and_then(|s| s.status)
-            .is_some_and(|s| s == CALL_COMPLETED)
-    });
+    let phase = move || {
+        call_state.with(|s| call_phase(s.as_ref().and_then(|s| s.as_ref()?.status.as_deref())))
+    };
+    let over = move || phase() != "in_progress";
+    // The open pause, if any: the banner, the buttons and the announcer follow it.
+    let pause = move || call_state.get().flatten().filter(is_paused);
 
     // Live updates: every event (and every poll while the stream is down) refetches.
     let live = use_live_updates(api.with_value(|a| a.events_url(&call.get_value())), refresh);
@@ -73,23 +82,46 @@ pub fn Widget(call_id: String, api: Api) -> impl IntoView {
         let api = api.get_value();
         async move { api.info().await }
     });
-    let history = load(move || {
+    let timeline = load(move || {
         generation.track();
         let (api, call) = (api.get_value(), call.get_value());
-        async move { api.activity(&call).await }
+        async move { api.timeline(&call).await }
     });
 
     let (action_error, set_action_error) = signal(None::<ApiError>);
-    // What a screen reader hears, politely: each action's outcome.
+    // What a screen reader hears, politely: each action's outcome, and a pause beginning or
+    // ending, whoever caused it (another agent, the automatic resume).
     let (announcement, set_announcement) = signal(String::new());
+    Effect::new(move |was: Option<Option<String>>| {
+        // Unknown (loading, or the status did not load): say nothing, remember what was.
+        let Some(state) = call_state.get().flatten() else {
+            return was.flatten();
+        };
+        let now = is_paused(&state).then(|| paused_text(&state));
+        if was.is_some_and(|was| was != now) {
+            set_announcement.set(match &now {
+                Some(text) => format!("{text}."),
+                None => "The pause has ended.".into(),
+            });
+        }
+        now
+    });
     let host = StoredValue::new_local(Host::from_context());
     let (busy, set_busy) = signal(false);
-    let act = Callback::new(move |action: minivoice_shared::Action| {
+    // One action, for the buttons and for the embedding page (`el.pause({reason})`): the
+    // outcome is shown, announced and told to the page, then handed back to the caller.
+    let run = move |action: Action, reason: Option<String>| {
         set_busy.set(true);
         let intent = api::new_intent();
         let (api, call_id, host) = (api.get_value(), call.get_value(), host.get_value());
-        spawn_local(async move {
-            let result = api.act(&call_id, action, &intent).await;
+        let paused_segment = call_state
+            .get_untracked()
+            .flatten()
+            .filter(is_paused)
+            .and_then(|s| s.recording_id);
+        async move {
+            let result = api.act(&call_id, action, reason, &intent).await;
+            let result = stop_of_a_pause(action, result, paused_segment);
             // The widget may be gone by now: every write below is a no-op then.
             set_action_error.try_set(result.as_ref().err().cloned());
             host.action_done(&call_id, action, &result);
@@ -99,8 +131,15 @@ pub fn Widget(call_id: String, api: Api) -> impl IntoView {
             });
             set_busy.try_set(false);
             set_generation.try_update(|n| *n += 1);
-        });
+            result
+        }
+    };
+    let act = Callback::new(move |action| {
+        spawn_local(async move {
+            let _ = run(action, None).await;
+        })
     });
+    host.with_value(|h| h.serve(Rc::new(move |action, reason| Box::pin(run(action, reason)))));
 
     // The first state on screen (the list, "no recordings" or an error) is marked for the
     // browser's performance timeline: `cargo xtask bench` reads it, and so can a host page.
@@ -119,36 +158,35 @@ pub fn Widget(call_id: String, api: Api) -> impl IntoView {
             .filter(|l| l.generation == generation.get())
             .map(|l| l.result)
     };
-    let buttons = Memo::new(move |_| {
-        let busy = busy.get();
+    let buttons = move || {
         let recs = current().and_then(Result::ok);
-        controls(recs.as_deref(), busy, completed.get())
-    });
-    let has_recordings = Signal::derive(move || {
+        controls(recs.as_deref(), pause().is_some(), busy.get(), over())
+    };
+    let has_recordings = move || {
         current()
             .and_then(Result::ok)
             .is_some_and(|r| !r.is_empty())
-    });
+    };
     let shown_error = move || {
         action_error
             .get()
             .or_else(|| list.get().and_then(|l| l.result.err()))
     };
     let (selected, set_selected) = signal(None::<String>);
-    let sandbox =
-        Signal::derive(move || info.get().and_then(Result::ok).is_some_and(|i| i.sandbox));
+    let sandbox = move || info.get().and_then(Result::ok).is_some_and(|i| i.sandbox);
 
     view! {
         <section class="mv-widget" aria-label=format!("Recordings for call {call_id}") data-testid="widget">
             <Header call_id=call_id.clone() sandbox/>
             <RecordingControls call_id=call_id.clone() buttons busy act/>
-            <StatusLine completed has_recordings live=live.state/>
+            <StatusLine phase has_recordings live=live.state/>
+            <PausedBanner pause now_ms=live.now_ms/>
             {move || shown_error().map(|e| view! { <ErrorBanner error=e/> })}
             <div class="mv-sr-only" aria-live="polite" data-testid="announcer">
                 {move || announcement.get()}
             </div>
-            <Recordings list selected set_selected now_ms=live.now_ms on_retry=refresh/>
-            <Activity history/>
+            <Recordings list timeline selected set_selected now_ms=live.now_ms on_retry=refresh/>
+            <Activity timeline/>
             {move || selected.get().map(|rec_id| view! {
                 <Details call=call.get_value() rec_id api=api.get_value() on_close=move || set_selected.set(None)/>
             })}

@@ -2,7 +2,10 @@
 // for any page. It renders in a shadow root with its own styles (the page's CSS cannot reach
 // in, its CSS cannot leak out), re-renders when call-id, api-base or token change, releases
 // everything when removed, and dispatches bubbling, composed events to the page:
-// minivoice-recording-started, minivoice-recording-stopped, minivoice-error.
+// minivoice-recording-started, -stopped, -paused, -resumed, and minivoice-error.
+// The page may also act: start(), stop(), pause({reason}), resume(), each a Promise of the
+// recording ({callId, recordingId, status}) that rejects with an Error carrying `code`.
+// Types: minivoice-recordings.d.ts beside this script.
 const origin = new URL(import.meta.url);
 const bundle = await import(new URL("__JS__", origin).href);
 await bundle.default({ module_or_path: new URL("__WASM__", origin).href });
@@ -36,6 +39,33 @@ class MiniVoiceRecordings extends HTMLElement {
       this.handle.free();
       this.handle = null;
     }
+  }
+
+  start() {
+    return this.#act("start");
+  }
+
+  stop() {
+    return this.#act("stop");
+  }
+
+  pause(options) {
+    return this.#act("pause", options?.reason);
+  }
+
+  resume() {
+    return this.#act("resume");
+  }
+
+  // The widget's own action, as its buttons take it: shown, announced and dispatched as an
+  // event, whoever asked. Not connected (or no call-id): nothing to act on.
+  #act(action, reason) {
+    if (!this.handle) {
+      const e = new Error("the element is not connected to a page");
+      e.code = "widget_unavailable";
+      return Promise.reject(e);
+    }
+    return this.handle.act(action, reason);
   }
 
   render() {

@@ -1,0 +1,171 @@
+//! The call's story as the activity panel tells it (`GET …/timeline`): agents' actions, the
+//! call's end and what MiniVoice reported later, each as one line an agent reads. Free of the
+//! DOM so the wording is plain `#[test]`s.
+//!
+//! The wire type is `minivoice_shared::TimelineEntry`; the widget keeps its own smaller one,
+//! since it only shows a webhook's payload and a `serde_json::Value` would bring serde_json's
+//! code into the wasm (the budget, `BENCHMARKS.md`).
+
+use minivoice_shared::minivoice::KnownEvent;
+
+/// One entry, as the widget keeps it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Entry {
+    /// UTC, RFC 3339.
+    pub at: String,
+    /// An agent's (or the system's) action; otherwise a webhook, or a kind a newer proxy adds,
+    /// shown by its type like a webhook.
+    pub action: bool,
+    /// The action (`start`, …) or the webhook's event type, as sent.
+    pub what: String,
+    pub agent: Option<String>,
+    pub recording_id: Option<String>,
+    /// Actions: `ok`, an error code, or `pending`.
+    pub result: Option<String>,
+    pub reason: Option<String>,
+    /// Webhooks: the event as MiniVoice sent it, as indented JSON text, shown on demand.
+    pub event: Option<String>,
+}
+
+/// How many entries the panel shows: enough for a pause and its resume with their webhooks.
+pub const SHOWN: usize = 8;
+
+/// The panel's entries: the latest [`SHOWN`], newest first like the recordings above them
+/// (the proxy sends them oldest first).
+pub fn latest(mut entries: Vec<Entry>) -> Vec<Entry> {
+    entries.reverse();
+    entries.truncate(SHOWN);
+    entries
+}
+
+/// "Started by alice", "Paused by bob (payment)", "Stop by carol failed (code)", "Call
+/// completed", "ai.transcript.ready · rec_1".
+pub fn describe(e: &Entry) -> String {
+    if !e.action {
+        if e.what == KnownEvent::CallCompleted.as_str() {
+            return "Call completed".into();
+        }
+        return match &e.recording_id {
+            Some(rec) => format!("{} · {rec}", e.what),
+            None => e.what.clone(),
+        };
+    }
+    let agent = e.agent.as_deref().unwrap_or("someone");
+    // A newer proxy's action is named as sent.
+    let (verb, done) = match e.what.as_str() {
+        "start" => ("Start", "Started"),
+        "stop" => ("Stop", "Stopped"),
+        "pause" => ("Pause", "Paused"),
+        "resume" => ("Resume", "Resumed"),
+        other => (other, other),
+    };
+    match e.result.as_deref() {
+        Some("pending") => format!("{verb} by {agent} awaiting an answer"),
+        Some(code) if code != "ok" => format!("{verb} by {agent} failed ({code})"),
+        _ => match &e.reason {
+            Some(reason) => format!("{done} by {agent} ({reason})"),
+            None => format!("{done} by {agent}"),
+        },
+    }
+}
+
+/// What MiniVoice reported about one recording, in the order it arrived: "recording.started,
+/// ai.transcript.ready"; empty when nothing did.
+pub fn events_for(entries: &[Entry], recording_id: &str) -> String {
+    let mut out = String::new();
+    for e in entries {
+        if !e.action && e.recording_id.as_deref() == Some(recording_id) {
+            if !out.is_empty() {
+                out.push_str(", ");
+            }
+            out.push_str(&e.what);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn action(what: &str, agent: &str, result: &str) -> Entry {
+        Entry {
+            at: "2026-05-29T12:10:03.000Z".into(),
+            action: true,
+            what: what.into(),
+            agent: Some(agent.into()),
+            recording_id: Some("rec_c".into()),
+            result: Some(result.into()),
+            reason: None,
+            event: None,
+        }
+    }
+
+    fn webhook(what: &str, rec: Option<&str>) -> Entry {
+        Entry {
+            action: false,
+            what: what.into(),
+            agent: None,
+            recording_id: rec.map(Into::into),
+            result: None,
+            event: Some("{}".into()),
+            ..action("", "", "")
+        }
+    }
+
+    #[test]
+    fn actions_name_their_agent_and_reason() {
+        assert_eq!(
+            describe(&action("start", "alice", "ok")),
+            "Started by alice"
+        );
+        let mut pause = action("pause", "bob", "ok");
+        pause.reason = Some("payment".into());
+        assert_eq!(describe(&pause), "Paused by bob (payment)");
+        assert_eq!(
+            describe(&action("resume", "system", "ok")),
+            "Resumed by system"
+        );
+        assert_eq!(
+            describe(&action("stop", "alice", "recording_not_started")),
+            "Stop by alice failed (recording_not_started)"
+        );
+        assert_eq!(
+            describe(&action("stop", "alice", "pending")),
+            "Stop by alice awaiting an answer"
+        );
+        assert_eq!(describe(&action("transfer", "al", "ok")), "transfer by al");
+    }
+
+    #[test]
+    fn webhooks_read_as_their_type_and_recording() {
+        assert_eq!(describe(&webhook("call.completed", None)), "Call completed");
+        assert_eq!(
+            describe(&webhook("ai.transcript.ready", Some("rec_call_123"))),
+            "ai.transcript.ready · rec_call_123"
+        );
+        assert_eq!(describe(&webhook("brand.new", None)), "brand.new");
+    }
+
+    #[test]
+    fn the_panel_shows_the_latest_newest_first_and_rows_their_events() {
+        let all: Vec<Entry> = (0..12)
+            .map(|i| webhook(&format!("e{i}"), Some("rec_a")))
+            .collect();
+        let shown: Vec<_> = latest(all.clone()).into_iter().map(|e| e.what).collect();
+        assert_eq!(shown.len(), SHOWN);
+        assert_eq!((shown[0].as_str(), shown[7].as_str()), ("e11", "e4"));
+        let mixed = [
+            action("start", "alice", "ok"),
+            webhook("recording.started", Some("rec_c")),
+            webhook("call.completed", None),
+            webhook("ai.transcript.ready", Some("rec_c")),
+            webhook("recording.started", Some("rec_other")),
+        ];
+        assert_eq!(
+            events_for(&mixed, "rec_c"),
+            "recording.started, ai.transcript.ready"
+        );
+        assert_eq!(events_for(&mixed, "rec_none"), "");
+    }
+}
