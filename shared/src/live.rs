@@ -80,38 +80,14 @@ pub struct CallState {
     pub resume_at: Option<String>,
 }
 
-/// Whether the call is being recorded now. Open: a state a newer proxy adds is kept as is.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub enum RecordingState {
-    Recording,
-    Paused,
-    Idle,
-    Unknown(String),
-}
-
-impl RecordingState {
-    pub fn as_str(&self) -> &str {
-        match self {
-            RecordingState::Recording => "recording",
-            RecordingState::Paused => "paused",
-            RecordingState::Idle => "idle",
-            RecordingState::Unknown(s) => s,
-        }
+open_strings! {
+    /// Whether the call is being recorded now. Open: a state a newer proxy adds is kept as is.
+    pub enum RecordingState {
+        Recording = "recording",
+        Paused = "paused",
+        Idle = "idle",
     }
 }
-
-impl From<String> for RecordingState {
-    fn from(s: String) -> Self {
-        match s.as_str() {
-            "recording" => RecordingState::Recording,
-            "paused" => RecordingState::Paused,
-            "idle" => RecordingState::Idle,
-            _ => RecordingState::Unknown(s),
-        }
-    }
-}
-
-string_serde!(RecordingState);
 
 /// The documented final call state: only then are recordings ready for processing.
 pub const CALL_COMPLETED: &str = "completed";

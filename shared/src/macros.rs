@@ -49,3 +49,27 @@ macro_rules! string_serde {
         }
     };
 }
+
+/// An open set of wire strings: the named variants, and `Unknown` for any other string, kept as
+/// sent so that it round-trips. `as_str`, `From<String>`, `Display` and serde as the string.
+macro_rules! open_strings {
+    ($(#[$meta:meta])* $vis:vis enum $name:ident { $($(#[$vmeta:meta])* $variant:ident = $text:literal,)+ }) => {
+        $(#[$meta])*
+        #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+        $vis enum $name { $($(#[$vmeta])* $variant,)+ Unknown(String), }
+
+        impl $name {
+            pub fn as_str(&self) -> &str {
+                match self { $($name::$variant => $text,)+ $name::Unknown(s) => s }
+            }
+        }
+
+        impl From<String> for $name {
+            fn from(s: String) -> Self {
+                match s.as_str() { $($text => $name::$variant,)+ _ => $name::Unknown(s) }
+            }
+        }
+
+        string_serde!($name);
+    };
+}

@@ -37,35 +37,13 @@ pub struct TimelineEntry {
     pub extra: Extra,
 }
 
-/// Whether a timeline entry is an action or a webhook; a kind a newer proxy adds is kept.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub enum TimelineKind {
-    Action,
-    Webhook,
-    Unknown(String),
-}
-
-impl TimelineKind {
-    pub fn as_str(&self) -> &str {
-        match self {
-            TimelineKind::Action => "action",
-            TimelineKind::Webhook => "webhook",
-            TimelineKind::Unknown(s) => s,
-        }
+open_strings! {
+    /// Whether a timeline entry is an action or a webhook; a kind a newer proxy adds is kept.
+    pub enum TimelineKind {
+        Action = "action",
+        Webhook = "webhook",
     }
 }
-
-impl From<String> for TimelineKind {
-    fn from(s: String) -> Self {
-        match s.as_str() {
-            "action" => TimelineKind::Action,
-            "webhook" => TimelineKind::Webhook,
-            _ => TimelineKind::Unknown(s),
-        }
-    }
-}
-
-string_serde!(TimelineKind);
 
 known_strings! {
     /// What the receiver decided about a delivery.
