@@ -211,9 +211,15 @@ pub fn app(state: AppState) -> Router {
         .nest("/api", api)
         .merge(assets)
         .layer(RequestBodyTimeoutLayer::new(state.body_timeout))
-        .layer(middleware::from_fn(security::edge))
-        .layer(middleware::from_fn(request_id::layer))
+        .layer(middleware::from_fn(every_request))
         .with_state(state)
+}
+
+/// What every request passes through, outermost first: its request ID (and answer line and
+/// metrics), then the header limit and the security headers. One middleware, not two: axum
+/// clones each layer's service per request.
+async fn every_request(req: Request, next: Next) -> Response {
+    request_id::around(req, |req| security::edge(req, next)).await
 }
 
 /// `/readyz`: 200 when the store answers and every migration is applied, else 503 (a load

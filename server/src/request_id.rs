@@ -21,6 +21,15 @@ pub fn current() -> Option<String> {
 }
 
 pub async fn layer(req: Request, next: Next) -> Response {
+    around(req, |req| next.run(req)).await
+}
+
+/// [`layer`] around `inner`, for a middleware that does more at the same place (`app`'s one
+/// outer middleware: each layer is a service axum clones per request).
+pub async fn around<F>(req: Request, inner: impl FnOnce(Request) -> F) -> Response
+where
+    F: std::future::Future<Output = Response>,
+{
     let id = req
         .headers()
         .get(HEADER)
@@ -38,7 +47,7 @@ pub async fn layer(req: Request, next: Next) -> Response {
     );
     let exchange = crate::telemetry::Exchange::begin(&req);
     let mut resp = REQUEST_ID
-        .scope(id.clone(), next.run(req))
+        .scope(id.clone(), inner(req))
         .instrument(span.clone())
         .await;
     // After the handler, so the span holds the call ID and agent the extractors recorded.
