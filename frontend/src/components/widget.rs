@@ -135,8 +135,11 @@ pub fn Widget(call_id: String, api: Api) -> impl IntoView {
         }
     };
     let act = Callback::new(move |action| {
+        // `run` marks the widget busy at once, in this click's handler, so a second click
+        // finds the action under way; only the request waits for the task.
+        let pending = run(action, None);
         spawn_local(async move {
-            let _ = run(action, None).await;
+            let _ = pending.await;
         })
     });
     host.with_value(|h| h.serve(Rc::new(move |action, reason| Box::pin(run(action, reason)))));
