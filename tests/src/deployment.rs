@@ -26,7 +26,7 @@ pub struct Deployment {
     _nginx: Nginx,
 }
 
-/// nginx with `deploy/nginx.conf`, in front of `backends`, in a private run directory.
+/// nginx from a template in `deploy/`, in a private run directory, on a fresh loopback port.
 pub struct Nginx {
     pub addr: SocketAddr,
     child: Child,
@@ -34,21 +34,29 @@ pub struct Nginx {
 }
 
 impl Nginx {
+    /// `deploy/nginx.conf` in front of `backends`.
     pub async fn start(backends: &[SocketAddr]) -> Nginx {
-        let run_dir = tempfile::tempdir().unwrap();
-        let addr: SocketAddr = format!("127.0.0.1:{}", free_port()).parse().unwrap();
         let servers: Vec<String> = backends
             .iter()
             .map(|b| format!("        server {b} max_fails=1 fail_timeout=2s;"))
             .collect();
-        let template = std::fs::read_to_string(
-            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../deploy/nginx.conf"),
-        )
-        .unwrap();
-        let config = template
+        Nginx::from_template("nginx.conf", &[("SERVERS", servers.join("\n"))]).await
+    }
+
+    /// `deploy/<template>` with `{{RUN_DIR}}`, `{{LISTEN}}` and each of `vars` filled in.
+    pub async fn from_template(template: &str, vars: &[(&str, String)]) -> Nginx {
+        let run_dir = tempfile::tempdir().unwrap();
+        let addr: SocketAddr = format!("127.0.0.1:{}", free_port()).parse().unwrap();
+        let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("../deploy")
+            .join(template);
+        let mut config = std::fs::read_to_string(&path)
+            .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
             .replace("{{RUN_DIR}}", &run_dir.path().display().to_string())
-            .replace("{{LISTEN}}", &addr.to_string())
-            .replace("{{SERVERS}}", &servers.join("\n"));
+            .replace("{{LISTEN}}", &addr.to_string());
+        for (k, v) in vars {
+            config = config.replace(&format!("{{{{{k}}}}}"), v);
+        }
         let config_path = run_dir.path().join("nginx.conf");
         std::fs::write(&config_path, config).unwrap();
         let bin = std::env::var("NGINX").unwrap_or("/usr/sbin/nginx".into());
@@ -60,7 +68,7 @@ impl Nginx {
             .stdout(Stdio::null())
             .stderr(Stdio::inherit())
             .spawn()
-            .unwrap_or_else(|e| panic!("cannot run {bin}: {e} (cargo xtask test installs it)"));
+            .unwrap_or_else(|e| panic!("cannot run {bin}: {e} (cargo xtask installs it)"));
         let deadline = Instant::now() + DEADLINE;
         while tokio::net::TcpStream::connect(addr).await.is_err() {
             assert!(Instant::now() < deadline, "nginx never listened");

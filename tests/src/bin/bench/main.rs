@@ -15,6 +15,8 @@ mod throughput;
 use std::path::PathBuf;
 use std::time::Duration;
 
+use minivoice_e2e::deployment::Nginx;
+
 /// Cold navigations per page for the first-render medians.
 const NAVIGATIONS: usize = 10;
 const SUBSCRIBERS: [usize; 2] = [1_000, 10_000];
@@ -48,7 +50,7 @@ async fn main() {
     drop((ours, hello));
 
     let body = throughput::recordings_list();
-    let upstream = procs::nginx("bench-upstream.conf", &[("BODY", body.clone())]).await;
+    let upstream = Nginx::from_template("bench-upstream.conf", &[("BODY", body.clone())]).await;
     eprintln!("bench: throughput (wrk), about two and a half minutes");
     let throughput = throughput::run(proxy, upstream.addr, &body).await;
     let mut fanouts = vec![];

@@ -96,34 +96,6 @@ pub async fn passthrough(upstream: SocketAddr) -> Process {
     listening(child, addr, None).await
 }
 
-/// nginx with `deploy/<template>`: `{{RUN_DIR}}` and `{{LISTEN}}` filled in, then `vars`.
-pub async fn nginx(template: &str, vars: &[(&str, String)]) -> Process {
-    let run_dir = tempfile::tempdir().unwrap();
-    let addr = loopback();
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../deploy")
-        .join(template);
-    let mut config = std::fs::read_to_string(&path)
-        .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
-        .replace("{{RUN_DIR}}", &run_dir.path().display().to_string())
-        .replace("{{LISTEN}}", &addr.to_string());
-    for (k, v) in vars {
-        config = config.replace(&format!("{{{{{k}}}}}"), v);
-    }
-    let config_path = run_dir.path().join("nginx.conf");
-    std::fs::write(&config_path, config).unwrap();
-    let child = Command::new("/usr/sbin/nginx")
-        .arg("-c")
-        .arg(&config_path)
-        .arg("-e")
-        .arg(run_dir.path().join("error.log"))
-        .stdout(Stdio::null())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .expect("nginx (cargo xtask bench installs it)");
-    listening(child, addr, Some(run_dir)).await
-}
-
 /// Resident memory of `pid`, in KiB.
 pub fn rss_kib(pid: u32) -> u64 {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();

@@ -4,6 +4,8 @@
 use std::net::SocketAddr;
 use std::process::Command;
 
+use minivoice_e2e::deployment::Nginx;
+
 use crate::procs;
 
 pub const CONCURRENCY: [u32; 3] = [1, 64, 256];
@@ -50,7 +52,8 @@ pub async fn run(proxy_binary: &std::path::Path, upstream: SocketAddr, body: &st
     )
     .await;
     let passthrough = procs::passthrough(upstream).await;
-    let nginx = procs::nginx("bench-nginx.conf", &[("UPSTREAM", upstream.to_string())]).await;
+    let nginx =
+        Nginx::from_template("bench-nginx.conf", &[("UPSTREAM", upstream.to_string())]).await;
     let targets = [proxy.addr, passthrough.addr, nginx.addr];
     for target in targets {
         let got = reqwest::get(format!("http://{target}{PATH}"))
