@@ -14,6 +14,7 @@ pub mod deployment;
 mod page;
 mod server;
 mod shadow;
+mod webhook;
 
 use std::net::SocketAddr;
 use std::process::Child;
@@ -25,6 +26,7 @@ use minivoice_proxy::ServeConfig;
 pub use browser::free_port;
 pub use server::{serve_crm_page, serve_crm_pages, widget_dir, InProcess};
 pub use shadow::in_widget;
+pub use webhook::send_webhook;
 
 /// How long any condition may take before a test fails.
 pub const DEADLINE: Duration = Duration::from_secs(15);

@@ -3,7 +3,7 @@
 //! the paused state's look: axe-core in light and dark, and its screenshots. (A CRM page
 //! pausing through the element's methods: `crm.rs`.)
 
-use minivoice_e2e::Harness;
+use minivoice_e2e::{send_webhook, Harness};
 use serde_json::json;
 
 /// `whsec_` + base64 of 24 bytes: the webhook secret of the test that signs its own webhook.
@@ -30,25 +30,8 @@ async fn send_transcript_ready(h: &Harness, recording_id: &str) {
     let body = json!({"type": "ai.transcript.ready",
                       "data": {"recording_id": recording_id, "words": 42}})
     .to_string();
-    let ts = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs() as i64;
     let id = format!("msg_{recording_id}_transcript");
-    let signature = standardwebhooks::Webhook::new(WEBHOOK_SECRET)
-        .unwrap()
-        .sign(&id, ts, body.as_bytes())
-        .unwrap();
-    let status = reqwest::Client::new()
-        .post(h.url("/webhooks/minivoice"))
-        .header("webhook-id", id)
-        .header("webhook-timestamp", ts.to_string())
-        .header("webhook-signature", signature)
-        .body(body)
-        .send()
-        .await
-        .unwrap()
-        .status();
+    let status = send_webhook(&reqwest::Client::new(), h.proxy, WEBHOOK_SECRET, &id, body).await;
     assert_eq!(status, 202);
 }
 

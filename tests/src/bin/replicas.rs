@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 
 use futures_util::StreamExt;
 use minivoice_e2e::deployment::{postgres_server, Nginx};
-use minivoice_e2e::free_port;
+use minivoice_e2e::{free_port, send_webhook};
 
 const KEY: &str = "sk_replicas_bench";
 const SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
@@ -97,7 +97,6 @@ async fn main() {
         .unwrap();
     let mut stream = stream.bytes_stream();
     let mut buffer = String::new();
-    let webhook = standardwebhooks::Webhook::new(SECRET).unwrap();
     let mut lags = Vec::with_capacity(events);
     for i in 0..events {
         let rec = format!("rec_bench_{i}");
@@ -108,22 +107,8 @@ async fn main() {
         })
         .to_string();
         let id = format!("msg_bench_{i}");
-        let ts = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .as_secs() as i64;
-        let signature = webhook.sign(&id, ts, body.as_bytes()).unwrap();
         let sent = Instant::now();
-        let status = client
-            .post(format!("http://{a}/webhooks/minivoice"))
-            .header("webhook-id", &id)
-            .header("webhook-timestamp", ts.to_string())
-            .header("webhook-signature", signature)
-            .body(body)
-            .send()
-            .await
-            .unwrap()
-            .status();
+        let status = send_webhook(&client, a, SECRET, &id, body).await;
         assert_eq!(status, 202, "webhook {i}");
         let needle = format!("\"{rec}\"");
         while !buffer.contains(&needle) {

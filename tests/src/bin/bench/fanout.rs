@@ -6,6 +6,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use minivoice_e2e::send_webhook;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
@@ -170,25 +171,7 @@ async fn deliver(addr: SocketAddr, call: &str, id: &str, recording: &str) {
         "recording": {"id": recording, "status": "stopped", "duration_seconds": 1, "size_bytes": 16000}
     })
     .to_string();
-    let ts = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs() as i64;
-    let signature = standardwebhooks::Webhook::new(crate::WEBHOOK_SECRET)
-        .unwrap()
-        .sign(id, ts, body.as_bytes())
-        .unwrap();
-    let status = reqwest::Client::new()
-        .post(format!("http://{addr}/webhooks/minivoice"))
-        .header("content-type", "application/json")
-        .header("webhook-id", id)
-        .header("webhook-timestamp", ts.to_string())
-        .header("webhook-signature", signature)
-        .body(body)
-        .timeout(Duration::from_secs(10))
-        .send()
-        .await
-        .expect("deliver the webhook")
-        .status();
+    let client = reqwest::Client::new();
+    let status = send_webhook(&client, addr, crate::WEBHOOK_SECRET, id, body).await;
     assert_eq!(status, 202, "webhook {id}");
 }
