@@ -1,7 +1,6 @@
 //! `app(state) -> Router`: the whole HTTP surface in one place, so tests can drive it with
 //! `oneshot` or over a real socket.
 
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -40,7 +39,7 @@ pub struct AppState(Arc<Parts>);
 pub struct Parts {
     pub upstream: Upstream,
     pub info: ProxyInfo,
-    pub widget_dir: PathBuf,
+    pub widget: widget::Widget,
     /// Origins other than our own that may call `/api` (CORS); empty means same-origin only.
     pub allowed_origins: Arc<[HeaderValue]>,
     /// Agent-token keys; `None` runs anonymous.
@@ -78,7 +77,7 @@ macro_rules! parts {
 parts! {
     upstream: Upstream,
     info: ProxyInfo,
-    widget_dir: PathBuf,
+    widget: widget::Widget,
     allowed_origins: Arc<[HeaderValue]>,
     tokens: Option<Arc<TokenKeys>>,
     store: Store,
@@ -136,7 +135,7 @@ impl AppState {
                 version: env!("CARGO_PKG_VERSION").into(),
                 event_streams: 0,
             },
-            widget_dir: cfg.widget_dir.clone(),
+            widget: widget::Widget::new(cfg.widget_dir.as_deref()),
             allowed_origins: cfg.allowed_origins.clone().into(),
             tokens,
             store,
@@ -183,16 +182,19 @@ pub fn app(state: AppState) -> Router {
             "/minivoice-recordings.js",
             get(embed::element_script).layer(CompressionLayer::new()),
         )
-        .route("/minivoice-recordings.d.ts", get(embed::element_types))
-        // The `.br` / `.gz` files `cargo xtask` writes beside each asset, when the browser
-        // accepts them (the answer then varies by Accept-Encoding, and says so).
-        .fallback_service(
-            ServeDir::new(&state.widget_dir)
+        .route("/minivoice-recordings.d.ts", get(embed::element_types));
+    // The `.br` / `.gz` files `cargo xtask` writes beside each asset, when the browser
+    // accepts them (the answer then varies by Accept-Encoding, and says so).
+    let assets = match &state.widget {
+        widget::Widget::Dir(dir) => assets.fallback_service(
+            ServeDir::new(dir.as_ref())
                 .precompressed_br()
                 .precompressed_gzip(),
-        )
-        .layer(middleware::from_fn(widget::cache_headers))
-        .layer(middleware::from_fn(embed::shareable));
+        ),
+        widget::Widget::Embedded => assets.fallback(widget::serve_embedded),
+    }
+    .layer(middleware::from_fn(widget::cache_headers))
+    .layer(middleware::from_fn(embed::shareable));
     // The page is written per request (its CSP names the loader's hash): compressed likewise.
     let page = get(widget::index).layer(CompressionLayer::new());
     Router::new()

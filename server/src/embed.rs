@@ -5,12 +5,12 @@
 //! The element script is written per request from the built `index.html`, so it always names
 //! the current content-hashed bundle.
 
-use std::path::PathBuf;
-
 use axum::extract::{Request, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+
+use crate::widget::Widget;
 
 /// The custom element, around the bundle's `mount_widget`. Placeholders: `__JS__`, `__WASM__`,
 /// `__CSS__`.
@@ -36,8 +36,8 @@ pub async fn element_types() -> Response {
 }
 
 /// `GET /minivoice-recordings.js`
-pub async fn element_script(State(dir): State<PathBuf>) -> Response {
-    let Ok(index) = tokio::fs::read_to_string(dir.join("index.html")).await else {
+pub async fn element_script(State(widget): State<Widget>) -> Response {
+    let Some(index) = widget.page().await else {
         return (StatusCode::SERVICE_UNAVAILABLE, "the widget is not built").into_response();
     };
     let Some(bundle) = Bundle::find(&index) else {

@@ -12,6 +12,7 @@ use crate::config::ServeConfig;
 use crate::secret::Secret;
 use crate::store::Store;
 use crate::upstream::Upstream;
+use crate::widget::Widget;
 use crate::{sandbox, schedule, serve, webhooks};
 
 #[derive(Debug, thiserror::Error)]
@@ -247,8 +248,12 @@ fn warn_about_settings(cfg: &ServeConfig, unsigned_webhooks: bool) {
              anyone who can reach this proxy can start and stop recordings of any call"
         );
     }
-    if !cfg.widget_dir.join("index.html").is_file() {
-        tracing::warn!(dir = %cfg.widget_dir.display(), "no built widget found (index.html); only the API is served");
+    match Widget::new(cfg.widget_dir.as_deref()).source() {
+        Some(source) => tracing::info!(%source, "serving the widget"),
+        None => tracing::warn!(
+            dir = ?cfg.widget_dir,
+            "no built widget (index.html) in WIDGET_DIR or in this binary; only the API is served"
+        ),
     }
     if cfg.metrics_token.is_none() && !cfg.listen_addr.ip().is_loopback() {
         tracing::warn!("METRICS_TOKEN is not set: /metrics answers anyone who can reach it");

@@ -2,6 +2,7 @@
 //! (they install what is missing) and are quick the second time (they skip what is present).
 
 mod bench;
+mod deny;
 mod minify;
 mod postgres;
 mod tools;
@@ -15,7 +16,13 @@ type Result<T = ()> = std::result::Result<T, String>;
 const USAGE: &str = "usage: cargo xtask <command>
   run [ARGS…]   install what is missing, build the widget, start the proxy (sandbox without a key)
   test          install what is missing, build the widget, run every test (unit, proxy, browser)
-  lint          cargo fmt --check and cargo clippy -D warnings
+  lint          cargo fmt --check, cargo clippy -D warnings (host and wasm32), and cargo deny
+                (licenses; advisories against deny/advisory-db)
+  deny          only cargo deny (licenses; advisories against deny/advisory-db)
+  advisory-db [SOURCE]
+                refresh deny/advisory-db from RustSec's repository (or SOURCE, a clone URL or path)
+  install [ARGS…]
+                build the widget, then `cargo install --path server` with it built in
   load [--requests N] [--concurrency C]
                 bounded loopback load run through the release proxy to its sandbox
   soak [CALLS]  100,000 calls (or CALLS) through the release proxy; prints its RSS after
@@ -36,6 +43,9 @@ fn main() -> ExitCode {
         Some("run") => run(&args[1..]),
         Some("test") => test(),
         Some("lint") => lint(),
+        Some("deny") => deny::check(&root()),
+        Some("advisory-db") => deny::refresh(&root(), args.get(1)),
+        Some("install") => install(&args[1..]),
         Some("load") => load(&args[1..]),
         Some("soak") => soak(args.get(1)),
         Some("replicas") => replicas(&args[1..]),
@@ -167,6 +177,19 @@ fn lint() -> Result {
             "wasm32-unknown-unknown",
         ])
         .args(["--", "-D", "warnings"])
+        .status_ok()?;
+    deny::check(&root)
+}
+
+/// The single binary, with the widget built into it (`server/src/widget/files.rs`).
+fn install(args: &[String]) -> Result {
+    let root = root();
+    tools::ensure_build_tools(&root)?;
+    widget(false)?;
+    cargo(&root)
+        .args(["install", "--locked", "--path"])
+        .arg(root.join("server"))
+        .args(args)
         .status_ok()
 }
 

@@ -113,6 +113,32 @@ fn ensure_trunk(root: &Path) -> Result {
         .status_ok()
 }
 
+/// The dependency checker `cargo xtask lint` runs (`deny.toml`); an exact version, as its
+/// database layout is part of how `deny.rs` serves it the advisory snapshot.
+pub fn ensure_cargo_deny(root: &Path) -> Result {
+    let installed = Command::new("cargo")
+        .args(["deny", "--version"])
+        .env("PATH", path_with_tools(root))
+        .output()
+        .ok()
+        .map(|out| String::from_utf8_lossy(&out.stdout).trim().to_owned());
+    if installed.is_some_and(|v| v.ends_with(CARGO_DENY_VERSION)) {
+        return Ok(());
+    }
+    eprintln!("xtask: installing cargo-deny {CARGO_DENY_VERSION} (about 3 minutes, once)");
+    Command::new("cargo")
+        .args([
+            "install",
+            "cargo-deny",
+            "--version",
+            CARGO_DENY_VERSION,
+            "--locked",
+        ])
+        .status_ok()
+}
+
+const CARGO_DENY_VERSION: &str = "0.20.2";
+
 /// wasm-bindgen's CLI must match the library version in Cargo.lock exactly.
 fn ensure_wasm_bindgen(root: &Path) -> Result {
     let want = locked_version(root, "wasm-bindgen")?;

@@ -190,10 +190,7 @@ mod tests {
             default("listen_addr"),
             ("LISTEN_ADDR".into(), Some("127.0.0.1:8080".into()))
         );
-        assert_eq!(
-            default("widget_dir"),
-            ("WIDGET_DIR".into(), Some("dist".into()))
-        );
+        assert_eq!(default("widget_dir"), ("WIDGET_DIR".into(), None));
         assert_eq!(
             default("upstream_timeout_ms"),
             ("UPSTREAM_TIMEOUT_MS".into(), Some("10000".into()))

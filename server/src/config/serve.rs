@@ -28,9 +28,10 @@ pub struct ServeConfig {
     /// Address the proxy listens on.
     #[arg(long, env = "LISTEN_ADDR", default_value = "127.0.0.1:8080")]
     pub listen_addr: SocketAddr,
-    /// Directory holding the built widget (Trunk's output), served at `/`.
-    #[arg(long, env = "WIDGET_DIR", default_value = "dist")]
-    pub widget_dir: PathBuf,
+    /// Directory holding the built widget (Trunk's output), served at `/`. Unset: the widget
+    /// built into this binary.
+    #[arg(long, env = "WIDGET_DIR")]
+    pub widget_dir: Option<PathBuf>,
     /// Upper bound, in milliseconds, on one MiniVoice request (connect, answer and body).
     #[arg(long, env = "UPSTREAM_TIMEOUT_MS", default_value_t = 10_000)]
     pub upstream_timeout_ms: u64,
@@ -178,7 +179,7 @@ impl ServeConfig {
             api_key_file: None,
             base_url: "https://api.minivoice.eu".into(),
             listen_addr: SocketAddr::from(([127, 0, 0, 1], 0)),
-            widget_dir,
+            widget_dir: Some(widget_dir),
             upstream_timeout_ms: 10_000,
             sandbox_listen_addr: SocketAddr::from(([127, 0, 0, 1], 0)),
             allowed_origins: vec![],

@@ -1,7 +1,7 @@
 //! Serving the built widget: the page with a Content-Security-Policy that lets its WASM run
 //! and nothing else in, hashed assets cached forever, the page never.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 
 use axum::extract::{Request, State};
@@ -11,15 +11,18 @@ use axum::response::{Html, IntoResponse, Response};
 use base64::Engine;
 use sha2::{Digest, Sha256};
 
-/// `GET /`: `index.html`, read per request so a rebuilt widget is served without a restart,
-/// with its inline loader script allowed by hash.
+mod files;
+
+pub use files::{serve_embedded, Widget};
+
+/// `GET /`: `index.html`, with its inline loader script allowed by hash.
 /// Also `GET /embed`: the same page, which the ALLOWED_ORIGINS may frame.
 pub async fn index(
-    State(dir): State<PathBuf>,
+    State(widget): State<Widget>,
     State(framers): State<Arc<[HeaderValue]>>,
 ) -> Response {
-    match tokio::fs::read_to_string(dir.join("index.html")).await {
-        Ok(html) => {
+    match widget.page().await {
+        Some(html) => {
             let csp = page_csp(&html, &framers);
             let mut resp = Html(html).into_response();
             let h = resp.headers_mut();
@@ -29,9 +32,10 @@ pub async fn index(
             }
             resp
         }
-        Err(_) => (
+        None => (
             StatusCode::SERVICE_UNAVAILABLE,
-            "The widget is not built. Run `cargo xtask run`.",
+            "The widget is not built. Run `cargo xtask run`, or build it with `cargo xtask \
+             widget` before building this binary.",
         )
             .into_response(),
     }

@@ -1,0 +1,13 @@
+//! The widget is embedded from `../dist` (see `src/widget/files.rs`). The embedding itself
+//! tracks each file's bytes, but not files added or removed when Trunk writes new hashed
+//! names, so a change to the folder recompiles this crate.
+
+fn main() {
+    println!("cargo:rerun-if-changed=../dist");
+    if !std::path::Path::new("../dist/index.html").is_file() {
+        println!(
+            "cargo:warning=dist/ is not built: this binary will serve the widget only from \
+             WIDGET_DIR. Run `cargo xtask widget` first to build it in."
+        );
+    }
+}
