@@ -8,14 +8,16 @@ use axum::extract::{DefaultBodyLimit, FromRef, Request, State};
 use axum::http::{HeaderValue, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::get;
 use axum::{middleware, Json, Router};
 use minivoice_shared::ProxyInfo;
 use tower_http::compression::CompressionLayer;
 use tower_http::services::ServeDir;
 use tower_http::timeout::RequestBodyTimeoutLayer;
+use utoipa_axum::router::{OpenApiRouter, UtoipaMethodRouterExt};
+use utoipa_axum::routes;
 
-use crate::auth::{self, TokenKeys};
+use crate::auth::TokenKeys;
 use crate::config::ServeConfig;
 use crate::error::AppError;
 use crate::events::{Hub, Limits};
@@ -25,7 +27,7 @@ use crate::startup::StartError;
 use crate::store::Store;
 use crate::upstream::Upstream;
 use crate::webhooks::{self, HeaderNames, Webhooks};
-use crate::{embed, request_id, security, telemetry, widget};
+use crate::{embed, openapi, request_id, security, telemetry, widget};
 
 /// The recording action body is a few bytes; anything near this is hostile.
 pub const MAX_REQUEST_BODY: usize = 16 * 1024;
@@ -151,16 +153,31 @@ impl AppState {
 }
 
 pub fn app(state: AppState) -> Router {
-    let mut api = Router::new()
-        .route("/info", get(info))
-        .merge(
-            recordings::routes()
-                .merge(webhooks::inspect::routes())
-                .route_layer(middleware::from_fn_with_state(
-                    state.clone(),
-                    auth::require_agent,
-                )),
-        )
+    // Every route below but the widget's is added with `routes!`, which puts its description
+    // in the OpenAPI document as it adds it to the router: `GET /api/openapi.json` serves what
+    // the router is.
+    let (document, served) = openapi::route();
+    let (api, api_doc) = OpenApiRouter::new()
+        .routes(routes!(info))
+        .routes(document)
+        .merge(openapi::agent_only(
+            recordings::routes().merge(webhooks::inspect::routes()),
+            &state,
+        ))
+        .split_for_parts();
+    let (root, root_doc) = OpenApiRouter::new()
+        .routes(routes!(healthz))
+        .routes(routes!(telemetry::prometheus::metrics))
+        .routes(routes!(ready))
+        .routes(routes!(webhooks::receive).map(|r| {
+            r.layer(DefaultBodyLimit::max(webhooks::MAX_WEBHOOK_BODY))
+                .fallback(|| async { AppError::MethodNotAllowed })
+        }))
+        .split_for_parts();
+    served.set(root_doc.nest("/api", api_doc));
+    // In the one error shape, like `/api`'s (before the widget's routes join).
+    let root = root.method_not_allowed_fallback(|| async { AppError::MethodNotAllowed });
+    let mut api = api
         .fallback(|| async { AppError::NotFound })
         .method_not_allowed_fallback(|| async { AppError::MethodNotAllowed })
         .layer(DefaultBodyLimit::max(MAX_REQUEST_BODY))
@@ -197,19 +214,9 @@ pub fn app(state: AppState) -> Router {
     .layer(middleware::from_fn(embed::shareable));
     // The page is written per request (its CSP names the loader's hash): compressed likewise.
     let page = get(widget::index).layer(CompressionLayer::new());
-    Router::new()
-        .route("/", page.clone())
+    root.route("/", page.clone())
         .route("/index.html", page.clone())
         .route("/embed", page)
-        .route("/healthz", get(|| async { "ok" }))
-        .route("/metrics", get(telemetry::metrics))
-        .route("/readyz", get(ready))
-        .route(
-            "/webhooks/minivoice",
-            post(webhooks::receive)
-                .layer(DefaultBodyLimit::max(webhooks::MAX_WEBHOOK_BODY))
-                .fallback(|| async { AppError::MethodNotAllowed }),
-        )
         .nest("/api", api)
         .merge(assets)
         .layer(RequestBodyTimeoutLayer::new(state.body_timeout))
@@ -224,8 +231,25 @@ async fn every_request(req: Request, next: Next) -> Response {
     request_id::around(req, |req| security::edge(req, next)).await
 }
 
+/// What a `&str` answer is sent as.
+const TEXT: &str = "text/plain; charset=utf-8";
+
+/// Liveness: the process answers.
+#[utoipa::path(get, path = "/healthz", tag = "operations", responses(
+    (status = 200, description = "`ok`", content_type = TEXT, body = String),
+    openapi::EdgeRefusals,
+))]
+async fn healthz() -> &'static str {
+    "ok"
+}
+
 /// `/readyz`: 200 when the store answers and every migration is applied, else 503 (a load
 /// balancer sends no traffic here meanwhile). `/healthz` stays liveness only.
+#[utoipa::path(get, path = "/readyz", tag = "operations", responses(
+    (status = 200, description = "`ready`", content_type = TEXT, body = String),
+    (status = 503, description = "`store unavailable`", content_type = TEXT, body = String),
+    openapi::EdgeRefusals,
+))]
 async fn ready(State(store): State<Store>) -> Response {
     if store.ready().await {
         "ready".into_response()
@@ -244,6 +268,11 @@ async fn store_available(State(store): State<Store>, req: Request, next: Next) -
     }
 }
 
+/// Whether this is the sandbox, the proxy's version, and its open event streams.
+#[utoipa::path(get, path = "/info", tag = "proxy", responses(
+    (status = 200, description = "About the proxy", body = ProxyInfo),
+    openapi::ApiRefusals,
+))]
 async fn info(State(info): State<ProxyInfo>, State(hub): State<Arc<Hub>>) -> Json<ProxyInfo> {
     Json(ProxyInfo {
         event_streams: hub.open_streams(),

@@ -93,6 +93,15 @@ impl AppError {
         }
     }
 
+    /// The status and code this error answers with (the OpenAPI document lists them from here,
+    /// so it cannot disagree with the answers).
+    pub fn status_and_code(&self) -> (StatusCode, String) {
+        match self {
+            AppError::Upstream { status, .. } => (*status, self.code()),
+            other => (other.parts().0, self.code()),
+        }
+    }
+
     fn parts(&self) -> (StatusCode, ProxyCode, String) {
         use AppError::*;
         match self {

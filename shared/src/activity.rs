@@ -4,6 +4,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::recording::Action;
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ActivityEntry {
     /// UTC, RFC 3339 with milliseconds.

@@ -103,15 +103,23 @@ impl From<MiniVoiceCode> for ErrorCode {
 }
 
 string_serde!(ErrorCode);
+open_schema!(
+    ErrorCode,
+    (MiniVoiceCode::ALL.iter().map(|c| c.as_str()))
+        .chain(ProxyCode::ALL.iter().map(|c| c.as_str()))
+);
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ErrorBody {
     pub code: ErrorCode,
     pub message: String,
     #[serde(flatten)]
+    #[cfg_attr(feature = "openapi", schema(value_type = HashMap<String, serde_json::Value>))]
     pub extra: Extra,
 }
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ErrorEnvelope {
     pub error: ErrorBody,

@@ -1,8 +1,9 @@
 //! Wire types shared by the proxy (`server/`) and the widget (`frontend/`).
 //!
 //! Depends on serde alone (serde_json only for `Value`, to keep unknown fields), so it builds
-//! for the host and for `wasm32-unknown-unknown`. Every type is tolerant: unknown fields,
-//! statuses, event types and error codes are kept and re-serialised unchanged.
+//! for the host and for `wasm32-unknown-unknown`; the `openapi` feature, which only the proxy
+//! enables, adds utoipa schemas for its OpenAPI document. Every type is tolerant: unknown
+//! fields, statuses, event types and error codes are kept and re-serialised unchanged.
 
 #[macro_use]
 mod macros;
@@ -10,6 +11,8 @@ pub mod activity;
 pub mod error;
 pub mod live;
 pub mod minivoice;
+#[cfg(feature = "openapi")]
+mod openapi;
 pub mod proxy;
 pub mod recording;
 pub mod timeline;

@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 use crate::recording::Recording;
 
 /// One server-sent event's data; the SSE event name is the `type`.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum LiveEvent {
@@ -52,6 +53,7 @@ impl LiveEvent {
 
 /// `GET /api/calls/{call_id}/status`: what the proxy knows of the call: its status from
 /// webhooks, and whether it is being recorded, paused or neither.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct CallState {
     pub call_id: String,

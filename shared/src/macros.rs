@@ -71,5 +71,22 @@ macro_rules! open_strings {
         }
 
         string_serde!($name);
+        open_schema!($name, [$($text),+]);
+    };
+}
+
+/// With the `openapi` feature, describes an open enum as a string whose `known` values (an
+/// iterator of `&str`) are examples, not a closed list: see `crate::openapi`.
+macro_rules! open_schema {
+    ($name:ident, $known:expr) => {
+        #[cfg(feature = "openapi")]
+        impl utoipa::PartialSchema for $name {
+            fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+                crate::openapi::open_string($known)
+            }
+        }
+
+        #[cfg(feature = "openapi")]
+        impl utoipa::ToSchema for $name {}
     };
 }

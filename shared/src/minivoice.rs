@@ -67,6 +67,7 @@ impl From<String> for RecordingStatus {
 }
 
 string_serde!(RecordingStatus);
+open_schema!(RecordingStatus, KnownStatus::ALL.iter().map(|k| k.as_str()));
 
 known_strings! {
     /// Error codes MiniVoice sends that we can name.
@@ -121,3 +122,4 @@ impl From<String> for EventType {
 }
 
 string_serde!(EventType);
+open_schema!(EventType, KnownEvent::ALL.iter().map(|k| k.as_str()));

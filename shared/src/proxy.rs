@@ -3,6 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 /// `GET /api/info`: lets the widget label a sandbox so nobody mistakes it for real calls.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ProxyInfo {
     pub sandbox: bool,

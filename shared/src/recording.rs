@@ -4,6 +4,7 @@ use crate::minivoice::RecordingStatus;
 use crate::Extra;
 
 /// A recording's metadata as MiniVoice returns it.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Recording {
     pub id: String,
@@ -11,6 +12,7 @@ pub struct Recording {
     pub duration_seconds: u64,
     pub size_bytes: u64,
     #[serde(flatten)]
+    #[cfg_attr(feature = "openapi", schema(value_type = HashMap<String, serde_json::Value>))]
     pub extra: Extra,
 }
 
@@ -18,6 +20,7 @@ pub struct Recording {
 /// proxy refuses anything else. `start` and `stop` are MiniVoice's own; `pause` and `resume`
 /// are the proxy's (MiniVoice documents only start/stop, so a pause stops the current segment
 /// and a resume starts the next one): see [`Action::forwarded`].
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Action {
@@ -58,12 +61,14 @@ impl Action {
 }
 
 /// Body of `POST …/recordings`, to the proxy and to MiniVoice.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ActionRequest {
     /// Only `start` or `stop`: what MiniVoice takes. Pause and resume have routes of their
     /// own, so `{"action":"pause"}` here is refused as it always was.
     #[serde(deserialize_with = "minivoice_action")]
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::openapi::minivoice_action))]
     pub action: Action,
 }
 
@@ -80,20 +85,24 @@ fn minivoice_action<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Action, D:
 }
 
 /// `data` of MiniVoice's answer to a start or stop.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ActionResult {
     pub call_id: String,
     pub action: Action,
     pub recording: Recording,
     #[serde(flatten)]
+    #[cfg_attr(feature = "openapi", schema(value_type = HashMap<String, serde_json::Value>))]
     pub extra: Extra,
 }
 
 /// MiniVoice's success envelope, `{"data": …}`.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Data<T> {
     pub data: T,
     #[serde(flatten)]
+    #[cfg_attr(feature = "openapi", schema(value_type = HashMap<String, serde_json::Value>))]
     pub extra: Extra,
 }
 

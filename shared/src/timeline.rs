@@ -9,6 +9,7 @@ use crate::Extra;
 
 /// One thing that happened on a call: an agent's (or the system's) action, or a webhook
 /// MiniVoice delivered about it. Oldest first in the timeline.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct TimelineEntry {
     /// UTC, RFC 3339 with milliseconds: when the action was taken or the webhook received.
@@ -34,6 +35,7 @@ pub struct TimelineEntry {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub event: Option<serde_json::Value>,
     #[serde(flatten)]
+    #[cfg_attr(feature = "openapi", schema(value_type = HashMap<String, serde_json::Value>))]
     pub extra: Extra,
 }
 
@@ -98,9 +100,11 @@ impl From<KnownVerdict> for Verdict {
 }
 
 string_serde!(Verdict);
+open_schema!(Verdict, KnownVerdict::ALL.iter().map(|k| k.as_str()));
 
 /// One delivery to `POST /webhooks/minivoice`, as the inspector shows it, rejected ones
 /// included, so that wiring MiniVoice up shows what arrived and what we made of it.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct WebhookDelivery {
     pub received_at: String,
@@ -128,6 +132,7 @@ pub struct WebhookDelivery {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub processed_at: Option<String>,
     #[serde(flatten)]
+    #[cfg_attr(feature = "openapi", schema(value_type = HashMap<String, serde_json::Value>))]
     pub extra: Extra,
 }
 

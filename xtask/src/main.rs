@@ -3,6 +3,7 @@
 
 mod bench;
 mod deny;
+mod i18n;
 mod minify;
 mod postgres;
 mod tools;
@@ -50,7 +51,9 @@ fn main() -> ExitCode {
         Some("soak") => soak(args.get(1)),
         Some("replicas") => replicas(&args[1..]),
         Some("bench") => bench::run(),
-        Some("setup") => tools::ensure_all(&root()),
+        Some("setup") => tools::ensure_all(&root())
+            .and_then(|_| tools::ensure_schemathesis(&root()))
+            .map(drop),
         Some("postgres") => postgres::ensure().map(|url| println!("{url}")),
         Some("widget") => tools::ensure_build_tools(&root()).and_then(|_| widget(true)),
         _ => Err(USAGE.to_owned()),
@@ -87,11 +90,14 @@ fn test() -> Result {
     let root = root();
     tools::ensure_all(&root)?;
     let postgres = postgres::ensure()?;
+    // The OpenAPI contract test (tests/tests/openapi.rs) fuzzes the proxy with it.
+    let schemathesis = tools::ensure_schemathesis(&root)?;
     widget(false)?;
     cargo(&root)
         .args(["test", "--workspace"])
         .env("WIDGET_DIR", root.join("dist"))
         .env("TEST_DATABASE_URL", postgres)
+        .env("SCHEMATHESIS", schemathesis)
         .status_ok()
 }
 
@@ -221,6 +227,7 @@ fn widget(force: bool) -> Result {
         .env("TRUNK_OFFLINE", "true")
         .status_ok()?;
     minify::minify_glue(&root, &root.join("dist"))?;
+    i18n::write_catalogs(&root.join("dist"))?;
     precompress(&root.join("dist"))?;
     std::fs::write(&stamp, b"").map_err(|e| format!("writing {}: {e}", stamp.display()))
 }
@@ -234,7 +241,7 @@ fn precompress(dist: &Path) -> Result {
     for entry in entries.filter_map(|e| e.ok()) {
         let path = entry.path();
         let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
-        let asset = [".wasm", ".js", ".css"]
+        let asset = [".wasm", ".js", ".css", ".json"]
             .iter()
             .any(|ext| name.ends_with(ext));
         if !asset {

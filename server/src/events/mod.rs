@@ -11,7 +11,8 @@
 mod listen;
 mod sse;
 
-pub use sse::stream;
+// The handler and its OpenAPI description (`routes!` finds them side by side).
+pub use sse::{__path_stream, stream};
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};

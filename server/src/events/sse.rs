@@ -37,7 +37,28 @@ fn resync(call_id: &str) -> Event {
     to_sse(&Stamped::new(0, &resync))
 }
 
-/// `GET /api/calls/{call_id}/events`
+/// The call's live events, as server-sent events, until the token expires or the proxy stops.
+///
+/// Event names: `recording` (a recording changed), `call` (the call's status changed),
+/// `pause` (a pause began), `resume` (a pause ended) and `resync` (events were missed:
+/// refetch). Each event's data is a `LiveEvent` (its `type` is the event's name); each but
+/// `resync` has an `id` to resume from. Keep-alive comments every `SSE_HEARTBEAT_MS`.
+#[utoipa::path(
+    get,
+    path = "/calls/{call_id}/events",
+    tag = "calls",
+    params(crate::openapi::CallPath, crate::openapi::EventsParams),
+    security(("agent_token" = []), ("access_token" = [])),
+    responses(
+        (
+            status = 200,
+            description = "The event stream: `recording`, `call`, `pause`, `resume`, `resync`",
+            content_type = "text/event-stream",
+            body = String,
+        ),
+        crate::openapi::EventsRefusals,
+    )
+)]
 pub async fn stream(
     State(hub): State<Arc<Hub>>,
     Extension(agent): Extension<Agent>,

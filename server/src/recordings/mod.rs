@@ -14,33 +14,62 @@ pub use pause::{MAX_REASON_CHARS, SYSTEM_AGENT};
 use axum::extract::State;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
-use axum::{Extension, Json, Router};
-use minivoice_shared::{ActionRequest, Data, Recording};
+use axum::{Extension, Json};
+use minivoice_shared::TimelineEntry;
+use minivoice_shared::{ActionRequest, ActionResult, ActivityEntry, CallState, Data, Recording};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use crate::app::AppState;
 use crate::auth::Agent;
 use crate::error::AppError;
 use crate::extract::{ApiJson, CallId, IdempotencyKey, RecordingRef};
+use crate::openapi::{
+    ActRefusals, CallPath, CallRefusals, IdempotencyKeyHeader, ListRefusals, MetadataRefusals,
+    RecordingPath,
+};
 use crate::store::Store;
 use crate::upstream::{Reply, Upstream};
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/calls/{call_id}/recordings", get(list).post(start_or_stop))
-        .route("/calls/{call_id}/recordings/{recording_id}", get(metadata))
-        .route("/calls/{call_id}/pause", post(pause::pause))
-        .route("/calls/{call_id}/resume", post(pause::resume))
-        .route("/calls/{call_id}/activity", get(activity))
-        .route("/calls/{call_id}/status", get(status))
-        .route("/calls/{call_id}/timeline", get(timeline))
-        .route("/calls/{call_id}/events", get(crate::events::stream))
+/// Each route with its description (`#[utoipa::path]` on the handler): the OpenAPI document.
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list, start_or_stop))
+        .routes(routes!(metadata))
+        .routes(routes!(pause::pause))
+        .routes(routes!(pause::resume))
+        .routes(routes!(activity))
+        .routes(routes!(status))
+        .routes(routes!(timeline))
+        .routes(routes!(crate::events::stream))
 }
 
+/// The call's recordings, as MiniVoice lists them (oldest first).
+#[utoipa::path(
+    get,
+    path = "/calls/{call_id}/recordings",
+    tag = "recordings",
+    params(CallPath),
+    responses(
+        (status = 200, description = "MiniVoice's list", body = Data<Vec<Recording>>),
+        ListRefusals,
+    )
+)]
 async fn list(State(up): State<Upstream>, CallId(call_id): CallId) -> Result<Response, AppError> {
     Ok(json(up.list(&call_id).await?))
 }
 
+/// One recording's metadata, when it belongs to the call in the path.
+#[utoipa::path(
+    get,
+    path = "/calls/{call_id}/recordings/{recording_id}",
+    tag = "recordings",
+    params(RecordingPath),
+    responses(
+        (status = 200, description = "MiniVoice's metadata, as it sent it", body = Data<Recording>),
+        MetadataRefusals,
+    )
+)]
 async fn metadata(
     State(up): State<Upstream>,
     State(store): State<Store>,
@@ -87,6 +116,20 @@ async fn belongs_to_call(
 }
 
 /// `POST …/recordings`: `{"action":"start"}` or `{"action":"stop"}`, as MiniVoice takes them.
+///
+/// On record (the audit trail) before it is forwarded; one action per call at a time. Other
+/// refusals MiniVoice gives are passed on with its status.
+#[utoipa::path(
+    post,
+    path = "/calls/{call_id}/recordings",
+    tag = "recordings",
+    params(CallPath, IdempotencyKeyHeader),
+    request_body = ActionRequest,
+    responses(
+        (status = 200, description = "MiniVoice accepted it", body = Data<ActionResult>),
+        ActRefusals,
+    )
+)]
 async fn start_or_stop(
     State(app): State<AppState>,
     Extension(agent): Extension<Agent>,
@@ -104,6 +147,17 @@ async fn start_or_stop(
     Ok(act::respond(act::perform(app, intent).await?))
 }
 
+/// The proxy's audit trail for the call: its latest 50 actions, newest first.
+#[utoipa::path(
+    get,
+    path = "/calls/{call_id}/activity",
+    tag = "calls",
+    params(CallPath),
+    responses(
+        (status = 200, description = "The call's actions", body = Data<Vec<ActivityEntry>>),
+        CallRefusals,
+    )
+)]
 async fn activity(
     State(store): State<Store>,
     CallId(call_id): CallId,
@@ -115,6 +169,17 @@ async fn activity(
     Ok(Json(Data::new(entries)).into_response())
 }
 
+/// What the proxy knows of the call: its status from webhooks; recording, paused or idle.
+#[utoipa::path(
+    get,
+    path = "/calls/{call_id}/status",
+    tag = "calls",
+    params(CallPath),
+    responses(
+        (status = 200, description = "The call's state", body = Data<CallState>),
+        CallRefusals,
+    )
+)]
 async fn status(State(store): State<Store>, CallId(call_id): CallId) -> Result<Response, AppError> {
     let state = store
         .call_state(&call_id)
@@ -123,7 +188,17 @@ async fn status(State(store): State<Store>, CallId(call_id): CallId) -> Result<R
     Ok(Json(Data::new(state)).into_response())
 }
 
-/// `GET …/timeline`: the call's actions and webhooks, oldest first.
+/// `GET …/timeline`: the call's actions and webhooks, oldest first (the latest 500).
+#[utoipa::path(
+    get,
+    path = "/calls/{call_id}/timeline",
+    tag = "calls",
+    params(CallPath),
+    responses(
+        (status = 200, description = "The call's story", body = Data<Vec<TimelineEntry>>),
+        CallRefusals,
+    )
+)]
 async fn timeline(
     State(store): State<Store>,
     CallId(call_id): CallId,

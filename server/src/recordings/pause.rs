@@ -9,7 +9,9 @@ use axum::body::Bytes;
 use axum::extract::{FromRequest, Request, State};
 use axum::response::Response;
 use axum::Extension;
-use minivoice_shared::{call_is_over, Action, LiveEvent, MiniVoiceCode, Recording};
+use minivoice_shared::{
+    call_is_over, Action, ActionResult, Data, LiveEvent, MiniVoiceCode, Recording,
+};
 use serde::Deserialize;
 
 use super::act::{self, accepted, is_transient, Intent};
@@ -17,6 +19,7 @@ use crate::app::AppState;
 use crate::auth::Agent;
 use crate::error::AppError;
 use crate::extract::{body_error, is_json, CallId, IdempotencyKey};
+use crate::openapi::{CallPath, IdempotencyKeyHeader, PauseRefusals, ResumeRefusals};
 use crate::store::{self, Pause};
 use crate::upstream::Reply;
 
@@ -36,7 +39,20 @@ pub(crate) struct Changes {
     pub call_ended: bool,
 }
 
-/// `POST /api/calls/{call_id}/pause`, body empty or `{"reason":"…"}`.
+/// Pause: stop the current segment and record the pause. Body empty or `{"reason":"…"}`.
+///
+/// MiniVoice is sent `{"action":"stop"}`; the server resumes by itself `PAUSE_MAX_S` later.
+#[utoipa::path(
+    post,
+    path = "/calls/{call_id}/pause",
+    tag = "recordings",
+    params(CallPath, IdempotencyKeyHeader),
+    request_body(content = Option<PauseRequest>, description = "Empty, or a reason"),
+    responses(
+        (status = 200, description = "MiniVoice stopped the segment", body = Data<ActionResult>),
+        PauseRefusals,
+    )
+)]
 pub(super) async fn pause(
     State(app): State<AppState>,
     Extension(agent): Extension<Agent>,
@@ -54,7 +70,17 @@ pub(super) async fn pause(
     Ok(act::respond(act::perform(app, intent).await?))
 }
 
-/// `POST /api/calls/{call_id}/resume` (any body is ignored: there is nothing to say).
+/// Resume a paused call: start its next segment (any body is ignored: there is nothing to say).
+#[utoipa::path(
+    post,
+    path = "/calls/{call_id}/resume",
+    tag = "recordings",
+    params(CallPath, IdempotencyKeyHeader),
+    responses(
+        (status = 200, description = "MiniVoice started a segment", body = Data<ActionResult>),
+        ResumeRefusals,
+    )
+)]
 pub(super) async fn resume(
     State(app): State<AppState>,
     Extension(agent): Extension<Agent>,
@@ -190,10 +216,12 @@ pub(super) async fn announce(
 /// A pause's body: empty, or `{"reason":"…"}` (JSON, nothing else in it).
 pub(super) struct PauseBody(pub Option<String>);
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-struct PauseRequest {
+pub(crate) struct PauseRequest {
+    /// Why, in a few words: at most 200 characters, none of them control characters.
     #[serde(default)]
+    #[schema(max_length = 200, pattern = "^[^\\x00-\\x1f\\x7f-\\x9f]*$")]
     reason: Option<String>,
 }
 
@@ -224,7 +252,8 @@ fn valid_reason(reason: Option<String>) -> Result<Option<String>, AppError> {
     let Some(reason) = reason else {
         return Ok(None);
     };
-    let reason = reason.trim();
+    // Checked as sent, before trimming, as the OpenAPI document states it (at most 200
+    // characters, none of them control characters): a trailing newline is refused, not hidden.
     let chars = reason.chars().count();
     if chars > MAX_REASON_CHARS {
         return Err(AppError::InvalidReason(format!(
@@ -236,6 +265,7 @@ fn valid_reason(reason: Option<String>) -> Result<Option<String>, AppError> {
             "the reason holds control characters".into(),
         ));
     }
+    let reason = reason.trim();
     Ok((!reason.is_empty()).then(|| reason.to_owned()))
 }
 
@@ -257,5 +287,7 @@ mod tests {
         assert!(valid_reason(Some("x".repeat(MAX_REASON_CHARS + 1))).is_err());
         assert!(valid_reason(Some("a\u{0}b".into())).is_err());
         assert!(valid_reason(Some("a\nb".into())).is_err());
+        assert!(valid_reason(Some("card\n".into())).is_err());
+        assert!(valid_reason(Some(format!("{} ", "x".repeat(MAX_REASON_CHARS)))).is_err());
     }
 }

@@ -122,6 +122,22 @@ fn describe() {
 
 /// `GET /metrics`: every metric of this process in the Prometheus text format. With
 /// `METRICS_TOKEN` set, only for `Authorization: Bearer <METRICS_TOKEN>`.
+/// Prometheus metrics (text exposition format); with `METRICS_TOKEN` set, it is required as a
+/// bearer token.
+#[utoipa::path(
+    get,
+    path = "/metrics",
+    tag = "operations",
+    responses(
+        (
+            status = 200,
+            description = "The metrics",
+            content_type = "text/plain; version=0.0.4; charset=utf-8",
+            body = String,
+        ),
+        crate::openapi::MetricsRefusals,
+    )
+)]
 pub async fn metrics(
     State(token): State<Option<Secret>>,
     headers: HeaderMap,

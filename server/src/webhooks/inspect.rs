@@ -9,15 +9,19 @@ use std::collections::{BTreeMap, HashMap};
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
-use axum::{Extension, Json, Router};
+use axum::{Extension, Json};
 use minivoice_shared::timeline::KnownVerdict;
-use minivoice_shared::Data;
+use minivoice_shared::{Data, WebhookDelivery};
+use serde::Deserialize;
+use utoipa::IntoParams;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use super::Webhooks;
 use crate::app::AppState;
 use crate::auth::Agent;
 use crate::error::AppError;
+use crate::openapi::DeliveriesRefusals;
 use crate::serve::ClientAddr;
 use crate::store::{Received, Store};
 
@@ -30,8 +34,22 @@ const SIGNATURE_CHARS: usize = 8;
 /// Headers that carry credentials: shown as present, never their value.
 const HIDDEN: &[&str] = &["authorization", "proxy-authorization", "cookie"];
 
-pub fn routes() -> Router<AppState> {
-    Router::new().route("/webhooks/deliveries", get(list))
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(list))
+}
+
+/// The inspector's query: described here, read by [`list`] itself so that its refusals are
+/// the shared error shape.
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)]
+struct DeliveriesQuery {
+    /// How many to list, newest first (default 50).
+    #[param(minimum = 1, maximum = 500)]
+    limit: Option<i64>,
+    /// Only deliveries with this verdict (`accepted`, `invalid_signature`, …).
+    #[param(pattern = "^[A-Za-z0-9_-]{1,64}$")]
+    verdict: Option<String>,
 }
 
 /// How the receiver answered a delivery, for its note.
@@ -149,7 +167,19 @@ fn printable_text(s: &str) -> String {
     s.replace('\0', "\u{FFFD}")
 }
 
-/// `GET /api/webhooks/deliveries[?limit=N][&verdict=V]`: the newest deliveries first.
+/// The latest webhook deliveries, refused ones included, newest first (supervisors).
+///
+/// A supervisor's token (`calls: ["*"]`) or, without tokens, a request from this machine.
+#[utoipa::path(
+    get,
+    path = "/webhooks/deliveries",
+    tag = "webhooks",
+    params(DeliveriesQuery),
+    responses(
+        (status = 200, description = "The deliveries", body = Data<Vec<WebhookDelivery>>),
+        DeliveriesRefusals,
+    )
+)]
 async fn list(
     State(store): State<Store>,
     Extension(agent): Extension<Agent>,

@@ -18,6 +18,7 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use base64::Engine;
 use minivoice_shared::timeline::KnownVerdict;
+use minivoice_shared::WebhookEvent;
 use serde_json::json;
 use sha2::{Digest, Sha256};
 use standardwebhooks::{Webhook, WebhookError};
@@ -25,6 +26,7 @@ use tokio::sync::Notify;
 
 use crate::error::AppError;
 use crate::events::Hub;
+use crate::openapi::WebhookRefusals;
 use crate::store::Store;
 use crate::telemetry;
 
@@ -200,10 +202,33 @@ impl Webhooks {
     }
 }
 
-/// `POST /webhooks/minivoice`. A verified delivery is acknowledged whatever its shape: a
+/// MiniVoice's webhooks, signed (Standard Webhooks: HMAC-SHA256 over `id.timestamp.body`).
+///
+/// A verified delivery is acknowledged whatever its shape: a
 /// sender stops retrying on a 4xx, so refusing one would lose it. Its body is kept as sent.
 /// Every delivery, refused or not, is noted for the inspector (best effort: a note that
-/// cannot be written never changes the answer).
+/// cannot be written never changes the answer). The header names are the defaults
+/// (`WEBHOOK_ID_HEADER` and friends change them); without `MINIVOICE_WEBHOOK_SECRET` nothing
+/// is checked.
+#[utoipa::path(
+    post,
+    path = "/webhooks/minivoice",
+    tag = "webhooks",
+    params(
+        ("webhook-id" = String, Header, description = "The delivery's ID (de-duplication key)"),
+        ("webhook-timestamp" = String, Header, description = "Unix seconds; within 5 minutes"),
+        ("webhook-signature" = String, Header, description = "`v1,<base64>`, space-separated"),
+    ),
+    request_body(
+        content = WebhookEvent,
+        description = "The event as MiniVoice sends it; any body is kept once verified",
+    ),
+    responses(
+        (status = 202, description = "Stored; processed shortly", body = WebhookAck),
+        (status = 200, description = "Stored already: not processed again", body = WebhookAck),
+        WebhookRefusals,
+    )
+)]
 pub async fn receive(
     State(hooks): State<Arc<Webhooks>>,
     headers: HeaderMap,
@@ -270,6 +295,14 @@ pub async fn receive(
     let note = Note::answered(KnownVerdict::Accepted, StatusCode::ACCEPTED, &delivery);
     hooks.note(&headers, &body, note.verified(&hooks)).await;
     Ok((StatusCode::ACCEPTED, Json(json!({"status": "accepted"}))).into_response())
+}
+
+/// The receiver's acknowledgement.
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)]
+pub struct WebhookAck {
+    /// `accepted` (202) or `duplicate` (200).
+    status: String,
 }
 
 #[cfg(test)]

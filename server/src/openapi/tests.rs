@@ -1,0 +1,105 @@
+//! The committed `openapi.json` is what the proxy serves, and every route it describes is one
+//! the router answers.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use axum::body::Body;
+use axum::http::{Method, Request, StatusCode};
+use tower::ServiceExt;
+
+use crate::app::{app, AppState};
+use crate::config::ServeConfig;
+use crate::secret::Secret;
+use crate::store::Store;
+use crate::upstream::Upstream;
+
+async fn state() -> AppState {
+    let store = Store::open("sqlite::memory:", Default::default())
+        .await
+        .unwrap();
+    // Port 9 on loopback: nothing listens, so a forward fails at once.
+    let upstream = Upstream::new(
+        "http://127.0.0.1:9",
+        Secret::new("k"),
+        Duration::from_millis(200),
+    )
+    .unwrap();
+    let cfg = ServeConfig::sandbox_on_loopback("/nonexistent".into());
+    AppState::new(&cfg, store, upstream, true, None)
+        .await
+        .unwrap()
+}
+
+async fn served() -> String {
+    let resp = app(state().await)
+        .oneshot(
+            Request::get("/api/openapi.json")
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::OK);
+    assert_eq!(resp.headers()["content-type"], "application/json");
+    let body = axum::body::to_bytes(resp.into_body(), 1 << 22)
+        .await
+        .unwrap();
+    String::from_utf8(body.to_vec()).unwrap()
+}
+
+#[tokio::test]
+async fn openapi_document_is_the_committed_one() {
+    let committed = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../openapi.json");
+    let served = served().await;
+    if std::env::var_os("UPDATE_OPENAPI").is_some() {
+        std::fs::write(&committed, &served).unwrap();
+        return;
+    }
+    let on_disk = std::fs::read_to_string(&committed).unwrap_or_default();
+    assert!(
+        on_disk == served,
+        "openapi.json differs from the document the proxy serves (GET /api/openapi.json): \
+         regenerate it with `UPDATE_OPENAPI=1 cargo test -p minivoice-proxy openapi` and \
+         commit it"
+    );
+}
+
+/// The document comes from the routes (`routes!`), so a route cannot be missing from it; this
+/// holds the other direction: everything it describes is routed, at the method it says.
+#[tokio::test]
+async fn openapi_every_documented_operation_is_routed() {
+    let doc: serde_json::Value = serde_json::from_str(&served().await).unwrap();
+    let paths = doc["paths"].as_object().unwrap();
+    assert!(paths.len() >= 14, "{:?}", paths.keys());
+    let app = app(state().await);
+    for (path, item) in paths {
+        let uri = path
+            .replace("{call_id}", "call_1")
+            .replace("{recording_id}", "rec_1");
+        for method in item.as_object().unwrap().keys() {
+            let method = Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
+            let req = Request::builder()
+                .method(method.clone())
+                .uri(&uri)
+                .header("host", "127.0.0.1")
+                .body(Body::empty())
+                .unwrap();
+            let resp = app.clone().oneshot(req).await.unwrap();
+            let status = resp.status();
+            assert_ne!(status, StatusCode::METHOD_NOT_ALLOWED, "{method} {uri}");
+            // Only a 404's body is read: the event stream's never ends.
+            if status == StatusCode::NOT_FOUND {
+                let body = axum::body::to_bytes(resp.into_body(), 1 << 16)
+                    .await
+                    .unwrap();
+                let code = crate::error::error_code(&body);
+                assert_ne!(
+                    code.as_deref(),
+                    Some("not_found"),
+                    "{method} {uri}: no route"
+                );
+            }
+        }
+    }
+}
