@@ -168,6 +168,12 @@ impl Api {
     }
 }
 
+/// A JSON file of the widget's own (a language's catalog): through the proxy's client, whose
+/// code is in the wasm anyway.
+pub async fn file(url: &str) -> Result<JsValue, ApiError> {
+    Api::new("", None).get(url).await
+}
+
 /// The answer to `url` that the page asked for before the widget's code arrived
 /// (`index.html`), as a promise of `[status, text]`; taken at most once.
 fn prefetched(url: &str) -> Option<JsFuture> {

@@ -71,7 +71,9 @@ impl WidgetHandle {
 }
 
 /// Mounts a widget into `target` (inside the element's shadow root); `host` is the custom
-/// element, where the widget's DOM events are dispatched for the page to hear.
+/// element, where the widget's DOM events are dispatched for the page to hear. `lang` is the
+/// element's own `lang` (the page's may well be a template's `en`, whatever the agent reads);
+/// `assets` is where the widget's files are, the language catalogs among them.
 #[wasm_bindgen]
 pub fn mount_widget(
     target: web_sys::HtmlElement,
@@ -79,6 +81,8 @@ pub fn mount_widget(
     call_id: String,
     api_base: String,
     token: Option<String>,
+    lang: String,
+    assets: String,
 ) -> WidgetHandle {
     crate::report_panics();
     let api = Api::new(&api_base, token.filter(|t| !t.is_empty()));
@@ -86,7 +90,13 @@ pub fn mount_widget(
     let host = Host(Some(host), SendWrapper::new(act.clone()));
     let named = Some(call_id.clone()).filter(|c| !c.is_empty());
     WidgetHandle {
-        mounted: Some(crate::mount(target, host, named, api)),
+        mounted: Some(crate::mount(
+            target,
+            host,
+            named,
+            api,
+            (crate::i18n::choose_in_browser(&lang), assets),
+        )),
         call_id,
         act,
     }

@@ -7,6 +7,7 @@
 pub mod api;
 mod components;
 pub mod embed;
+pub mod i18n;
 mod json;
 pub mod live;
 mod load;
@@ -16,12 +17,17 @@ pub mod recording;
 pub mod state;
 pub mod timeline;
 
+use std::any::Any;
+use std::cell::RefCell;
+use std::rc::Rc;
+
 use leptos::either::Either;
 use leptos::prelude::*;
 
 use crate::api::Api;
 use crate::components::NoCall;
 use crate::embed::Host;
+use crate::i18n::{Lang, Language};
 
 pub use crate::components::Widget;
 pub use crate::embed::{mount_widget, WidgetHandle};
@@ -37,28 +43,44 @@ pub fn mount_page() {
         use wasm_bindgen::JsCast;
         let params = params_from_location();
         let api = Api::new(&params.api_base, params.token);
-        // Mounted for the page's lifetime.
+        let language = i18n::choose_in_browser(&params.lang.unwrap_or_default());
+        // Mounted for the page's lifetime; the catalogs are beside the page.
         std::mem::forget(mount(
             target.unchecked_into(),
             Host::page(),
             params.call_id,
             api,
+            (language, "/".into()),
         ));
     }
 }
 
-/// Mounts the widget for `call_id` into `target`; dropping the answer unmounts it. The page
-/// and the element both mount through here, so Leptos' mounting code is in the wasm once.
+/// Mounts the widget for `call_id` into `target`, in `language` (chosen, and where its
+/// catalog is: `crate::i18n::when_loaded`); dropping the answer unmounts it. The page and the
+/// element both mount through here, so Leptos' mounting code is in the wasm once.
 pub(crate) fn mount(
     target: web_sys::HtmlElement,
     host: Host,
     call_id: Option<String>,
     api: Api,
-) -> Box<dyn std::any::Any> {
-    Box::new(leptos::mount::mount_to(target, move || {
-        provide_context(host.clone());
-        widget_for(call_id.clone(), api.clone())
-    }))
+    (language, assets): (Lang, String),
+) -> Box<dyn Any> {
+    // Mounted once the agent's words are here (at once in English), never in English first.
+    // Not a view that waits for them: wrapping the whole widget in a reactive view would make
+    // every part of it rebuildable, at several KB of wasm.
+    let mounted: Rc<RefCell<Option<Box<dyn Any>>>> = Rc::default();
+    let slot = Rc::downgrade(&mounted);
+    let show = move |language: Language| {
+        // Unmounted while its catalog was on the way: nothing to show.
+        let Some(slot) = slot.upgrade() else { return };
+        *slot.borrow_mut() = Some(Box::new(leptos::mount::mount_to(target, move || {
+            provide_context(host.clone());
+            provide_context(language);
+            widget_for(call_id.clone(), api.clone())
+        })));
+    };
+    i18n::when_loaded(language, &assets, Box::new(show));
+    Box::new(mounted)
 }
 
 /// A panic says why in the console instead of a bare "unreachable". (The

@@ -11,6 +11,8 @@ use wasm_bindgen::closure::Closure;
 use wasm_bindgen::JsCast;
 use web_sys::{Event, EventSource};
 
+use crate::i18n::Texts;
+
 /// While the live stream is down, refetch this often (seconds).
 const POLL_EVERY_S: u32 = 3;
 /// And try the stream again this often.
@@ -35,11 +37,11 @@ impl LiveState {
         }
     }
 
-    pub fn label(self) -> &'static str {
+    pub fn label(self, t: &Texts) -> &'static str {
         match self {
-            LiveState::Connecting => "Connecting…",
-            LiveState::Live => "Live",
-            LiveState::Polling => "Updating every few seconds",
+            LiveState::Connecting => t.connecting(),
+            LiveState::Live => t.live(),
+            LiveState::Polling => t.polling(),
         }
     }
 }

@@ -39,13 +39,15 @@ pub fn activity_entry(line: &str, when: &str, event: Option<&str>) -> String {
     format!(r#"<li data-testid="activity-entry">{body}</li>"#)
 }
 
-/// A recording's fields as `<dl>` rows, each tagged with its name (`data-field`).
-pub fn field_rows(rows: &[(String, String)]) -> String {
+/// A recording's fields as `<dl>` rows of (name, label, value), each tagged with its name
+/// (`data-field`) and showing its label.
+pub fn field_rows(rows: &[(&str, &str, &str)]) -> String {
     let mut out = String::new();
-    for (name, value) in rows {
-        let name = escape(name);
+    for (name, label, value) in rows {
         out.push_str(&format!(
-            r#"<div class="mv-meta-row" data-field="{name}"><dt>{name}</dt><dd>{}</dd></div>"#,
+            r#"<div class="mv-meta-row" data-field="{}"><dt>{}</dt><dd>{}</dd></div>"#,
+            escape(name),
+            escape(label),
             escape(value)
         ));
     }
@@ -62,10 +64,10 @@ mod tests {
             escape(r#"<img src=x onerror="alert('1')">&"#),
             "&lt;img src=x onerror=&quot;alert(&#39;1&#39;)&quot;&gt;&amp;"
         );
-        let row = field_rows(&[(r#"x" onclick="y"#.into(), "<b>".into())]);
+        let row = field_rows(&[(r#"x" onclick="y"#, "<i>", "<b>")]);
         assert_eq!(
             row,
-            r#"<div class="mv-meta-row" data-field="x&quot; onclick=&quot;y"><dt>x&quot; onclick=&quot;y</dt><dd>&lt;b&gt;</dd></div>"#
+            r#"<div class="mv-meta-row" data-field="x&quot; onclick=&quot;y"><dt>&lt;i&gt;</dt><dd>&lt;b&gt;</dd></div>"#
         );
     }
 

@@ -5,10 +5,12 @@ pub struct Params {
     pub call_id: Option<String>,
     pub api_base: String,
     pub token: Option<String>,
+    /// `?lang=de`: the language asked for, before the browser's (`crate::i18n`).
+    pub lang: Option<String>,
 }
 
 /// `?call_id=…&api_base=…`, and the agent token from `#token=…` (a fragment never reaches a
-/// server log or a Referer) or, failing that, `?token=…`.
+/// server log or a Referer) or, failing that, `?token=…`; `?lang=…`.
 pub fn params_from_location() -> Params {
     let location = web_sys::window().map(|w| w.location());
     let part = |f: fn(&web_sys::Location) -> Result<String, wasm_bindgen::JsValue>| {
@@ -27,5 +29,6 @@ pub fn params_from_location() -> Params {
         call_id: get(&query, "call_id"),
         api_base: get(&query, "api_base").unwrap_or_else(|| "/api".into()),
         token: get(&fragment, "token").or_else(|| get(&query, "token")),
+        lang: get(&query, "lang"),
     }
 }

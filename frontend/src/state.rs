@@ -1,11 +1,10 @@
 //! The widget's rules, free of the DOM so they are plain `#[test]`s: which controls are
 //! enabled, in what order rows show, and how values and errors read to an agent.
 
-use minivoice_shared::{
-    call_is_over, Action, CallState, ErrorCode, MiniVoiceCode, ProxyCode, CALL_COMPLETED,
-};
+use minivoice_shared::{call_is_over, Action, CallState, MiniVoiceCode, CALL_COMPLETED};
 
 use crate::api::{ApiError, BAD_RESPONSE, NETWORK_ERROR};
+use crate::i18n::{fill, Texts};
 use crate::recording::Recording;
 use minivoice_shared::RecordingStatus;
 
@@ -56,13 +55,14 @@ pub fn controls(
 }
 
 /// What a screen reader hears after a successful action.
-pub fn announce_success(action: Action, recording_id: &str) -> String {
-    match action {
-        Action::Start => format!("Recording {recording_id} started."),
-        Action::Stop => format!("Recording {recording_id} stopped."),
-        Action::Pause => format!("Recording paused ({recording_id} stopped)."),
-        Action::Resume => format!("Recording resumed ({recording_id} started)."),
-    }
+pub fn announce_success(t: &Texts, action: Action, recording_id: &str) -> String {
+    let template = match action {
+        Action::Start => t.announce_started(),
+        Action::Stop => t.announce_stopped(),
+        Action::Pause => t.announce_paused(),
+        Action::Resume => t.announce_resumed(),
+    };
+    fill(template, &[recording_id])
 }
 
 /// Stop on a paused call, where `paused_segment` is the segment the pause stopped. MiniVoice
@@ -111,33 +111,60 @@ pub fn call_phase(status: Option<&str>) -> &'static str {
 
 /// The call's state for an agent: only a completed call's recordings are ready for
 /// processing (MiniVoice's advice: wait for the final call state).
-pub fn call_state_text(phase: &str, has_recordings: bool) -> &'static str {
+pub fn call_state_text(t: &Texts, phase: &str, has_recordings: bool) -> &'static str {
     match (phase, has_recordings) {
-        ("completed", true) => "Call completed · recordings ready for processing",
-        ("completed", false) => "Call completed · nothing was recorded",
-        ("ended", _) => "Call ended",
-        _ => "Call in progress",
+        ("completed", true) => t.call_completed_ready(),
+        ("completed", false) => t.call_completed_nothing(),
+        ("ended", _) => t.call_ended(),
+        _ => t.call_in_progress(),
     }
 }
 
-/// The paused banner's words: who paused, and why when they said.
-pub fn paused_text(pause: &CallState) -> String {
-    let by = pause.paused_by.as_deref().unwrap_or("someone");
-    match &pause.reason {
-        Some(r) => format!("Recording paused by {by} ({r})"),
-        None => format!("Recording paused by {by}"),
+/// An agent as the widget names them: the proxy's own names (the automatic resume's
+/// `system`, `anonymous` without tokens) in the agent's language, anyone else as named.
+pub fn agent_name<'a>(t: &'a Texts, agent: Option<&'a str>) -> &'a str {
+    match agent {
+        None => t.someone(),
+        Some("system") => t.system(),
+        Some("anonymous") => t.anonymous(),
+        Some(name) => name,
     }
+}
+
+/// `text`, then ` (reason)` when one was given: how a pause's reason reads everywhere.
+pub fn with_reason(mut text: String, reason: Option<&str>) -> String {
+    if let Some(r) = reason {
+        text.push_str(" (");
+        text.push_str(r);
+        text.push(')');
+    }
+    text
+}
+
+/// The paused banner's words: who paused, and why when they said.
+pub fn paused_text(t: &Texts, pause: &CallState) -> String {
+    let by = agent_name(t, pause.paused_by.as_deref());
+    with_reason(fill(t.paused_by(), &[by]), pause.reason.as_deref())
 }
 
 /// How long until the server resumes by itself, `m:ss` from the clock's `now_ms`, rounded
 /// up so it reads 0:00 only when due; without a `resume_at` only an agent resumes.
-pub fn resume_countdown(resume_at_ms: Option<f64>, now_ms: f64) -> String {
+pub fn resume_countdown(t: &Texts, resume_at_ms: Option<f64>, now_ms: f64) -> String {
     match resume_at_ms.filter(|t| !t.is_nan()) {
         Some(at) => {
             let left = ((at - now_ms) / 1000.0).ceil().max(0.0) as u64;
-            format!("resumes automatically in {}", format_duration(left))
+            fill(t.resumes_in(), &[&format_duration(left)])
         }
-        None => "until resumed".into(),
+        None => t.until_resumed().into(),
+    }
+}
+
+/// A recording's status as an agent reads it; a status this widget does not know, as sent.
+pub fn status_word<'a>(t: &'a Texts, status: &'a str) -> &'a str {
+    match status {
+        "started" => t.status_started(),
+        "stopped" => t.status_stopped(),
+        other => other,
     }
 }
 
@@ -152,75 +179,73 @@ pub fn format_duration(seconds: u64) -> String {
     format!("{}:{:02}", seconds / 60, seconds % 60)
 }
 
-/// Binary units, one decimal below 10 so small files don't all read "1 KB". Integer
-/// arithmetic only: float formatting would add several KB to the widget's wasm.
-pub fn format_size(bytes: u64) -> String {
-    const UNITS: [&str; 7] = ["B", "KB", "MB", "GB", "TB", "PB", "EB"];
-    if bytes < 1024 {
-        return format!("{bytes} B");
+/// A size in the largest SI unit it reaches (1 kB = 1000 B, as the browser's `Intl` writes
+/// units: `crate::i18n::intl::size`): the size in tenths and the unit (0 bytes, 1 kB, 2 MB, …
+/// 5 PB). Rounded to the nearest tenth below 10 and to the nearest whole from 10 up, so small
+/// files don't all read "1 kB". Integer arithmetic only: float formatting would add several
+/// KB to the widget's wasm.
+pub fn size_in_units(bytes: u64) -> (u64, usize) {
+    const LARGEST: usize = 5;
+    let (mut unit, mut scale) = (0, 1u64);
+    while unit < LARGEST && bytes / scale >= 1000 {
+        unit += 1;
+        scale *= 1000;
     }
-    // The largest unit the size reaches, then the size in it to the nearest tenth (below 10)
-    // or to the nearest whole (from 10 up).
-    let unit = ((63 - bytes.leading_zeros()) / 10) as usize;
-    let shift = 10 * unit as u32;
-    let (whole, rest) = (bytes >> shift, bytes & ((1u64 << shift) - 1));
-    let half = 1u64 << (shift - 1);
+    if unit == 0 {
+        return (bytes * 10, 0);
+    }
+    // `rest * 10` fits: `rest` < 10^15.
+    let (whole, rest) = (bytes / scale, bytes % scale);
     if whole < 10 {
-        // `rest * 10` fits: `rest` < 2^60.
-        let tenths = whole * 10 + (rest * 10 + half) / (1u64 << shift);
-        format!("{}.{} {}", tenths / 10, tenths % 10, UNITS[unit])
-    } else {
-        format!("{} {}", whole + u64::from(rest >= half), UNITS[unit])
+        return (whole * 10 + (rest * 10 + scale / 2) / scale, unit);
     }
+    let whole = whole + u64::from(rest >= scale / 2);
+    if whole >= 1000 && unit < LARGEST {
+        // 999.5 kB reads 1.0 MB, not 1000 kB.
+        return (10, unit + 1);
+    }
+    (whole * 10, unit)
 }
 
-/// What an agent reads for an error; the code is shown beside it for support.
-pub fn human_message(err: &ApiError) -> String {
-    let text = match ErrorCode::from(err.code.clone()) {
-        ErrorCode::MiniVoice(c) => match c {
-            MiniVoiceCode::RecordingNotStarted => "No recording is running on this call.",
-            MiniVoiceCode::RecordingAlreadyStarted => {
-                "A recording is already running on this call."
-            }
-            MiniVoiceCode::CallNotFound => "MiniVoice does not know this call.",
-            MiniVoiceCode::RecordingNotFound => "This recording no longer exists.",
-            MiniVoiceCode::CallNotActive => "This call has ended, so it can no longer be recorded.",
-        },
-        ErrorCode::Proxy(c) => match c {
-            ProxyCode::UpstreamTimeout => "MiniVoice did not answer in time. Try again.",
-            ProxyCode::UpstreamUnavailable => "MiniVoice cannot be reached right now.",
-            ProxyCode::UpstreamInvalidResponse | ProxyCode::UpstreamError => {
-                "MiniVoice answered with an error. Try again shortly."
-            }
-            ProxyCode::InvalidCallId => "This call ID is not valid.",
-            ProxyCode::Unauthorized => {
-                "Your sign-in for this widget is missing or has expired. Reopen it from your CRM."
-            }
-            ProxyCode::ForbiddenCall => {
-                "You are not assigned to this call, so you cannot control its recording."
-            }
-            ProxyCode::ActionInProgress => "Another action on this call is in progress. Try again.",
-            _ => return err.message.clone(),
-        },
-        ErrorCode::Unknown(code) if code == NETWORK_ERROR => {
-            "The recording service cannot be reached. Check your connection."
-        }
-        ErrorCode::Unknown(code) if code == BAD_RESPONSE => {
-            "The recording service sent an answer the widget cannot read."
-        }
-        ErrorCode::Unknown(_) => return err.message.clone(),
-    };
-    text.to_owned()
-}
+/// One text of the catalog, by its name (`Texts::err_busy`), whatever the language.
+type Text = fn(&Texts) -> &'static str;
 
-/// `HH:MM:SS`, from the parts of a local time.
-pub fn clock(hours: u32, minutes: u32, seconds: u32) -> String {
-    format!("{hours:02}:{minutes:02}:{seconds:02}")
+/// The error codes the widget explains, each with its words. A table of the codes, not
+/// `ErrorCode::from`: parsing every code the proxy knows brings all their strings into the wasm
+/// (a test checks these are all known codes).
+const EXPLAINED: [(&str, Text); 17] = [
+    ("recording_not_started", Texts::err_not_recording),
+    ("recording_already_started", Texts::err_already_recording),
+    ("call_not_found", Texts::err_unknown_call),
+    ("recording_not_found", Texts::err_recording_gone),
+    ("call_not_active", Texts::err_call_not_active),
+    ("upstream_timeout", Texts::err_timeout),
+    ("upstream_unavailable", Texts::err_unreachable),
+    ("upstream_invalid_response", Texts::err_upstream),
+    ("upstream_error", Texts::err_upstream),
+    ("invalid_call_id", Texts::err_invalid_call),
+    ("unauthorized", Texts::err_unauthorized),
+    ("forbidden_call", Texts::err_forbidden),
+    ("action_in_progress", Texts::err_busy),
+    ("call_not_paused", Texts::err_not_paused),
+    ("call_already_paused", Texts::err_already_paused),
+    (NETWORK_ERROR, Texts::err_network),
+    (BAD_RESPONSE, Texts::err_bad_response),
+];
+
+/// What an agent reads for an error; the code is shown beside it for support. A code the
+/// widget does not explain reads as the proxy's own message.
+pub fn human_message(t: &Texts, err: &ApiError) -> String {
+    EXPLAINED
+        .iter()
+        .find(|(code, _)| *code == err.code)
+        .map_or_else(|| err.message.clone(), |(_, text)| text(t).into())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::i18n::catalog::{DE, EN, FR};
 
     fn rec(id: &str, status: &str) -> Recording {
         Recording {
@@ -276,11 +301,14 @@ mod tests {
         assert_eq!(call_phase(Some("in_progress")), "in_progress");
         assert_eq!(call_phase(None), "in_progress");
         assert_eq!(
-            call_state_text("completed", true),
+            call_state_text(&EN, "completed", true),
             "Call completed · recordings ready for processing"
         );
-        assert_eq!(call_state_text("ended", true), "Call ended");
-        assert_eq!(call_state_text("in_progress", true), "Call in progress");
+        assert_eq!(call_state_text(&EN, "ended", true), "Call ended");
+        assert_eq!(
+            call_state_text(&EN, "in_progress", true),
+            "Call in progress"
+        );
     }
 
     #[test]
@@ -290,29 +318,32 @@ mod tests {
             reason: Some("payment".into()),
             ..Default::default()
         };
-        assert_eq!(paused_text(&pause), "Recording paused by bob (payment)");
-        pause.reason = None;
-        assert_eq!(paused_text(&pause), "Recording paused by bob");
         assert_eq!(
-            resume_countdown(Some(200_000.0), 20_000.0),
+            paused_text(&EN, &pause),
+            "Recording paused by bob (payment)"
+        );
+        pause.reason = None;
+        assert_eq!(paused_text(&EN, &pause), "Recording paused by bob");
+        assert_eq!(
+            resume_countdown(&EN, Some(200_000.0), 20_000.0),
             "resumes automatically in 3:00"
         );
         assert_eq!(
-            resume_countdown(Some(200_000.0), 20_500.0),
+            resume_countdown(&EN, Some(200_000.0), 20_500.0),
             "resumes automatically in 3:00",
             "rounded up: 0:00 only when due"
         );
         assert_eq!(
-            resume_countdown(Some(200_000.0), 21_000.0),
+            resume_countdown(&EN, Some(200_000.0), 21_000.0),
             "resumes automatically in 2:59"
         );
         assert_eq!(
-            resume_countdown(Some(1_000.0), 5_000.0),
+            resume_countdown(&EN, Some(1_000.0), 5_000.0),
             "resumes automatically in 0:00",
             "an overdue resume never counts below zero"
         );
-        assert_eq!(resume_countdown(None, 0.0), "until resumed");
-        assert_eq!(resume_countdown(Some(f64::NAN), 0.0), "until resumed");
+        assert_eq!(resume_countdown(&EN, None, 0.0), "until resumed");
+        assert_eq!(resume_countdown(&EN, Some(f64::NAN), 0.0), "until resumed");
     }
 
     #[test]
@@ -347,13 +378,35 @@ mod tests {
     }
 
     #[test]
-    fn sizes() {
-        assert_eq!(format_size(0), "0 B");
-        assert_eq!(format_size(1023), "1023 B");
-        assert_eq!(format_size(1536), "1.5 KB");
-        assert_eq!(format_size(40_000), "39 KB");
-        assert_eq!(format_size(5 * 1024 * 1024), "5.0 MB");
-        assert_eq!(format_size(u64::MAX), "16 EB");
+    fn sizes_in_si_units() {
+        assert_eq!(size_in_units(0), (0, 0));
+        assert_eq!(size_in_units(999), (9990, 0));
+        assert_eq!(size_in_units(1000), (10, 1), "1.0 kB");
+        assert_eq!(size_in_units(1536), (15, 1), "1.5 kB");
+        assert_eq!(size_in_units(40_000), (400, 1), "40 kB");
+        assert_eq!(size_in_units(999_499), (9990, 1), "999 kB");
+        assert_eq!(size_in_units(999_500), (10, 2), "1.0 MB, not 1000 kB");
+        assert_eq!(size_in_units(5_000_000), (50, 2), "5.0 MB");
+        assert_eq!(
+            size_in_units(u64::MAX),
+            (184_470, 5),
+            "18447 PB: no larger unit"
+        );
+    }
+
+    #[test]
+    fn proxy_names_are_words_and_reasons_follow() {
+        assert_eq!(agent_name(&EN, None), "someone");
+        assert_eq!(agent_name(&DE, Some("system")), "dem System");
+        assert_eq!(agent_name(&EN, Some("alice")), "alice");
+        assert_eq!(
+            with_reason("Paused".into(), Some("payment")),
+            "Paused (payment)"
+        );
+        assert_eq!(
+            announce_success(&FR, Action::Start, "rec_1"),
+            "Enregistrement rec_1 démarré."
+        );
     }
 
     #[test]
@@ -375,22 +428,24 @@ mod tests {
     }
 
     #[test]
-    fn clocks() {
-        assert_eq!(clock(9, 5, 3), "09:05:03");
-    }
-
-    #[test]
     fn messages_name_the_problem() {
         let e = |code: &str| ApiError {
             code: code.into(),
             message: "raw".into(),
         };
         assert_eq!(
-            human_message(&e("recording_not_started")),
+            human_message(&EN, &e("recording_not_started")),
             "No recording is running on this call."
         );
-        assert!(human_message(&e("upstream_timeout")).contains("in time"));
+        assert!(human_message(&EN, &e("upstream_timeout")).contains("in time"));
         // Unknown codes fall back to the server's own message.
-        assert_eq!(human_message(&e("brand_new_code")), "raw");
+        assert_eq!(human_message(&EN, &e("brand_new_code")), "raw");
+        assert_eq!(human_message(&EN, &e("upstream_error")), EN.err_upstream());
+        for (code, _) in EXPLAINED {
+            let known = minivoice_shared::MiniVoiceCode::from_known(code).is_some()
+                || minivoice_shared::ProxyCode::from_known(code).is_some()
+                || [NETWORK_ERROR, BAD_RESPONSE].contains(&code);
+            assert!(known, "{code} is not an error code the proxy sends");
+        }
     }
 }

@@ -8,6 +8,9 @@
 
 use minivoice_shared::minivoice::KnownEvent;
 
+use crate::i18n::{fill, Texts};
+use crate::state::{agent_name, with_reason};
+
 /// One entry, as the widget keeps it.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Entry {
@@ -39,34 +42,36 @@ pub fn latest(mut entries: Vec<Entry>) -> Vec<Entry> {
 }
 
 /// "Started by alice", "Paused by bob (payment)", "Stop by carol failed (code)", "Call
-/// completed", "ai.transcript.ready · rec_1".
-pub fn describe(e: &Entry) -> String {
+/// completed", "ai.transcript.ready · rec_1": MiniVoice's event types are names, not words,
+/// so they read the same in every language.
+pub fn describe(t: &Texts, e: &Entry) -> String {
     if !e.action {
         if e.what == KnownEvent::CallCompleted.as_str() {
-            return "Call completed".into();
+            return t.call_completed().into();
         }
         return match &e.recording_id {
             Some(rec) => format!("{} · {rec}", e.what),
             None => e.what.clone(),
         };
     }
-    let agent = e.agent.as_deref().unwrap_or("someone");
+    let agent = agent_name(t, e.agent.as_deref());
     // A newer proxy's action is named as sent.
     let (verb, done) = match e.what.as_str() {
-        "start" => ("Start", "Started"),
-        "stop" => ("Stop", "Stopped"),
-        "pause" => ("Pause", "Paused"),
-        "resume" => ("Resume", "Resumed"),
-        other => (other, other),
+        "start" => (t.action_start(), Some(t.started_by())),
+        "stop" => (t.action_stop(), Some(t.stopped_by())),
+        "pause" => (t.action_pause(), Some(t.paused_by_short())),
+        "resume" => (t.action_resume(), Some(t.resumed_by())),
+        other => (other, None),
     };
-    match e.result.as_deref() {
-        Some("pending") => format!("{verb} by {agent} awaiting an answer"),
-        Some(code) if code != "ok" => format!("{verb} by {agent} failed ({code})"),
-        _ => match &e.reason {
-            Some(reason) => format!("{done} by {agent} ({reason})"),
-            None => format!("{done} by {agent}"),
+    let done = match e.result.as_deref() {
+        Some("pending") => return fill(t.action_pending(), &[verb, agent]),
+        Some(code) if code != "ok" => return fill(t.action_failed(), &[verb, agent, code]),
+        _ => match done {
+            Some(done) => fill(done, &[agent]),
+            None => fill(t.action_by(), &[verb, agent]),
         },
-    }
+    };
+    with_reason(done, e.reason.as_deref())
 }
 
 /// What MiniVoice reported about one recording, in the order it arrived: "recording.started,
@@ -87,6 +92,7 @@ pub fn events_for(entries: &[Entry], recording_id: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::i18n::catalog::{DE, EN};
 
     fn action(what: &str, agent: &str, result: &str) -> Entry {
         Entry {
@@ -116,35 +122,44 @@ mod tests {
     #[test]
     fn actions_name_their_agent_and_reason() {
         assert_eq!(
-            describe(&action("start", "alice", "ok")),
+            describe(&EN, &action("start", "alice", "ok")),
             "Started by alice"
         );
         let mut pause = action("pause", "bob", "ok");
         pause.reason = Some("payment".into());
-        assert_eq!(describe(&pause), "Paused by bob (payment)");
+        assert_eq!(describe(&EN, &pause), "Paused by bob (payment)");
         assert_eq!(
-            describe(&action("resume", "system", "ok")),
+            describe(&EN, &action("resume", "system", "ok")),
             "Resumed by system"
         );
         assert_eq!(
-            describe(&action("stop", "alice", "recording_not_started")),
+            describe(&EN, &action("stop", "alice", "recording_not_started")),
             "Stop by alice failed (recording_not_started)"
         );
         assert_eq!(
-            describe(&action("stop", "alice", "pending")),
+            describe(&EN, &action("stop", "alice", "pending")),
             "Stop by alice awaiting an answer"
         );
-        assert_eq!(describe(&action("transfer", "al", "ok")), "transfer by al");
+        assert_eq!(
+            describe(&EN, &action("transfer", "al", "ok")),
+            "transfer by al"
+        );
     }
 
     #[test]
     fn webhooks_read_as_their_type_and_recording() {
-        assert_eq!(describe(&webhook("call.completed", None)), "Call completed");
         assert_eq!(
-            describe(&webhook("ai.transcript.ready", Some("rec_call_123"))),
+            describe(&EN, &webhook("call.completed", None)),
+            "Call completed"
+        );
+        assert_eq!(
+            describe(&EN, &webhook("ai.transcript.ready", Some("rec_call_123"))),
             "ai.transcript.ready · rec_call_123"
         );
-        assert_eq!(describe(&webhook("brand.new", None)), "brand.new");
+        assert_eq!(describe(&EN, &webhook("brand.new", None)), "brand.new");
+        let mut pause = action("pause", "system", "ok");
+        pause.reason = Some("payment".into());
+        assert_eq!(describe(&DE, &pause), "Pausiert von dem System (payment)");
     }
 
     #[test]

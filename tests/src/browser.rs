@@ -33,6 +33,16 @@ impl Harness {
     }
 
     pub(crate) async fn browser(proxy: SocketAddr, dark: bool) -> Harness {
+        Self::browser_in(proxy, dark, None).await
+    }
+
+    /// As [`Harness::browser`], with the browser preferring `languages` (`"de-AT,de"`, as
+    /// `navigator.languages` and Accept-Language) instead of its default.
+    pub(crate) async fn browser_in(
+        proxy: SocketAddr,
+        dark: bool,
+        languages: Option<&str>,
+    ) -> Harness {
         let chromedriver = std::env::var("CHROMEDRIVER").unwrap_or("/usr/bin/chromedriver".into());
         let port = free_port();
         let driver = Command::new(&chromedriver)
@@ -63,11 +73,16 @@ impl Harness {
             args.push("--force-dark-mode".into());
             args.push("--blink-settings=preferredColorScheme=0".into());
         }
+        let mut options = json!({ "binary": chromium, "args": args });
+        if let Some(languages) = languages {
+            options["prefs"] = json!({ "intl.accept_languages": languages });
+            options["args"]
+                .as_array_mut()
+                .unwrap()
+                .push(format!("--lang={languages}").into());
+        }
         let mut caps = serde_json::Map::new();
-        caps.insert(
-            "goog:chromeOptions".into(),
-            json!({ "binary": chromium, "args": args }),
-        );
+        caps.insert("goog:chromeOptions".into(), options);
         let url = format!("http://127.0.0.1:{port}");
         let started = Instant::now();
         let client = loop {

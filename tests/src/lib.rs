@@ -6,7 +6,8 @@
 //! The harness is one [`Harness`] per browser, its methods grouped by concern: `server` (the
 //! proxy it drives, the sample CRM page), `browser` (chromedriver and Chromium), `page`
 //! (waiting, reading and clicking), `shadow` (queries into an embedded widget's shadow root)
-//! and `axe` (accessibility checks); `deployment` is several replicas behind nginx.
+//! and `axe` (accessibility checks); `deployment` is several replicas behind nginx; `words`
+//! finds English words where another language is expected.
 
 mod axe;
 mod browser;
@@ -15,6 +16,7 @@ mod page;
 mod server;
 mod shadow;
 mod webhook;
+pub mod words;
 
 use std::net::SocketAddr;
 use std::process::Child;

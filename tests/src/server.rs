@@ -88,6 +88,17 @@ impl Harness {
         h
     }
 
+    /// A harness whose browser prefers `languages` (`"de-AT,de"`) over its default English.
+    pub async fn start_in_language(languages: &str) -> Harness {
+        let mut cfg = ServeConfig::sandbox_on_loopback(widget_dir());
+        let proxy = InProcess::start(cfg.clone(), None).await;
+        let mut h = Self::browser_in(proxy.addr, false, Some(languages)).await;
+        h.sandbox = proxy.sandbox;
+        cfg.listen_addr = proxy.addr;
+        h.own = Some((proxy, cfg));
+        h
+    }
+
     /// Stops the proxy (gracefully) and starts a new one on the same address, as a deploy
     /// would: open widgets lose their connection and must find their way back.
     pub async fn restart_proxy(&mut self) {

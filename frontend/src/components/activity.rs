@@ -4,8 +4,8 @@
 use leptos::prelude::*;
 
 use crate::api::ApiError;
+use crate::i18n::{intl, language};
 use crate::markup::activity_entry;
-use crate::state::clock;
 use crate::timeline::{describe, latest, Entry};
 
 /// The timeline as `GET …/timeline` answers it.
@@ -26,23 +26,19 @@ pub fn Activity(timeline: TimelineAnswer) -> impl IntoView {
 /// Each entry with the agent's local time (the list is text only: see `crate::markup`).
 #[component]
 fn ActivityLog(entries: Vec<Entry>) -> impl IntoView {
+    let l = language();
+    let t = l.texts;
     let items: String = entries
         .iter()
-        .map(|e| activity_entry(&describe(e), &local_clock(&e.at), e.event.as_deref()))
+        .map(|e| {
+            let when = intl::time(l.locale(), &e.at);
+            activity_entry(&describe(t, e), &when, e.event.as_deref())
+        })
         .collect();
     view! {
-        <section class="mv-activity" aria-label="Recent activity">
-            <h3 class="mv-activity-title">"Activity"</h3>
+        <section class="mv-activity" aria-label=t.recent_activity()>
+            <h3 class="mv-activity-title">{t.activity()}</h3>
             <ol class="mv-activity-list" data-testid="activity" inner_html=items></ol>
         </section>
     }
-}
-
-/// The agent's local wall-clock time of a UTC timestamp.
-fn local_clock(iso: &str) -> String {
-    let d = js_sys::Date::new(&wasm_bindgen::JsValue::from_str(iso));
-    if d.get_time().is_nan() {
-        return iso.to_owned();
-    }
-    clock(d.get_hours(), d.get_minutes(), d.get_seconds())
 }

@@ -3,6 +3,7 @@
 use leptos::prelude::*;
 use minivoice_shared::Action;
 
+use crate::i18n::{fill, texts};
 use crate::state::Controls;
 
 /// `buttons` says which actions are offered, `busy` whether one is under way; `act` runs one.
@@ -20,18 +21,19 @@ pub fn RecordingControls(
             act.run(action);
         }
     });
+    let t = texts();
     // One component for the four: its view code is in the wasm once (the byte budget).
     let button = |action, icon, label, quiet| {
         view! { <ActionButton action icon label quiet call_id=call_id.clone() buttons press/> }
     };
     view! {
-        <div class="mv-controls" role="group" aria-label="Recording controls">
-            {button(Action::Start, "● ", "Start recording", false)}
-            {button(Action::Pause, "❚❚ ", "Pause recording", true)}
-            {button(Action::Resume, "▶\u{FE0E} ", "Resume recording", false)}
-            {button(Action::Stop, "■ ", "Stop recording", true)}
+        <div class="mv-controls" role="group" aria-label=t.recording_controls()>
+            {button(Action::Start, "● ", t.start_recording(), false)}
+            {button(Action::Pause, "❚❚ ", t.pause_recording(), true)}
+            {button(Action::Resume, "▶\u{FE0E} ", t.resume_recording(), false)}
+            {button(Action::Stop, "■ ", t.stop_recording(), true)}
             {move || busy.get().then(|| view! {
-                <span class="mv-busy" role="status" data-testid="busy">"Working…"</span>
+                <span class="mv-busy" role="status" data-testid="busy">{t.working()}</span>
             })}
         </div>
     }
@@ -53,7 +55,7 @@ fn ActionButton(
     view! {
         <button class=if quiet { "mv-button mv-quiet" } else { "mv-button" }
             data-testid=action.as_str()
-            aria-label=format!("{label} call {call_id}")
+            aria-label=fill(texts().button_for_call(), &[label, &call_id])
             disabled=move || !buttons().allows(action)
             on:click=move |_| press.run(action)>
             <span aria-hidden="true">{icon}</span>{label}

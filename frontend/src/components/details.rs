@@ -5,10 +5,11 @@ use leptos::prelude::*;
 
 use super::error::ErrorBanner;
 use crate::api::Api;
+use crate::i18n::{fill, intl, language, texts};
 use crate::load::load;
 use crate::markup::field_rows;
 use crate::recording::Recording;
-use crate::state::{format_duration, format_size};
+use crate::state::{format_duration, status_word};
 
 #[component]
 pub fn Details(
@@ -24,14 +25,15 @@ pub fn Details(
             async move { api.recording(&call, &rec_id).await }
         }
     });
+    let t = texts();
     view! {
-        <section class="mv-details" data-testid="details" aria-label=format!("Details of recording {rec_id}")>
+        <section class="mv-details" data-testid="details" aria-label=fill(t.details_of(), &[&rec_id])>
             <header class="mv-details-header">
-                <h3>"Recording "{rec_id.clone()}</h3>
-                <button class="mv-link" data-testid="close-details" on:click=move |_| on_close()>"Close"</button>
+                <h3>{fill(t.recording_n(), &[&rec_id])}</h3>
+                <button class="mv-link" data-testid="close-details" on:click=move |_| on_close()>{t.close()}</button>
             </header>
             {move || match meta.get() {
-                None => EitherOf3::A(view! { <p role="status">"Loading details…"</p> }),
+                None => EitherOf3::A(view! { <p role="status">{t.loading_details()}</p> }),
                 Some(Ok(r)) => EitherOf3::B(view! { <MetadataTable rec=r/> }),
                 Some(Err(e)) => EitherOf3::C(view! { <ErrorBanner error=e/> }),
             }}
@@ -39,20 +41,34 @@ pub fn Details(
     }
 }
 
-/// Every field of the recording, as `<dl>` rows tagged with the field's name.
+/// Every field of the recording, as `<dl>` rows tagged with the field's name; the fields the
+/// widget knows are labelled in the agent's language.
 #[component]
 fn MetadataTable(rec: Recording) -> impl IntoView {
+    let l = language();
+    let (t, locale) = (l.texts, l.locale());
+    let size = format!(
+        "{} ({})",
+        intl::size(locale, rec.size_bytes),
+        intl::byte_count(locale, rec.size_bytes)
+    );
+    let duration = format_duration(rec.duration_seconds);
     let mut rows = vec![
-        ("id".to_owned(), rec.id),
-        ("status".to_owned(), rec.status.as_str().to_owned()),
-        ("duration".to_owned(), format_duration(rec.duration_seconds)),
+        ("id", t.field_id(), rec.id.as_str()),
         (
-            "size".to_owned(),
-            format!("{} ({} bytes)", format_size(rec.size_bytes), rec.size_bytes),
+            "status",
+            t.field_status(),
+            status_word(t, rec.status.as_str()),
         ),
+        ("duration", t.field_duration(), &duration),
+        ("size", t.field_size(), &size),
     ];
-    // Fields MiniVoice adds later are shown too, not dropped.
-    rows.extend(rec.more);
+    // Fields MiniVoice adds later are shown too, not dropped, by their own names.
+    rows.extend(
+        rec.more
+            .iter()
+            .map(|(name, value)| (&**name, &**name, &**value)),
+    );
     // Text only: see `crate::markup`.
     view! { <dl class="mv-meta" data-testid="metadata" inner_html=field_rows(&rows)></dl> }
 }

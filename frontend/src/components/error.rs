@@ -3,6 +3,7 @@
 use leptos::prelude::*;
 
 use crate::api::ApiError;
+use crate::i18n::texts;
 use crate::state::human_message;
 
 #[component]
@@ -10,7 +11,7 @@ pub fn ErrorBanner(error: ApiError) -> impl IntoView {
     view! {
         // Announced through the widget's polite live region, not as an interruption.
         <div class="mv-error" data-testid="error">
-            <p class="mv-error-text">{human_message(&error)}</p>
+            <p class="mv-error-text">{human_message(texts(), &error)}</p>
             <code class="mv-error-code" data-testid="error-code">{error.code.clone()}</code>
         </div>
     }

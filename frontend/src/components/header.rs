@@ -4,6 +4,7 @@
 use leptos::prelude::*;
 use minivoice_shared::CallState;
 
+use crate::i18n::texts;
 use crate::live::LiveState;
 use crate::state::{call_state_text, paused_text, resume_countdown};
 
@@ -13,13 +14,14 @@ pub fn Header(
     call_id: String,
     sandbox: impl Fn() -> bool + Send + Sync + 'static,
 ) -> impl IntoView {
+    let t = texts();
     view! {
         <header class="mv-header">
-            <h2 class="mv-title">"Recordings"</h2>
+            <h2 class="mv-title">{t.recordings()}</h2>
             <span class="mv-call" data-testid="call-id">{call_id}</span>
             {move || sandbox().then(|| view! {
                 <span class="mv-badge" data-testid="sandbox-badge"
-                    title="Simulated MiniVoice: no real call is recorded">"Sandbox"</span>
+                    title=t.sandbox_title()>{t.sandbox()}</span>
             })}
         </header>
     }
@@ -32,6 +34,7 @@ pub fn StatusLine(
     has_recordings: impl Fn() -> bool + Send + Sync + 'static,
     live: ReadSignal<LiveState>,
 ) -> impl IntoView {
+    let t = texts();
     view! {
         // One reactive closure for the line, not one per text and attribute (each costs the
         // wasm its own code); the `role=status` region itself stays put.
@@ -40,10 +43,10 @@ pub fn StatusLine(
                 let (phase, live) = (phase(), live.get());
                 view! {
                     <span class="mv-call-state" data-testid="call-state" data-status=phase>
-                        {call_state_text(phase, has_recordings())}
+                        {call_state_text(t, phase, has_recordings())}
                     </span>
                     <span class="mv-live" data-testid="live-state" data-state=live.as_str()>
-                        {live.label()}
+                        {live.label(t)}
                     </span>
                 }
             }}
@@ -60,6 +63,7 @@ pub fn PausedBanner(
     pause: impl Fn() -> Option<CallState> + Send + Sync + 'static,
     now_ms: ReadSignal<f64>,
 ) -> impl IntoView {
+    let t = texts();
     // Rebuilt in place on every refresh: the same pause leaves the DOM (and the live region)
     // as it was.
     move || {
@@ -70,9 +74,9 @@ pub fn PausedBanner(
             let began = p.paused_at.as_deref().map_or(0.0, js_sys::Date::parse);
             view! {
                 <p class="mv-paused" role="status" data-testid="paused-banner">
-                    <strong>{paused_text(&p)}</strong>" · "
+                    <strong>{paused_text(t, &p)}</strong>" · "
                     <span aria-live="off" data-testid="resume-countdown">
-                        {move || resume_countdown(resume_at, now_ms.get().max(began))}
+                        {move || resume_countdown(t, resume_at, now_ms.get().max(began))}
                     </span>
                 </p>
             }

@@ -2,12 +2,17 @@
 
 use leptos::prelude::*;
 
+use crate::i18n::{language, split_slot};
+
 #[component]
 pub fn NoCall() -> impl IntoView {
+    let l = language();
+    let t = l.texts;
+    let (before, after) = split_slot(t.no_call()).unwrap_or((t.no_call(), ""));
     view! {
-        <section class="mv-widget" aria-label="Call recordings">
+        <section class="mv-widget" lang=l.lang.tag() aria-label=t.call_recordings()>
             <p class="mv-empty" data-testid="no-call" role="status">
-                "No call selected. Open this page with "<code>"?call_id=…"</code>"."
+                {before}<code>"?call_id=…"</code>{after}
             </p>
         </section>
     }

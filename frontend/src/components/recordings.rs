@@ -6,8 +6,9 @@ use leptos::prelude::*;
 
 use super::activity::TimelineAnswer;
 use super::widget::ListAnswer;
+use crate::i18n::{fill, intl, language, split_slot, texts};
 use crate::recording::Recording;
-use crate::state::{format_duration, format_size, live_duration, newest_first};
+use crate::state::{format_duration, live_duration, newest_first, status_word};
 use crate::timeline::{events_for, Entry};
 
 /// The list as `list` last answered; the loading line only before the first answer.
@@ -21,15 +22,18 @@ pub fn Recordings(
     now_ms: ReadSignal<f64>,
     on_retry: impl Fn() + Copy + Send + Sync + 'static,
 ) -> impl IntoView {
+    let t = texts();
+    // The Start button's name, in bold, where the language puts it.
+    let (before, after) = split_slot(t.empty()).unwrap_or((t.empty(), ""));
     move || match list.get() {
         None => EitherOf4::A(view! {
-            <p class="mv-loading" role="status" data-testid="loading">"Loading recordings…"</p>
+            <p class="mv-loading" role="status" data-testid="loading">{t.loading_recordings()}</p>
         }),
         Some(ListAnswer {
             result: Ok(recs), ..
         }) if recs.is_empty() => EitherOf4::B(view! {
             <p class="mv-empty" data-testid="empty" role="status">
-                "No recordings for this call yet. Press "<strong>"Start recording"</strong>" to begin."
+                {before}<strong>{t.start_recording()}</strong>{after}
             </p>
         }),
         Some(ListAnswer {
@@ -43,9 +47,9 @@ pub fn Recordings(
         }),
         Some(ListAnswer { result: Err(_), .. }) => EitherOf4::D(view! {
             <p class="mv-empty" data-testid="list-unavailable">
-                "Recordings could not be loaded. "
+                {t.list_unavailable()}" "
                 <button class="mv-link" data-testid="retry"
-                    on:click=move |_| on_retry()>"Try again"</button>
+                    on:click=move |_| on_retry()>{t.try_again()}</button>
             </p>
         }),
     }
@@ -61,7 +65,7 @@ fn RecordingList(
     timeline: Vec<Entry>,
 ) -> impl IntoView {
     view! {
-        <ul class="mv-list" data-testid="recordings" aria-label="Recordings, newest first">
+        <ul class="mv-list" data-testid="recordings" aria-label=texts().newest_first()>
             {recs.into_iter().map(|rec| view! {
                 <RecordingRow heard=events_for(&timeline, &rec.id) rec selected set_selected fetched_at now_ms/>
             }).collect_view()}
@@ -87,6 +91,8 @@ fn RecordingRow(
         move || selected.get().as_deref() == Some(id.as_str())
     };
     let status = rec.status.as_str().to_owned();
+    let l = language();
+    let t = l.texts;
     view! {
         <li class="mv-row" data-testid="recording-row" data-recording-id=id.clone()
             data-status=status.clone()>
@@ -99,16 +105,16 @@ fn RecordingRow(
                 }>
                 <span class="mv-id" data-testid="recording-id">{id.clone()}</span>
                 <span class=format!("mv-status mv-status-{}", css_token(&status))
-                    data-testid="recording-status">{status.clone()}</span>
+                    data-testid="recording-status">{status_word(t, &status).to_owned()}</span>
                 <span class="mv-duration" data-testid="recording-duration">
                     {let rec = rec.clone();
                      move || format_duration(live_duration(&rec, fetched_at, now_ms.get()))}</span>
-                <span class="mv-size" data-testid="recording-size">{format_size(rec.size_bytes)}</span>
+                <span class="mv-size" data-testid="recording-size">{intl::size(l.locale(), rec.size_bytes)}</span>
                 // Its visible text names it; this tells what pressing does.
-                <span class="mv-sr-only">", show details"</span>
+                <span class="mv-sr-only">{t.show_details()}</span>
             </button>
             {(!heard.is_empty()).then(|| view! {
-                <p class="mv-events mv-muted" data-testid="recording-events">"Events: "{heard}</p>
+                <p class="mv-events mv-muted" data-testid="recording-events">{fill(t.events(), &[&heard])}</p>
             })}
         </li>
     }

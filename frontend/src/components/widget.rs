@@ -15,6 +15,7 @@ use super::header::{Header, PausedBanner, StatusLine};
 use super::recordings::Recordings;
 use crate::api::{self, Api, ApiError};
 use crate::embed::Host;
+use crate::i18n::{fill, language};
 use crate::live::use_live_updates;
 use crate::load::load;
 use crate::recording::Recording;
@@ -43,6 +44,8 @@ pub struct ListAnswer {
 
 #[component]
 pub fn Widget(call_id: String, api: Api) -> impl IntoView {
+    let l = language();
+    let t = l.texts;
     let call = StoredValue::new(call_id.clone());
     let api = StoredValue::new(api);
 
@@ -97,11 +100,11 @@ pub fn Widget(call_id: String, api: Api) -> impl IntoView {
         let Some(state) = call_state.get().flatten() else {
             return was.flatten();
         };
-        let now = is_paused(&state).then(|| paused_text(&state));
+        let now = is_paused(&state).then(|| paused_text(t, &state));
         if was.is_some_and(|was| was != now) {
             set_announcement.set(match &now {
                 Some(text) => format!("{text}."),
-                None => "The pause has ended.".into(),
+                None => t.pause_ended().into(),
             });
         }
         now
@@ -126,8 +129,8 @@ pub fn Widget(call_id: String, api: Api) -> impl IntoView {
             set_action_error.try_set(result.as_ref().err().cloned());
             host.action_done(&call_id, action, &result);
             set_announcement.try_set(match &result {
-                Ok(r) => announce_success(action, &r.id),
-                Err(e) => human_message(e),
+                Ok(r) => announce_success(t, action, &r.id),
+                Err(e) => human_message(t, e),
             });
             set_busy.try_set(false);
             set_generation.try_update(|n| *n += 1);
@@ -179,7 +182,8 @@ pub fn Widget(call_id: String, api: Api) -> impl IntoView {
     let sandbox = move || info.get().and_then(Result::ok).is_some_and(|i| i.sandbox);
 
     view! {
-        <section class="mv-widget" aria-label=format!("Recordings for call {call_id}") data-testid="widget">
+        <section class="mv-widget" lang=l.lang.tag() aria-label=fill(t.recordings_for_call(), &[&call_id])
+            data-testid="widget">
             <Header call_id=call_id.clone() sandbox/>
             <RecordingControls call_id=call_id.clone() buttons busy act/>
             <StatusLine phase has_recordings live=live.state/>

@@ -56,7 +56,8 @@ export interface MiniVoiceRecordingsEventMap {
 /**
  * `<minivoice-recordings call-id="…" api-base="…" token="…">`. Attributes: `call-id` (the
  * call), `api-base` (the proxy's `/api`, default: the script's origin), `token` (the agent's
- * token, minted by your backend). Changing one re-renders the widget.
+ * token, minted by your backend), `lang` (`en`, `de` or `fr`; default: the browser's
+ * language). Changing one re-renders the widget.
  *
  * The methods act as the widget's own buttons do: the outcome is shown, announced and
  * dispatched as an event. The proxy decides whether the action is valid now. Each promise

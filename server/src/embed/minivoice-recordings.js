@@ -1,7 +1,8 @@
-// <minivoice-recordings call-id="…" api-base="…" token="…">: the MiniVoice recordings widget
-// for any page. It renders in a shadow root with its own styles (the page's CSS cannot reach
-// in, its CSS cannot leak out), re-renders when call-id, api-base or token change, releases
-// everything when removed, and dispatches bubbling, composed events to the page:
+// <minivoice-recordings call-id="…" api-base="…" token="…" lang="de">: the MiniVoice recordings
+// widget for any page. It renders in a shadow root with its own styles (the page's CSS cannot
+// reach in, its CSS cannot leak out), speaks its own `lang` (else the browser's language),
+// re-renders when call-id, api-base, token or lang change, releases everything when
+// removed, and dispatches bubbling, composed events to the page:
 // minivoice-recording-started, -stopped, -paused, -resumed, and minivoice-error.
 // The page may also act: start(), stop(), pause({reason}), resume(), each a Promise of the
 // recording ({callId, recordingId, status}) that rejects with an Error carrying `code`.
@@ -12,7 +13,7 @@ await bundle.default({ module_or_path: new URL("__WASM__", origin).href });
 const css = await fetch(new URL("__CSS__", origin).href).then((r) => r.text());
 
 class MiniVoiceRecordings extends HTMLElement {
-  static observedAttributes = ["call-id", "api-base", "token"];
+  static observedAttributes = ["call-id", "api-base", "token", "lang"];
 
   constructor() {
     super();
@@ -83,6 +84,9 @@ class MiniVoiceRecordings extends HTMLElement {
       this.getAttribute("call-id") || "",
       apiBase,
       this.getAttribute("token") || undefined,
+      this.getAttribute("lang") || "",
+      // The language catalogs are beside this script.
+      new URL("/", origin).href,
     );
   }
 }
