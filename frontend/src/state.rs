@@ -147,13 +147,19 @@ pub fn paused_text(t: &Texts, pause: &CallState) -> String {
     with_reason(fill(t.paused_by(), &[by]), pause.reason.as_deref())
 }
 
-/// How long until the server resumes by itself, `m:ss` from the clock's `now_ms`, rounded
-/// up so it reads 0:00 only when due; without a `resume_at` only an agent resumes.
-pub fn resume_countdown(t: &Texts, resume_at_ms: Option<f64>, now_ms: f64) -> String {
+/// How long until the server resumes by itself, from the clock's `now_ms`, in whole seconds
+/// rounded up so it reads zero only when due, written by `duration` (`intl::duration` in the
+/// widget); without a `resume_at` only an agent resumes.
+pub fn resume_countdown(
+    t: &Texts,
+    resume_at_ms: Option<f64>,
+    now_ms: f64,
+    duration: impl Fn(u64) -> String,
+) -> String {
     match resume_at_ms.filter(|t| !t.is_nan()) {
         Some(at) => {
             let left = ((at - now_ms) / 1000.0).ceil().max(0.0) as u64;
-            fill(t.resumes_in(), &[&format_duration(left)])
+            fill(t.resumes_in(), &[&duration(left)])
         }
         None => t.until_resumed().into(),
     }
@@ -172,11 +178,6 @@ pub fn status_word<'a>(t: &'a Texts, status: &'a str) -> &'a str {
 pub fn newest_first(mut recordings: Vec<Recording>) -> Vec<Recording> {
     recordings.reverse();
     recordings
-}
-
-/// `m:ss`, minutes unbounded (a 75-minute call reads `75:03`).
-pub fn format_duration(seconds: u64) -> String {
-    format!("{}:{:02}", seconds / 60, seconds % 60)
 }
 
 /// A size in the largest SI unit it reaches (1 kB = 1000 B, as the browser's `Intl` writes
@@ -246,6 +247,11 @@ pub fn human_message(t: &Texts, err: &ApiError) -> String {
 mod tests {
     use super::*;
     use crate::i18n::catalog::{DE, EN, FR};
+
+    /// Stands in for `intl::duration`, which needs a browser.
+    fn seconds(s: u64) -> String {
+        format!("{s} s")
+    }
 
     fn rec(id: &str, status: &str) -> Recording {
         Recording {
@@ -325,25 +331,28 @@ mod tests {
         pause.reason = None;
         assert_eq!(paused_text(&EN, &pause), "Recording paused by bob");
         assert_eq!(
-            resume_countdown(&EN, Some(200_000.0), 20_000.0),
-            "resumes automatically in 3:00"
+            resume_countdown(&EN, Some(200_000.0), 20_000.0, seconds),
+            "resumes automatically in 180 s"
         );
         assert_eq!(
-            resume_countdown(&EN, Some(200_000.0), 20_500.0),
-            "resumes automatically in 3:00",
-            "rounded up: 0:00 only when due"
+            resume_countdown(&EN, Some(200_000.0), 20_500.0, seconds),
+            "resumes automatically in 180 s",
+            "rounded up: zero only when due"
         );
         assert_eq!(
-            resume_countdown(&EN, Some(200_000.0), 21_000.0),
-            "resumes automatically in 2:59"
+            resume_countdown(&EN, Some(200_000.0), 21_000.0, seconds),
+            "resumes automatically in 179 s"
         );
         assert_eq!(
-            resume_countdown(&EN, Some(1_000.0), 5_000.0),
-            "resumes automatically in 0:00",
+            resume_countdown(&EN, Some(1_000.0), 5_000.0, seconds),
+            "resumes automatically in 0 s",
             "an overdue resume never counts below zero"
         );
-        assert_eq!(resume_countdown(&EN, None, 0.0), "until resumed");
-        assert_eq!(resume_countdown(&EN, Some(f64::NAN), 0.0), "until resumed");
+        assert_eq!(resume_countdown(&EN, None, 0.0, seconds), "until resumed");
+        assert_eq!(
+            resume_countdown(&EN, Some(f64::NAN), 0.0, seconds),
+            "until resumed"
+        );
     }
 
     #[test]
@@ -367,14 +376,6 @@ mod tests {
             .map(|r| r.id)
             .collect();
         assert_eq!(ids, ["2", "1"]);
-    }
-
-    #[test]
-    fn durations() {
-        assert_eq!(format_duration(0), "0:00");
-        assert_eq!(format_duration(9), "0:09");
-        assert_eq!(format_duration(61), "1:01");
-        assert_eq!(format_duration(4503), "75:03");
     }
 
     #[test]

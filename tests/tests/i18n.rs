@@ -80,7 +80,7 @@ async fn the_page_speaks_german_with_lang_de() {
     h.wait_enabled("pause", true).await;
     // A second of recording, so the segment has a size in kB when the pause stops it.
     h.wait_until("the duration ticks", || async {
-        h.text("[data-testid=recording-duration]").await.as_deref() != Some("0:00")
+        h.text("[data-testid=recording-duration]").await.as_deref() != Some("00:00")
     })
     .await;
     let (status, _) = h
@@ -193,7 +193,7 @@ async fn the_element_speaks_french_with_lang_fr() {
     h.wait_js(
         "the duration ticks",
         &format!(
-            "{}?.textContent !== '0:00'",
+            "{}?.textContent !== '00:00'",
             find("[data-testid=recording-duration]")
         ),
     )

@@ -141,7 +141,7 @@ async fn a_forgotten_pause_counts_down_and_resumes_by_itself() {
     let text = banner.text().await.unwrap();
     // The widget's button pauses without a reason.
     assert!(
-        text.starts_with("Recording paused by anonymous · resumes automatically in 0:0"),
+        text.starts_with("Recording paused by anonymous · resumes automatically in 00:0"),
         "{text}"
     );
     h.wait_until("the banner is gone: resumed by the server", || async {

@@ -9,7 +9,7 @@ use crate::i18n::{fill, intl, language, texts};
 use crate::load::load;
 use crate::markup::field_rows;
 use crate::recording::Recording;
-use crate::state::{format_duration, status_word};
+use crate::state::status_word;
 
 #[component]
 pub fn Details(
@@ -52,7 +52,7 @@ fn MetadataTable(rec: Recording) -> impl IntoView {
         intl::size(locale, rec.size_bytes),
         intl::byte_count(locale, rec.size_bytes)
     );
-    let duration = format_duration(rec.duration_seconds);
+    let duration = intl::duration(locale, rec.duration_seconds);
     let mut rows = vec![
         ("id", t.field_id(), rec.id.as_str()),
         (

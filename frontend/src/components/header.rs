@@ -4,7 +4,7 @@
 use leptos::prelude::*;
 use minivoice_shared::CallState;
 
-use crate::i18n::texts;
+use crate::i18n::{intl, language, texts};
 use crate::live::LiveState;
 use crate::state::{call_state_text, paused_text, resume_countdown};
 
@@ -63,7 +63,8 @@ pub fn PausedBanner(
     pause: impl Fn() -> Option<CallState> + Send + Sync + 'static,
     now_ms: ReadSignal<f64>,
 ) -> impl IntoView {
-    let t = texts();
+    let l = language();
+    let (t, locale) = (l.texts, l.locale());
     // Rebuilt in place on every refresh: the same pause leaves the DOM (and the live region)
     // as it was.
     move || {
@@ -76,7 +77,8 @@ pub fn PausedBanner(
                 <p class="mv-paused" role="status" data-testid="paused-banner">
                     <strong>{paused_text(t, &p)}</strong>" · "
                     <span aria-live="off" data-testid="resume-countdown">
-                        {move || resume_countdown(t, resume_at, now_ms.get().max(began))}
+                        {move || resume_countdown(t, resume_at, now_ms.get().max(began),
+                            |s| intl::duration(locale, s))}
                     </span>
                 </p>
             }

@@ -8,7 +8,7 @@ use super::activity::TimelineAnswer;
 use super::widget::ListAnswer;
 use crate::i18n::{fill, intl, language, split_slot, texts};
 use crate::recording::Recording;
-use crate::state::{format_duration, live_duration, newest_first, status_word};
+use crate::state::{live_duration, newest_first, status_word};
 use crate::timeline::{events_for, Entry};
 
 /// The list as `list` last answered; the loading line only before the first answer.
@@ -108,7 +108,7 @@ fn RecordingRow(
                     data-testid="recording-status">{status_word(t, &status).to_owned()}</span>
                 <span class="mv-duration" data-testid="recording-duration">
                     {let rec = rec.clone();
-                     move || format_duration(live_duration(&rec, fetched_at, now_ms.get()))}</span>
+                     move || intl::duration(l.locale(), live_duration(&rec, fetched_at, now_ms.get()))}</span>
                 <span class="mv-size" data-testid="recording-size">{intl::size(l.locale(), rec.size_bytes)}</span>
                 // Its visible text names it; this tells what pressing does.
                 <span class="mv-sr-only">{t.show_details()}</span>

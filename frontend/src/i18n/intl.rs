@@ -1,8 +1,7 @@
 //! Sizes, byte counts and times in the agent's locale, written by the browser's `Intl` (its
 //! formats are already in every browser; ours would cost the wasm). Every kind goes through one
 //! path, [`format`], with its options as JSON text: one `JSON.parse` costs the wasm less than a
-//! setter per option. Durations stay `m:ss` (`crate::state::format_duration`): it reads the
-//! same in the three languages, and `Intl.DurationFormat` cost bytes the budget lacks.
+//! setter per option.
 
 use js_sys::{Array, JSON};
 use wasm_bindgen::JsValue;
@@ -46,6 +45,20 @@ fn in_unit(locale: &str, value: f64, unit: usize) -> String {
         SIZE_UNITS[unit]
     );
     format(&value.into(), locale, &options)
+}
+
+/// A recording's length or a countdown, as the locale writes a clock's minutes and seconds
+/// (`01:05`; `1:15:03` from an hour): `Intl.DateTimeFormat` in UTC on that many seconds after
+/// the epoch, which every browser has (`Intl.DurationFormat`'s binding would cost the wasm
+/// more). A day or longer would wrap; no call lasts that long.
+pub fn duration(locale: &str, seconds: u64) -> String {
+    let date = js_sys::Date::new(&JsValue::from_f64(seconds as f64 * 1000.0));
+    let options = if seconds < 3600 {
+        r#"{"minute":"2-digit","second":"2-digit","timeZone":"UTC"}"#
+    } else {
+        r#"{"hour":"numeric","minute":"2-digit","second":"2-digit","hourCycle":"h23","timeZone":"UTC"}"#
+    };
+    format(&date, locale, options)
 }
 
 /// The local wall-clock time of a UTC timestamp (RFC 3339, as the proxy writes them):
