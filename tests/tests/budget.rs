@@ -42,8 +42,11 @@ async fn a_cold_load_of_the_widget_stays_within_80_kb() {
 }
 
 /// The page asks for the call's recordings while the wasm downloads, and the widget takes that
-/// answer instead of asking again: the page's request began before the wasm had arrived, and
-/// the widget took it (it removes what it takes from `__minivoicePrefetched`).
+/// answer instead of asking again: the page's map of early answers exists and the widget took
+/// what it held, and only one request for the list began before the first state was on screen
+/// (the widget's own would be a second). How much sooner that makes the first render is a
+/// timing, so `cargo xtask bench` measures it; whether the request began before the wasm
+/// arrived depends on how busy the machine is (on loopback the wasm can arrive first).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_first_list_is_asked_for_once_while_the_wasm_downloads() {
     let h = Harness::start().await;
@@ -51,17 +54,18 @@ async fn the_first_list_is_asked_for_once_while_the_wasm_downloads() {
     h.wait_for("[data-testid=empty]").await;
     let seen = h
         .js(r#"(() => {
-            const all = performance.getEntriesByType("resource");
-            const list = all.find(e => e.name.endsWith("/api/calls/e2e_prefetch/recordings"));
-            const wasm = all.find(e => e.name.endsWith(".wasm"));
+            const rendered = performance.getEntriesByName("minivoice:first-render")[0].startTime;
+            const asked = performance.getEntriesByType("resource")
+                .filter(e => e.name.endsWith("/api/calls/e2e_prefetch/recordings"))
+                .filter(e => e.startTime < rendered).length;
             const left = Object.keys(window.__minivoicePrefetched || { missing: 1 }).length;
-            return [!!list && list.startTime < wasm.responseEnd, left];
+            return [asked, left];
         })()"#)
         .await;
     assert_eq!(
         seen,
-        serde_json::json!([true, 0]),
-        "[the first list request began before the wasm arrived, prefetched answers not taken]"
+        serde_json::json!([1, 0]),
+        "[list requests before the first render, prefetched answers not taken]"
     );
     h.close().await;
 }
