@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::extract::{DefaultBodyLimit, FromRef, Request, State};
-use axum::http::{HeaderValue, StatusCode};
+use axum::http::HeaderValue;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -247,14 +247,15 @@ async fn healthz() -> &'static str {
 /// balancer sends no traffic here meanwhile). `/healthz` stays liveness only.
 #[utoipa::path(get, path = "/readyz", tag = "operations", responses(
     (status = 200, description = "`ready`", content_type = TEXT, body = String),
-    (status = 503, description = "`store unavailable`", content_type = TEXT, body = String),
+    (status = 503, description = "`store_unavailable`: the store does not answer, or a \
+        migration is not applied", body = minivoice_shared::ErrorEnvelope),
     openapi::EdgeRefusals,
 ))]
 async fn ready(State(store): State<Store>) -> Response {
     if store.ready().await {
         "ready".into_response()
     } else {
-        (StatusCode::SERVICE_UNAVAILABLE, "store unavailable").into_response()
+        AppError::StoreUnavailable.into_response()
     }
 }
 

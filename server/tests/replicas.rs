@@ -260,7 +260,13 @@ async fn with_the_database_gone_the_api_refuses_at_once_and_recovers_without_a_r
         app.get("/api/calls/call_db/recordings").await.status == 503
     })
     .await;
-    assert_eq!(app.get("/readyz").await.status, 503);
+    let not_ready = app.get("/readyz").await;
+    assert_eq!(not_ready.status, 503);
+    assert!(
+        not_ready.text.contains("\"store_unavailable\""),
+        "{}",
+        not_ready.text
+    );
     let seen_before = fake.requests().len();
     let t = Instant::now();
     let refused = app.post_action("call_db", "start").await;
