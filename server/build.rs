@@ -1,6 +1,8 @@
 //! The widget is embedded from `../dist` (see `src/widget/files.rs`). The embedding itself
 //! tracks each file's bytes, but not files added or removed when Trunk writes new hashed
-//! names, so a change to the folder recompiles this crate.
+//! names, so a change to the folder recompiles this crate. While `dist/` does not exist Cargo
+//! finds this always stale and recompiles the crate on each build: the price of noticing the
+//! widget as soon as it is built.
 
 fn main() {
     println!("cargo:rerun-if-changed=../dist");

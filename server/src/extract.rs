@@ -10,6 +10,10 @@ use serde::de::DeserializeOwned;
 
 use crate::error::AppError;
 
+/// What [`is_valid_id`] accepts, as the OpenAPI document states it (its tests hold the two
+/// together).
+pub const ID_PATTERN: &str = "^[A-Za-z0-9_-]{1,64}$";
+
 /// IDs we forward into MiniVoice's URL paths: bounded and free of anything a path or query
 /// could interpret.
 pub fn is_valid_id(id: &str) -> bool {

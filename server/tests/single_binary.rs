@@ -1,7 +1,7 @@
 //! One binary is the whole product: copied into an empty folder and started there without
 //! `WIDGET_DIR`, it serves the page, the embed script, the compressed assets and the API from
-//! the widget built into it (`cargo xtask widget` builds `dist/` before this crate compiles;
-//! without it these tests fail rather than skip).
+//! the widget built into it. `cargo xtask test` builds `dist/` before this crate compiles; a
+//! plain `cargo test` without a built `dist/` fails these tests rather than skipping them.
 
 mod common;
 
@@ -89,6 +89,7 @@ async fn embedded_assets_are_served_precompressed_with_validators() {
         ("gzip, deflate, br", Some("br"), format!("{wasm}.br")),
         ("gzip", Some("gzip"), format!("{wasm}.gz")),
         ("br;q=0, gzip", Some("gzip"), format!("{wasm}.gz")),
+        ("br;q=0.5, gzip", Some("gzip"), format!("{wasm}.gz")),
         ("identity", None, wasm.clone()),
     ] {
         let resp = fetch(&url, accept).await;
@@ -117,10 +118,22 @@ async fn embedded_assets_are_served_precompressed_with_validators() {
             .await
             .unwrap();
         assert_eq!(again.status(), 304, "{accept}: the browser has it");
+        assert_eq!(again.headers()["vary"], "accept-encoding", "{accept}: 304");
     }
 
     let missing = fetch(&proxy.app().url("/nothing-here.js"), "br").await;
     assert_eq!(missing.status(), 404);
+    let posted = proxy
+        .app()
+        .call("POST", &format!("/{wasm}"), None, "")
+        .await;
+    assert_eq!(posted.status, 405);
+    assert_eq!(posted.headers["allow"], "GET, HEAD");
+    assert!(
+        posted.text.contains("\"method_not_allowed\""),
+        "{}",
+        posted.text
+    );
 }
 
 #[tokio::test]

@@ -74,6 +74,9 @@ pub fn refresh(root: &Path, source: Option<&String>) -> Result {
             .args(["log", "-1", &format!("--format={format}")])
             .output()
             .map_err(|e| format!("git: {e}"))?;
+        if !out.status.success() {
+            return Err(format!("git log in {}: {}", clone.display(), out.status));
+        }
         Ok(String::from_utf8_lossy(&out.stdout).trim().to_owned())
     };
     let (commit, date) = (head("%H")?, head("%cI")?);
@@ -90,7 +93,7 @@ pub fn refresh(root: &Path, source: Option<&String>) -> Result {
     write(&snapshot.join("covered-crates.txt"), &list)?;
     write(
         &snapshot.join("SNAPSHOT"),
-        &format!("RustSec advisory-db, {UPSTREAM}\ncommit: {commit}\ndate: {date}\n"),
+        &format!("RustSec advisory-db, from {source}\ncommit: {commit}\ndate: {date}\n"),
     )?;
     eprintln!(
         "xtask: advisory snapshot of {date} ({commit}) for {} crates",

@@ -93,13 +93,45 @@ async fn openapi_every_documented_operation_is_routed() {
                 let body = axum::body::to_bytes(resp.into_body(), 1 << 16)
                     .await
                     .unwrap();
+                // A route's own 404 is in the error shape; an empty one is no route at all
+                // (the widget's files answer for every path outside `/api`).
                 let code = crate::error::error_code(&body);
-                assert_ne!(
-                    code.as_deref(),
-                    Some("not_found"),
+                assert!(
+                    code.is_some() && code.as_deref() != Some("not_found"),
                     "{method} {uri}: no route"
                 );
             }
         }
     }
+}
+
+/// The limits the document states (typed in its attributes) are the ones the proxy enforces.
+#[tokio::test]
+async fn the_documents_limits_are_the_validators() {
+    let doc: serde_json::Value = serde_json::from_str(&served().await).unwrap();
+    let mut ids = 0;
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for op in item.as_object().unwrap().values() {
+            for p in op["parameters"].as_array().into_iter().flatten() {
+                if p["name"] == "call_id" || p["name"] == "recording_id" {
+                    ids += 1;
+                    assert_eq!(p["schema"]["pattern"], crate::extract::ID_PATTERN, "{path}");
+                }
+            }
+        }
+    }
+    assert!(ids >= 10, "every call and recording ID is described: {ids}");
+    let deliveries = &doc["paths"]["/api/webhooks/deliveries"]["get"]["parameters"][0];
+    assert_eq!(deliveries["name"], "limit");
+    assert_eq!(
+        deliveries["schema"]["maximum"],
+        crate::webhooks::inspect::MAX_LIMIT
+    );
+    let default = crate::webhooks::inspect::DEFAULT_LIMIT;
+    assert!(deliveries["description"]
+        .as_str()
+        .unwrap()
+        .contains(&format!("default {default}")));
+    let reason = &doc["components"]["schemas"]["PauseRequest"]["properties"]["reason"];
+    assert_eq!(reason["maxLength"], crate::recordings::MAX_REASON_CHARS);
 }

@@ -122,8 +122,6 @@ fn describe() {
 
 /// `GET /metrics`: every metric of this process in the Prometheus text format. With
 /// `METRICS_TOKEN` set, only for `Authorization: Bearer <METRICS_TOKEN>`.
-/// Prometheus metrics (text exposition format); with `METRICS_TOKEN` set, it is required as a
-/// bearer token.
 #[utoipa::path(
     get,
     path = "/metrics",

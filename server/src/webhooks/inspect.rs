@@ -26,9 +26,9 @@ use crate::serve::ClientAddr;
 use crate::store::{Received, Store};
 
 /// Deliveries listed when the query does not say.
-const DEFAULT_LIMIT: i64 = 50;
+pub(crate) const DEFAULT_LIMIT: i64 = 50;
 /// Most deliveries one answer lists.
-const MAX_LIMIT: i64 = 500;
+pub(crate) const MAX_LIMIT: i64 = 500;
 /// How much of a signature the inspector shows: enough to tell two apart, not to reuse one.
 const SIGNATURE_CHARS: usize = 8;
 /// Headers that carry credentials: shown as present, never their value.

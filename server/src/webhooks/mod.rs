@@ -19,7 +19,6 @@ use axum::Json;
 use base64::Engine;
 use minivoice_shared::timeline::KnownVerdict;
 use minivoice_shared::WebhookEvent;
-use serde_json::json;
 use sha2::{Digest, Sha256};
 use standardwebhooks::{Webhook, WebhookError};
 use tokio::sync::Notify;
@@ -285,7 +284,7 @@ pub async fn receive(
             ..Note::answered(KnownVerdict::Duplicate, StatusCode::OK, &delivery).verified(&hooks)
         };
         hooks.note(&headers, &body, note).await;
-        return Ok((StatusCode::OK, Json(json!({"status": "duplicate"}))).into_response());
+        return Ok((StatusCode::OK, Json(WebhookAck::new("duplicate"))).into_response());
     }
     tracing::info!(%delivery, "webhook stored");
     let depth = hooks.waiting.fetch_add(1, Ordering::Relaxed) + 1;
@@ -294,15 +293,20 @@ pub async fn receive(
     hooks.wake.notify_one();
     let note = Note::answered(KnownVerdict::Accepted, StatusCode::ACCEPTED, &delivery);
     hooks.note(&headers, &body, note.verified(&hooks)).await;
-    Ok((StatusCode::ACCEPTED, Json(json!({"status": "accepted"}))).into_response())
+    Ok((StatusCode::ACCEPTED, Json(WebhookAck::new("accepted"))).into_response())
 }
 
 /// The receiver's acknowledgement.
-#[derive(utoipa::ToSchema)]
-#[allow(dead_code)]
+#[derive(serde::Serialize, utoipa::ToSchema)]
 pub struct WebhookAck {
     /// `accepted` (202) or `duplicate` (200).
-    status: String,
+    status: &'static str,
+}
+
+impl WebhookAck {
+    fn new(status: &'static str) -> WebhookAck {
+        WebhookAck { status }
+    }
 }
 
 #[cfg(test)]

@@ -10,6 +10,8 @@ use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use rust_embed::RustEmbed;
 
+use crate::error::AppError;
+
 /// `dist/` as `cargo xtask widget` left it when this binary was compiled (`build.rs` recompiles
 /// when it changes): the page, the hashed assets, and their `.br` / `.gz` variants, not the
 /// build's stamp (`.built`). Empty when the widget was not built first.
@@ -64,8 +66,14 @@ impl Widget {
 /// because tower-http serves only folders and the embed crates for axum target axum 0.7.
 pub async fn serve_embedded(req: Request) -> Response {
     if req.method() != Method::GET && req.method() != Method::HEAD {
-        return StatusCode::METHOD_NOT_ALLOWED.into_response();
+        let mut refused = AppError::MethodNotAllowed.into_response();
+        refused
+            .headers_mut()
+            .insert(header::ALLOW, HeaderValue::from_static("GET, HEAD"));
+        return refused;
     }
+    // Trunk's names are plain ASCII, so the path is looked up as sent (no percent-decoding);
+    // rust-embed matches whole names only, so `..` reaches nothing outside `dist/`.
     let path = req.uri().path().trim_start_matches('/');
     let Some(plain) = Embedded::get(path) else {
         return StatusCode::NOT_FOUND.into_response();
@@ -75,11 +83,17 @@ pub async fn serve_embedded(req: Request) -> Response {
         .get(header::ACCEPT_ENCODING)
         .and_then(|v| v.to_str().ok())
         .unwrap_or("");
-    let (file, encoding) = [("br", ".br"), ("gzip", ".gz")]
+    // The most wanted of the variants there are; brotli on a tie (it is smaller).
+    let mut variants: Vec<_> = [("br", ".br"), ("gzip", ".gz")]
         .into_iter()
-        .filter(|(coding, _)| accepts(accepted, coding))
-        .find_map(|(coding, ext)| Some((Embedded::get(&format!("{path}{ext}"))?, Some(coding))))
-        .unwrap_or((plain.clone(), None));
+        .filter_map(|(coding, ext)| Some((weight(accepted, coding)?, coding, ext)))
+        .filter_map(|(q, coding, ext)| Some((q, coding, Embedded::get(&format!("{path}{ext}"))?)))
+        .collect();
+    variants.sort_by(|a, b| b.0.total_cmp(&a.0));
+    let (file, encoding) = match variants.into_iter().next() {
+        Some((_, coding, file)) => (file, Some(coding)),
+        None => (plain.clone(), None),
+    };
     let etag = format!("\"{}\"", hex(&file.metadata.sha256_hash()[..16]));
     let mut headers = HeaderMap::new();
     if let Ok(mime) = HeaderValue::from_str(plain.metadata.mimetype()) {
@@ -100,26 +114,29 @@ pub async fn serve_embedded(req: Request) -> Response {
     (headers, file.data).into_response()
 }
 
-/// Whether an `Accept-Encoding` value accepts `coding` (named, or by `*`), honouring `q=0`.
-fn accepts(accept_encoding: &str, coding: &str) -> bool {
+/// How much an `Accept-Encoding` value wants `coding` (named, or by `*`): its `q`, 1 when
+/// unweighted; `None` when it does not accept it (absent, or `q=0`).
+fn weight(accept_encoding: &str, coding: &str) -> Option<f32> {
     let mut named = None;
     let mut any = None;
     for item in accept_encoding.split(',') {
         let mut parts = item.split(';');
         let name = parts.next().unwrap_or("").trim();
-        let refused = parts.any(|p| {
-            p.trim()
-                .strip_prefix("q=")
-                .and_then(|q| q.trim().parse::<f32>().ok())
-                .is_some_and(|q| q == 0.0)
-        });
+        let q = parts
+            .find_map(|p| {
+                let (key, value) = p.split_once('=')?;
+                key.trim()
+                    .eq_ignore_ascii_case("q")
+                    .then(|| value.trim().parse().ok())?
+            })
+            .unwrap_or(1.0f32);
         if name.eq_ignore_ascii_case(coding) {
-            named = Some(!refused);
+            named = Some(q);
         } else if name == "*" {
-            any = Some(!refused);
+            any = Some(q);
         }
     }
-    named.or(any).unwrap_or(false)
+    named.or(any).filter(|q| *q > 0.0)
 }
 
 fn hex(bytes: &[u8]) -> String {
@@ -132,12 +149,13 @@ mod tests {
 
     #[test]
     fn accept_encoding_is_read_with_its_weights() {
-        assert!(accepts("gzip, deflate, br, zstd", "br"));
-        assert!(accepts("gzip;q=0.5, br;q=1.0", "gzip"));
-        assert!(!accepts("gzip, br;q=0", "br"));
-        assert!(!accepts("identity", "gzip"));
-        assert!(accepts("*", "br"));
-        assert!(!accepts("*, br;q=0", "br"));
-        assert!(!accepts("", "gzip"));
+        assert_eq!(weight("gzip, deflate, br, zstd", "br"), Some(1.0));
+        assert_eq!(weight("gzip;q=0.5, br;q=1.0", "gzip"), Some(0.5));
+        assert_eq!(weight("gzip, br;q=0", "br"), None);
+        assert_eq!(weight("gzip, br;Q=0", "br"), None);
+        assert_eq!(weight("identity", "gzip"), None);
+        assert_eq!(weight("*", "br"), Some(1.0));
+        assert_eq!(weight("*, br;q=0", "br"), None);
+        assert_eq!(weight("", "gzip"), None);
     }
 }

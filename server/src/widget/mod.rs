@@ -45,7 +45,8 @@ pub async fn index(
 pub async fn cache_headers(req: Request, next: Next) -> Response {
     let hashed = is_hashed(req.uri().path());
     let mut resp = next.run(req).await;
-    if resp.status().is_success() {
+    // A 304 says the same of the copy the browser kept as its 200 did.
+    if resp.status().is_success() || resp.status() == StatusCode::NOT_MODIFIED {
         let value = if hashed {
             "public, max-age=31536000, immutable"
         } else {

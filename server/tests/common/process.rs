@@ -49,7 +49,20 @@ impl Proxy {
 
     /// Starts `cmd` and waits, `limit` at most, until `addr` accepts connections.
     pub async fn run(mut cmd: Command, addr: SocketAddr, limit: Duration) -> Proxy {
-        let child = cmd.spawn().unwrap();
+        // A binary just copied may still be open for writing in a child that another test's
+        // thread forked meanwhile (until that child execs): "text file busy", for a moment.
+        let deadline = std::time::Instant::now() + limit;
+        let child = loop {
+            match cmd.spawn() {
+                Err(e)
+                    if e.kind() == std::io::ErrorKind::ExecutableFileBusy
+                        && std::time::Instant::now() < deadline =>
+                {
+                    tokio::time::sleep(Duration::from_millis(10)).await
+                }
+                spawned => break spawned.unwrap(),
+            }
+        };
         wait_until("the proxy to listen", limit, || async move {
             tokio::net::TcpStream::connect(addr).await.is_ok()
         })
