@@ -1,7 +1,8 @@
-//! The widget's German and French catalogs as the JSON files it fetches (`i18n-de.json`, …,
-//! beside the wasm): written from the one catalog, `frontend/src/i18n/catalog.rs`, so a
-//! language is never out of step with the code. Only English is built into the wasm, which
-//! keeps a cold load within its byte budget (`frontend/src/i18n/mod.rs`).
+//! The widget's German and French catalogs as the JSON files it fetches
+//! (`i18n-de-<fingerprint>.json`, … beside the wasm): written from the one catalog,
+//! `frontend/src/i18n/catalog.rs`, so a language is never out of step with the code. Only
+//! English is built into the wasm, which keeps a cold load within its byte budget
+//! (`frontend/src/i18n/mod.rs`).
 
 use std::path::Path;
 
@@ -13,7 +14,7 @@ mod catalog;
 pub fn write_catalogs(dist: &Path) -> Result<(), String> {
     for (tag, texts) in [("de", &catalog::DE), ("fr", &catalog::FR)] {
         let items: Vec<String> = texts.entries().iter().map(|(_, t)| quote(t)).collect();
-        let path = dist.join(format!("i18n-{tag}.json"));
+        let path = dist.join(format!("i18n-{tag}-{}.json", catalog::FINGERPRINT));
         std::fs::write(&path, format!("[{}]\n", items.join(",")))
             .map_err(|e| format!("writing {}: {e}", path.display()))?;
     }

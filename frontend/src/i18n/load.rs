@@ -30,14 +30,18 @@ thread_local! {
 }
 
 /// Runs `then` with the widget's language once its words are here: at once for English (or a
-/// catalog already fetched), else after fetching `{assets}i18n-{tag}.json`; in English if that
-/// fails, rather than no widget. `then` is boxed: it mounts the whole widget, and called from
-/// two places unboxed it would be in the wasm twice.
+/// catalog already fetched), else after fetching `{assets}i18n-{tag}-{FINGERPRINT}.json`; in
+/// English if that fails, rather than no widget. `then` is boxed: it mounts the whole widget,
+/// and called from two places unboxed it would be in the wasm twice.
 pub fn when_loaded(lang: Lang, assets: &str, then: Box<dyn FnOnce(Language)>) {
     if let Some(texts) = HERE.with(|here| here[lang as usize].get()) {
         return then(Language { lang, texts });
     }
-    let url = format!("{assets}i18n-{}.json", lang.tag());
+    let url = format!(
+        "{assets}i18n-{}-{}.json",
+        lang.tag(),
+        super::catalog::FINGERPRINT
+    );
     // Not Leptos' `spawn_local`: before the first widget is mounted, Leptos has no executor.
     // Boxed as Leptos boxes its own, so the wasm has one `spawn_local` for both.
     let fetching: Pin<Box<dyn Future<Output = ()>>> = Box::pin(async move {

@@ -3,9 +3,10 @@
 //! English when none is one of them. The words are in [`catalog`]; numbers, sizes and times
 //! are the browser's `Intl` ([`intl`]).
 //!
-//! Only English is in the wasm: the other catalogs are `i18n-de.json` and `i18n-fr.json`
-//! beside it (`cargo xtask widget` writes them from [`catalog`]), fetched when an agent needs
-//! one, so the cold load every English agent pays does not grow with each language.
+//! Only English is in the wasm: the other catalogs are `i18n-de-<FINGERPRINT>.json` and
+//! `i18n-fr-<FINGERPRINT>.json` beside it (`cargo xtask widget` writes them from [`catalog`]),
+//! fetched when an agent needs one, so the cold load every English agent pays does not grow
+//! with each language.
 
 pub mod catalog;
 pub mod intl;
