@@ -169,7 +169,7 @@ pub fn app(state: AppState) -> Router {
         .routes(routes!(healthz))
         .routes(routes!(telemetry::prometheus::metrics))
         .routes(routes!(ready))
-        .routes(routes!(webhooks::receive).map(|r| {
+        .routes(routes!(webhooks::receiver::receive).map(|r| {
             r.layer(DefaultBodyLimit::max(webhooks::MAX_WEBHOOK_BODY))
                 .fallback(|| async { AppError::MethodNotAllowed })
         }))
@@ -281,6 +281,25 @@ async fn info(State(info): State<ProxyInfo>, State(hub): State<Arc<Hub>>) -> Jso
     })
 }
 
+/// A state for the unit tests that drive `app` with `oneshot`: an in-memory store, no widget,
+/// and an upstream on port 9 of loopback, where nothing listens, so any forward fails loudly.
+#[cfg(test)]
+pub(crate) async fn test_state(sandbox: bool) -> AppState {
+    let store = Store::open("sqlite::memory:", Default::default())
+        .await
+        .unwrap();
+    let upstream = Upstream::new(
+        "http://127.0.0.1:9",
+        Secret::new("k"),
+        Duration::from_millis(200),
+    )
+    .unwrap();
+    let cfg = ServeConfig::sandbox_on_loopback("/nonexistent".into());
+    AppState::new(&cfg, store, upstream, sandbox, None)
+        .await
+        .unwrap()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -289,20 +308,7 @@ mod tests {
     use tower::ServiceExt;
 
     async fn state() -> AppState {
-        let store = Store::open("sqlite::memory:", Default::default())
-            .await
-            .unwrap();
-        // Port 9 on loopback: nothing listens, so any forward would fail loudly.
-        let upstream = Upstream::new(
-            "http://127.0.0.1:9",
-            Secret::new("k"),
-            Duration::from_millis(200),
-        )
-        .unwrap();
-        let cfg = ServeConfig::sandbox_on_loopback("/nonexistent".into());
-        AppState::new(&cfg, store, upstream, false, None)
-            .await
-            .unwrap()
+        test_state(false).await
     }
 
     async fn send(mut req: Request<Body>) -> (StatusCode, serde_json::Value) {

@@ -7,6 +7,8 @@ use crate::Harness;
 #[path = "../../frontend/src/i18n/catalog.rs"]
 #[allow(dead_code)]
 pub mod catalog;
+#[path = "../../frontend/src/i18n/texts.rs"]
+mod texts;
 
 /// The words of each English text, as the widget could show them: its pieces around each
 /// `{}`, trimmed of punctuation; pieces of fewer than three letters ("by") are no evidence.

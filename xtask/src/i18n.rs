@@ -9,6 +9,8 @@ use std::path::Path;
 #[path = "../../frontend/src/i18n/catalog.rs"]
 #[allow(dead_code)]
 mod catalog;
+#[path = "../../frontend/src/i18n/texts.rs"]
+mod texts;
 
 /// Writes each language's texts, in the catalog's order, as a JSON array into `dist`.
 pub fn write_catalogs(dist: &Path) -> Result<(), String> {

@@ -1,50 +1,13 @@
 //! Every word the widget shows, in each language it speaks, side by side: an entry without
-//! one of them is a compile error, and each is read by its name (`t.close()`). `{}` marks where
-//! a value goes, in order (`super::fill`). Plain data on purpose: `cargo xtask widget` writes
-//! the German and French lists from it (`i18n-de-<FINGERPRINT>.json`, …), and the browser
-//! tests include it to know the English words that must not show in another language.
+//! one of them is a compile error (`super::texts` turns them into a type), and each is read by
+//! its name (`t.close()`). `{}` marks where a value goes, in order (`super::fill`). Plain data
+//! on purpose: `cargo xtask widget` writes the German and French lists from it
+//! (`i18n-de-<FINGERPRINT>.json`, …), and the browser tests include it to know the English
+//! words that must not show in another language.
 //!
 //! French typography: a no-break space (U+00A0) before `:`.
 
-macro_rules! catalog {
-    ($($(#[$doc:meta])* $key:ident { en: $en:expr, de: $de:expr, fr: $fr:expr $(,)? })*) => {
-        /// Where each text is in a language's list.
-        #[allow(non_camel_case_types, clippy::enum_variant_names)]
-        enum Key {
-            $($key,)*
-        }
-
-        /// The widget's words in one language, in the order of the entries below. A list, not
-        /// a struct: a fetched language is then one conversion, not code per text.
-        pub struct Texts([&'static str; Texts::LEN]);
-
-        impl Texts {
-            /// How many texts a language has.
-            pub const LEN: usize = [$(stringify!($key)),*].len();
-
-            $($(#[$doc])* pub fn $key(&self) -> &'static str {
-                self.0[Key::$key as usize]
-            })*
-
-            /// Every text with its name, in order: what the tests compare across languages,
-            /// and what `cargo xtask widget` writes as a language's list (without the names).
-            pub fn entries(&self) -> Vec<(&'static str, &'static str)> {
-                vec![$((stringify!($key), self.$key()),)*]
-            }
-
-            /// A language whose `i`th text (in the order of [`Self::entries`]) is `text(i)`.
-            pub fn from_fn(text: impl FnMut(usize) -> &'static str) -> Texts {
-                Texts(std::array::from_fn(text))
-            }
-        }
-
-        pub const EN: Texts = Texts([$($en),*]);
-        pub const DE: Texts = Texts([$($de),*]);
-        pub const FR: Texts = Texts([$($fr),*]);
-    };
-}
-
-catalog! {
+super::texts::catalog! {
     call_recordings {
         en: "Call recordings",
         de: "Anrufaufnahmen",
@@ -446,50 +409,5 @@ catalog! {
             lesen kann.",
         fr: "Le service d’enregistrement a envoyé une réponse que le widget ne \
             peut pas lire.",
-    }
-}
-
-/// Every text of every language, summed up when the widget is built (FNV-1a, at compile time:
-/// no code in the wasm). It names the fetched catalogs (`i18n-de-<this>.json`), so a widget
-/// reads only the catalog built with it: behind several replicas mid-deploy, another build's
-/// list, read by position, would put its texts in the wrong places.
-pub const FINGERPRINT: u32 = fingerprint(&[&EN, &DE, &FR]);
-
-const fn fingerprint(languages: &[&Texts]) -> u32 {
-    const PRIME: u32 = 0x0100_0193;
-    let mut hash: u32 = 0x811c_9dc5;
-    let mut l = 0;
-    while l < languages.len() {
-        let texts = &languages[l].0;
-        let mut t = 0;
-        while t < texts.len() {
-            let bytes = texts[t].as_bytes();
-            let mut b = 0;
-            while b < bytes.len() {
-                hash = (hash ^ bytes[b] as u32).wrapping_mul(PRIME);
-                b += 1;
-            }
-            // Between texts: moving a word from one text to the next changes the sum.
-            hash = (hash ^ 0xff).wrapping_mul(PRIME);
-            t += 1;
-        }
-        l += 1;
-    }
-    hash
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_fingerprint_follows_every_text_and_its_place() {
-        assert_eq!(FINGERPRINT, fingerprint(&[&EN, &DE, &FR]));
-        assert_ne!(fingerprint(&[&EN, &DE]), fingerprint(&[&DE, &EN]));
-        let mut moved = Texts(EN.0);
-        // The same bytes in a row, split elsewhere.
-        moved.0[0] = "Call ";
-        moved.0[1] = "recordingsNo call selected. Open this page with {}.";
-        assert_ne!(fingerprint(&[&EN]), fingerprint(&[&moved]));
     }
 }

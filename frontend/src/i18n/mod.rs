@@ -11,6 +11,7 @@
 pub mod catalog;
 pub mod intl;
 mod load;
+mod texts;
 
 use leptos::prelude::*;
 

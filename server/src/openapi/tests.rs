@@ -2,33 +2,15 @@
 //! the router answers.
 
 use std::path::PathBuf;
-use std::time::Duration;
 
 use axum::body::Body;
 use axum::http::{Method, Request, StatusCode};
 use tower::ServiceExt;
 
-use crate::app::{app, AppState};
-use crate::config::ServeConfig;
-use crate::secret::Secret;
-use crate::store::Store;
-use crate::upstream::Upstream;
+use crate::app::{app, test_state, AppState};
 
 async fn state() -> AppState {
-    let store = Store::open("sqlite::memory:", Default::default())
-        .await
-        .unwrap();
-    // Port 9 on loopback: nothing listens, so a forward fails at once.
-    let upstream = Upstream::new(
-        "http://127.0.0.1:9",
-        Secret::new("k"),
-        Duration::from_millis(200),
-    )
-    .unwrap();
-    let cfg = ServeConfig::sandbox_on_loopback("/nonexistent".into());
-    AppState::new(&cfg, store, upstream, true, None)
-        .await
-        .unwrap()
+    test_state(true).await
 }
 
 async fn served() -> String {

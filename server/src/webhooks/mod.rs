@@ -6,34 +6,24 @@
 //! it signs): HMAC-SHA256 over `id.timestamp.raw_body`, a 5-minute timestamp tolerance, and
 //! header names that are configurable.
 
-use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::atomic::AtomicI64;
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::body::Bytes;
-use axum::extract::rejection::BytesRejection;
-use axum::extract::State;
-use axum::http::{HeaderMap, HeaderName, StatusCode};
-use axum::response::{IntoResponse, Response};
-use axum::Json;
+use axum::http::{HeaderMap, HeaderName};
 use base64::Engine;
 use minivoice_shared::timeline::KnownVerdict;
-use minivoice_shared::WebhookEvent;
-use sha2::{Digest, Sha256};
 use standardwebhooks::{Webhook, WebhookError};
 use tokio::sync::Notify;
 
-use crate::error::AppError;
 use crate::events::Hub;
-use crate::openapi::WebhookRefusals;
 use crate::store::Store;
-use crate::telemetry;
 
 mod facts;
 pub mod inspect;
+pub mod receiver;
 mod worker;
 
-use inspect::Note;
 use worker::Worker;
 
 /// Deliveries waiting for the worker; past this the receiver answers 503 and MiniVoice
@@ -198,114 +188,6 @@ impl Webhooks {
         .fold(message, |m, (theirs, ours)| {
             m.replace(&format!("header {theirs}"), &format!("header {ours}"))
         })
-    }
-}
-
-/// MiniVoice's webhooks, signed (Standard Webhooks: HMAC-SHA256 over `id.timestamp.body`).
-///
-/// A verified delivery is acknowledged whatever its shape: a
-/// sender stops retrying on a 4xx, so refusing one would lose it. Its body is kept as sent.
-/// Every delivery, refused or not, is noted for the inspector (best effort: a note that
-/// cannot be written never changes the answer). The header names are the defaults
-/// (`WEBHOOK_ID_HEADER` and friends change them); without `MINIVOICE_WEBHOOK_SECRET` nothing
-/// is checked.
-#[utoipa::path(
-    post,
-    path = "/webhooks/minivoice",
-    tag = "webhooks",
-    params(
-        ("webhook-id" = String, Header, description = "The delivery's ID (de-duplication key)"),
-        ("webhook-timestamp" = String, Header, description = "Unix seconds; within 5 minutes"),
-        ("webhook-signature" = String, Header, description = "`v1,<base64>`, space-separated"),
-    ),
-    request_body(
-        content = WebhookEvent,
-        description = "The event as MiniVoice sends it; any body is kept once verified",
-    ),
-    responses(
-        (status = 202, description = "Stored; processed shortly", body = WebhookAck),
-        (status = 200, description = "Stored already: not processed again", body = WebhookAck),
-        WebhookRefusals,
-    )
-)]
-pub async fn receive(
-    State(hooks): State<Arc<Webhooks>>,
-    headers: HeaderMap,
-    body: Result<Bytes, BytesRejection>,
-) -> Result<Response, AppError> {
-    let body = match body {
-        Ok(body) => body,
-        Err(rejection) => {
-            let e = crate::extract::body_error(rejection);
-            let verdict = match e {
-                AppError::RequestTimeout => KnownVerdict::RequestTimeout,
-                _ => KnownVerdict::TooLarge,
-            };
-            hooks.note(&headers, b"", Note::refused(verdict, &e)).await;
-            return Err(e);
-        }
-    };
-    if let Err((verdict, detail)) = hooks.verify(&headers, &body) {
-        telemetry::webhook_outcome("invalid_signature");
-        let e = AppError::InvalidSignature(detail.clone());
-        let note = Note {
-            detail: Some(detail),
-            ..Note::refused(verdict, &e)
-        };
-        hooks.note(&headers, &body, note).await;
-        return Err(e);
-    }
-    if hooks.waiting.load(Ordering::Relaxed) >= MAX_UNPROCESSED {
-        telemetry::webhook_outcome("queue_full");
-        let e = AppError::WebhookQueueFull;
-        let note = Note::refused(KnownVerdict::QueueFull, &e).verified(&hooks);
-        hooks.note(&headers, &body, note).await;
-        return Err(e);
-    }
-    let delivery = headers
-        .get(&hooks.names.id)
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_owned)
-        .unwrap_or_else(|| format!("sha256:{:x}", Sha256::digest(&body)));
-    let fresh = match hooks.store.accept_delivery(&delivery, &body).await {
-        Ok(fresh) => fresh,
-        Err(err) => {
-            let e = AppError::store("accept_delivery", err);
-            let note = Note::refused(KnownVerdict::StoreUnavailable, &e).verified(&hooks);
-            hooks.note(&headers, &body, note).await;
-            return Err(e);
-        }
-    };
-    if !fresh {
-        tracing::info!(%delivery, "duplicate webhook delivery acknowledged, not processed");
-        telemetry::webhook_outcome("duplicate");
-        let note = Note {
-            detail: Some("already received: acknowledged, not processed again".into()),
-            ..Note::answered(KnownVerdict::Duplicate, StatusCode::OK, &delivery).verified(&hooks)
-        };
-        hooks.note(&headers, &body, note).await;
-        return Ok((StatusCode::OK, Json(WebhookAck::new("duplicate"))).into_response());
-    }
-    tracing::info!(%delivery, "webhook stored");
-    let depth = hooks.waiting.fetch_add(1, Ordering::Relaxed) + 1;
-    telemetry::webhook_outcome("accepted");
-    telemetry::inbox_depth(depth);
-    hooks.wake.notify_one();
-    let note = Note::answered(KnownVerdict::Accepted, StatusCode::ACCEPTED, &delivery);
-    hooks.note(&headers, &body, note.verified(&hooks)).await;
-    Ok((StatusCode::ACCEPTED, Json(WebhookAck::new("accepted"))).into_response())
-}
-
-/// The receiver's acknowledgement.
-#[derive(serde::Serialize, utoipa::ToSchema)]
-pub struct WebhookAck {
-    /// `accepted` (202) or `duplicate` (200).
-    status: &'static str,
-}
-
-impl WebhookAck {
-    fn new(status: &'static str) -> WebhookAck {
-        WebhookAck { status }
     }
 }
 

@@ -1,108 +1,12 @@
-//! The only place that shapes error responses: every failure becomes a status and the shared
-//! `{"error":{"code","message"}}` body.
+//! What each of the proxy's own errors answers: its status, its code and its message.
 
-use axum::http::{header, StatusCode};
-use axum::response::{IntoResponse, Response};
-use bytes::Bytes;
-use minivoice_shared::{ErrorEnvelope, MiniVoiceCode, ProxyCode};
+use axum::http::StatusCode;
+use minivoice_shared::ProxyCode;
 
-#[derive(Debug)]
-pub enum AppError {
-    Unauthorized(String),
-    ForbiddenCall,
-    InvalidCallId,
-    InvalidRecordingId,
-    InvalidAction(String),
-    InvalidJson(String),
-    UnsupportedMediaType,
-    PayloadTooLarge,
-    NotFound,
-    MethodNotAllowed,
-    InvalidIdempotencyKey,
-    IdempotencyKeyReused,
-    ActionInProgress,
-    CallAlreadyPaused,
-    CallNotPaused,
-    InvalidReason(String),
-    SupervisorRequired,
-    InvalidQuery(String),
-    HeadersTooLarge,
-    InvalidSignature(String),
-    WebhookQueueFull,
-    EventsUnavailable,
-    TooManyStreams,
-    ForbiddenHost,
-    ForbiddenOrigin,
-    RequestTimeout,
-    /// The proxy's store cannot be reached; nothing was forwarded.
-    StoreUnavailable,
-    UpstreamTimeout,
-    UpstreamUnavailable,
-    UpstreamInvalidResponse(String),
-    /// MiniVoice failed without its error shape (a bare 500 from a load balancer, say).
-    UpstreamError(StatusCode),
-    /// MiniVoice answered 401/403 to our key.
-    UpstreamAuthFailed,
-    /// MiniVoice's own error: its status and body go to the widget unchanged.
-    Upstream {
-        status: StatusCode,
-        body: Bytes,
-    },
-    Internal(String),
-}
+use super::AppError;
 
 impl AppError {
-    /// The store failed during `op`: counted and logged with its detail, answered 503 without
-    /// it (a database error can name users, tables or hosts).
-    pub fn store(op: &'static str, e: sqlx::Error) -> Self {
-        crate::telemetry::store_error(op);
-        tracing::error!(op, error = %e, "store error");
-        AppError::StoreUnavailable
-    }
-
-    /// A recording that is not the path's call's, answered as MiniVoice answers an unknown
-    /// one, so the widget tells nothing of other calls.
-    pub fn recording_not_found() -> Self {
-        let body = ErrorEnvelope::new(
-            MiniVoiceCode::RecordingNotFound,
-            "this call has no such recording",
-        );
-        AppError::Upstream {
-            status: StatusCode::NOT_FOUND,
-            body: serde_json::to_vec(&body).unwrap_or_default().into(),
-        }
-    }
-
-    /// A call we know has ended, answered as MiniVoice answers an action on one
-    /// (`call_not_active`), so the widget branches on one code whoever noticed.
-    pub fn call_not_active() -> Self {
-        let body = ErrorEnvelope::new(MiniVoiceCode::CallNotActive, "this call has ended");
-        AppError::Upstream {
-            status: StatusCode::CONFLICT,
-            body: serde_json::to_vec(&body).unwrap_or_default().into(),
-        }
-    }
-
-    /// The code this error answers with, for the audit trail.
-    pub fn code(&self) -> String {
-        match self {
-            AppError::Upstream { body, .. } => {
-                error_code(body).unwrap_or_else(|| ProxyCode::UpstreamError.as_str().to_owned())
-            }
-            other => other.parts().1.as_str().to_owned(),
-        }
-    }
-
-    /// The status and code this error answers with (the OpenAPI document lists them from here,
-    /// so it cannot disagree with the answers).
-    pub fn status_and_code(&self) -> (StatusCode, String) {
-        match self {
-            AppError::Upstream { status, .. } => (*status, self.code()),
-            other => (other.parts().0, self.code()),
-        }
-    }
-
-    fn parts(&self) -> (StatusCode, ProxyCode, String) {
+    pub(super) fn parts(&self) -> (StatusCode, ProxyCode, String) {
         use AppError::*;
         match self {
             Unauthorized(m) => (
@@ -272,62 +176,5 @@ impl AppError {
             ),
             Upstream { status, .. } => (*status, ProxyCode::UpstreamError, String::new()),
         }
-    }
-}
-
-/// The `code` of a body in the shared error shape (MiniVoice's or ours).
-pub fn error_code(body: &[u8]) -> Option<String> {
-    serde_json::from_slice::<ErrorEnvelope>(body)
-        .ok()
-        .map(|e| e.error.code.as_str().to_owned())
-}
-
-impl IntoResponse for AppError {
-    fn into_response(self) -> Response {
-        if let AppError::Upstream { status, body } = self {
-            return (status, [(header::CONTENT_TYPE, "application/json")], body).into_response();
-        }
-        let (status, code, message) = self.parts();
-        if status.is_server_error() {
-            tracing::warn!(%status, code = code.as_str(), %message, "request failed");
-        } else {
-            tracing::debug!(%status, code = code.as_str(), %message, "request refused");
-        }
-        let mut body = ErrorEnvelope::new(code, message);
-        if let Some(id) = crate::request_id::current() {
-            body.error.extra.insert("request_id".into(), id.into());
-        }
-        (status, axum::Json(body)).into_response()
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[tokio::test]
-    async fn renders_the_shared_shape() {
-        let resp = AppError::UpstreamTimeout.into_response();
-        assert_eq!(resp.status(), StatusCode::GATEWAY_TIMEOUT);
-        let body = axum::body::to_bytes(resp.into_body(), 1 << 16)
-            .await
-            .unwrap();
-        let env: ErrorEnvelope = serde_json::from_slice(&body).unwrap();
-        assert_eq!(env.error.code.as_str(), "upstream_timeout");
-    }
-
-    #[tokio::test]
-    async fn passes_minivoice_errors_through_unchanged() {
-        let raw = Bytes::from_static(br#"{"error":{"code":"x_new","message":"m","hint":1}}"#);
-        let resp = AppError::Upstream {
-            status: StatusCode::CONFLICT,
-            body: raw.clone(),
-        }
-        .into_response();
-        assert_eq!(resp.status(), StatusCode::CONFLICT);
-        let body = axum::body::to_bytes(resp.into_body(), 1 << 16)
-            .await
-            .unwrap();
-        assert_eq!(body, raw);
     }
 }
