@@ -53,6 +53,7 @@ fn main() -> ExitCode {
         Some("bench") => bench::run(),
         Some("setup") => tools::ensure_all(&root())
             .and_then(|_| tools::ensure_schemathesis(&root()))
+            .and_then(|_| tools::ensure_promtool(&root()))
             .map(drop),
         Some("postgres") => postgres::ensure().map(|url| println!("{url}")),
         Some("widget") => tools::ensure_build_tools(&root()).and_then(|_| widget(true)),
@@ -92,12 +93,15 @@ fn test() -> Result {
     let postgres = postgres::ensure()?;
     // The OpenAPI contract test (tests/tests/openapi.rs) fuzzes the proxy with it.
     let schemathesis = tools::ensure_schemathesis(&root)?;
+    // The alert rules' tests (tests/tests/alerts.rs) run it.
+    let promtool = tools::ensure_promtool(&root)?;
     widget(false)?;
     cargo(&root)
         .args(["test", "--workspace"])
         .env("WIDGET_DIR", root.join("dist"))
         .env("TEST_DATABASE_URL", postgres)
         .env("SCHEMATHESIS", schemathesis)
+        .env("PROMTOOL", promtool)
         .status_ok()
 }
 

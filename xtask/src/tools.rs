@@ -212,6 +212,53 @@ pub fn ensure_schemathesis(root: &Path) -> Result<PathBuf> {
     Ok(exe)
 }
 
+/// promtool, which checks and unit-tests the alert rules (`tests/tests/alerts.rs`): one on
+/// PATH's usual place, else Debian's, taken out of its `prometheus` package into `.tools/bin/`.
+/// Not installed as a package: that is the Prometheus server too, whose service starts on
+/// install (and it recommends the node exporter, another); promtool alone needs only libc.
+pub fn ensure_promtool(root: &Path) -> Result<PathBuf> {
+    let runs = |p: &Path| {
+        Command::new(p)
+            .arg("--version")
+            .output()
+            .is_ok_and(|o| o.status.success())
+    };
+    let local = root.join(".tools/bin/promtool");
+    for have in [PathBuf::from("/usr/bin/promtool"), local.clone()] {
+        if runs(&have) {
+            return Ok(have);
+        }
+    }
+    eprintln!("xtask: taking promtool out of Debian's prometheus package into .tools/bin/");
+    let work = root.join(".tools/prometheus-deb");
+    std::fs::remove_dir_all(&work).ok();
+    std::fs::create_dir_all(&work).map_err(|e| e.to_string())?;
+    Command::new("apt-get").arg("update").status_ok()?;
+    Command::new("apt-get")
+        .args(["download", "prometheus"])
+        .current_dir(&work)
+        .status_ok()?;
+    let deb = std::fs::read_dir(&work)
+        .map_err(|e| e.to_string())?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .find(|p| p.extension().is_some_and(|x| x == "deb"))
+        .ok_or("apt-get download prometheus left no .deb")?;
+    let unpacked = work.join("unpacked");
+    Command::new("dpkg-deb")
+        .arg("-x")
+        .arg(&deb)
+        .arg(&unpacked)
+        .status_ok()?;
+    std::fs::create_dir_all(root.join(".tools/bin")).map_err(|e| e.to_string())?;
+    std::fs::rename(unpacked.join("usr/bin/promtool"), &local)
+        .map_err(|e| format!("promtool is not where the package had it: {e}"))?;
+    std::fs::remove_dir_all(&work).ok();
+    if !runs(&local) {
+        return Err(format!("{} does not run", local.display()));
+    }
+    Ok(local)
+}
+
 /// Minifies the widget's JS glue (exact version: its output is part of the size budget).
 pub fn ensure_terser(root: &Path) -> Result {
     ensure_npm_package(root, "terser", TERSER_VERSION, ".bin/terser")

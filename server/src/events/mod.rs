@@ -115,6 +115,8 @@ impl Hub {
             closing: tokio::sync::watch::channel(false).0,
             limits,
         });
+        telemetry::streams_max(limits.max_streams);
+        telemetry::streams_open(0);
         if let Some((pool, listener)) = listening {
             tokio::spawn(listen::announced(Arc::downgrade(&hub), pool, listener));
         }

@@ -146,6 +146,7 @@ impl Store {
                 let ok = tokio::time::timeout(patience, store.ready())
                     .await
                     .unwrap_or(false);
+                crate::telemetry::store_up(ok);
                 if ok != store.healthy.swap(ok, Ordering::Relaxed) {
                     if ok {
                         tracing::info!("store reachable again");

@@ -13,11 +13,17 @@
 //! | `minivoice_upstream_request_duration_seconds` | histogram | `op` (`list`, `get`, `act`) | [`upstream_latency`], one per HTTP exchange with MiniVoice |
 //! | `minivoice_upstream_retries_total` | counter | | [`upstream_retry`] |
 //! | `minivoice_upstream_failures_total` | counter | `kind` | [`upstream_failure`], once per failed operation |
+//! | `minivoice_upstream_operations_total` | counter | `op` | [`upstream_operation`], once per operation, after its retries |
 //! | `minivoice_event_streams_open` | gauge | | [`streams_open`] |
+//! | `minivoice_event_streams_max` | gauge | | [`streams_max`] (`MAX_EVENT_STREAMS`) |
 //! | `minivoice_webhook_deliveries_total` | counter | `outcome` | [`webhook_outcome`] |
 //! | `minivoice_webhook_inbox_depth` | gauge | | [`inbox_depth`] |
 //! | `minivoice_idempotent_replays_total` | counter | | [`idempotent_replay`] |
 //! | `minivoice_store_errors_total` | counter | `op` | [`store_error`] |
+//! | `minivoice_store_up` | gauge | | [`store_up`], at every store health check |
+//!
+//! The alert rules in `deploy/prometheus/alerts.yml` read these names: renaming one fails
+//! `tests/tests/alerts.rs`.
 //!
 //! Label values are `&'static str` on purpose: a label takes a value from a small fixed set
 //! (an error message or an ID there would make one series per value, without bound).
@@ -35,11 +41,14 @@ pub const HTTP_DURATION: &str = "minivoice_http_request_duration_seconds";
 pub const UPSTREAM_DURATION: &str = "minivoice_upstream_request_duration_seconds";
 pub const UPSTREAM_RETRIES: &str = "minivoice_upstream_retries_total";
 pub const UPSTREAM_FAILURES: &str = "minivoice_upstream_failures_total";
+pub const UPSTREAM_OPERATIONS: &str = "minivoice_upstream_operations_total";
 pub const STREAMS_OPEN: &str = "minivoice_event_streams_open";
+pub const STREAMS_MAX: &str = "minivoice_event_streams_max";
 pub const WEBHOOK_DELIVERIES: &str = "minivoice_webhook_deliveries_total";
 pub const INBOX_DEPTH: &str = "minivoice_webhook_inbox_depth";
 pub const IDEMPOTENT_REPLAYS: &str = "minivoice_idempotent_replays_total";
 pub const STORE_ERRORS: &str = "minivoice_store_errors_total";
+pub const STORE_UP: &str = "minivoice_store_up";
 
 /// One exchange with MiniVoice took `secs` (`op`: `list`, `get` or `act`), failed or not.
 pub fn upstream_latency(op: &'static str, secs: f64) {
@@ -60,10 +69,24 @@ pub fn upstream_failure(kind: &'static str) {
     metrics::counter!(UPSTREAM_FAILURES, "kind" => kind).increment(1);
 }
 
+/// A MiniVoice operation (`list`, `get` or `act`) ended, after its retries, well or not: the
+/// denominator of the failure rate an alert watches (failures are per operation too).
+pub fn upstream_operation(op: &'static str) {
+    prometheus::install();
+    metrics::counter!(UPSTREAM_OPERATIONS, "op" => op).increment(1);
+}
+
 /// Live event streams open now (call where the hub's count changes).
 pub fn streams_open(n: usize) {
     prometheus::install();
     metrics::gauge!(STREAMS_OPEN).set(n as f64);
+}
+
+/// How many live event streams may be open (`MAX_EVENT_STREAMS`): set once, so an alert can
+/// divide the open streams by it rather than repeat the setting.
+pub fn streams_max(n: usize) {
+    prometheus::install();
+    metrics::gauge!(STREAMS_MAX).set(n as f64);
 }
 
 /// A webhook delivery was received and ended so (`accepted`, `duplicate`, `invalid_signature`,
@@ -90,6 +113,13 @@ pub fn idempotent_replay() {
 pub fn store_error(op: &'static str) {
     prometheus::install();
     metrics::counter!(STORE_ERRORS, "op" => op).increment(1);
+}
+
+/// Whether the last store health check reached the store with every migration applied (what
+/// `/readyz` reports): 1 or 0.
+pub fn store_up(up: bool) {
+    prometheus::install();
+    metrics::gauge!(STORE_UP).set(if up { 1.0 } else { 0.0 });
 }
 
 #[cfg(test)]

@@ -69,8 +69,9 @@ pub fn handle() -> &'static PrometheusHandle {
 
 fn describe() {
     use super::{
-        HTTP_DURATION, HTTP_REQUESTS, IDEMPOTENT_REPLAYS, INBOX_DEPTH, STORE_ERRORS, STREAMS_OPEN,
-        UPSTREAM_DURATION, UPSTREAM_FAILURES, UPSTREAM_RETRIES, WEBHOOK_DELIVERIES,
+        HTTP_DURATION, HTTP_REQUESTS, IDEMPOTENT_REPLAYS, INBOX_DEPTH, STORE_ERRORS, STORE_UP,
+        STREAMS_MAX, STREAMS_OPEN, UPSTREAM_DURATION, UPSTREAM_FAILURES, UPSTREAM_OPERATIONS,
+        UPSTREAM_RETRIES, WEBHOOK_DELIVERIES,
     };
     metrics::describe_counter!(
         HTTP_REQUESTS,
@@ -97,7 +98,17 @@ fn describe() {
         Unit::Count,
         "MiniVoice operations that failed after their retries, by kind."
     );
+    metrics::describe_counter!(
+        UPSTREAM_OPERATIONS,
+        Unit::Count,
+        "MiniVoice operations ended, after their retries, by operation."
+    );
     metrics::describe_gauge!(STREAMS_OPEN, Unit::Count, "Live event streams open now.");
+    metrics::describe_gauge!(
+        STREAMS_MAX,
+        Unit::Count,
+        "Live event streams allowed at once (MAX_EVENT_STREAMS)."
+    );
     metrics::describe_counter!(
         WEBHOOK_DELIVERIES,
         Unit::Count,
@@ -117,6 +128,10 @@ fn describe() {
         STORE_ERRORS,
         Unit::Count,
         "Failed store operations, by operation."
+    );
+    metrics::describe_gauge!(
+        STORE_UP,
+        "1 while the store answers with every migration applied (as /readyz), else 0."
     );
 }
 

@@ -57,12 +57,12 @@ impl Upstream {
 
     pub async fn list(&self, call_id: &str) -> Result<Reply, AppError> {
         let path = minivoice::recordings_path(call_id);
-        observed(self.read("list", &path, shape::list).await)
+        observed("list", self.read("list", &path, shape::list).await)
     }
 
     pub async fn get(&self, call_id: &str, recording_id: &str) -> Result<Reply, AppError> {
         let path = minivoice::recording_path(call_id, recording_id);
-        observed(self.read("get", &path, shape::one).await)
+        observed("get", self.read("get", &path, shape::one).await)
     }
 
     /// Starts or stops recording. Sent once, never retried here: a lost answer may hide a
@@ -85,7 +85,10 @@ impl Upstream {
             req = req.header("idempotency-key", key);
         }
         let exchanged = self.exchange("act", req, self.timeout).await;
-        observed(exchanged.and_then(|(status, body)| check(status, body, acted)))
+        observed(
+            "act",
+            exchanged.and_then(|(status, body)| check(status, body, acted)),
+        )
     }
 
     fn url(&self, path: &str) -> String {
@@ -161,9 +164,10 @@ fn backoff(attempt: u32) -> Duration {
     full / 2 + full.mul_f64(rand::random::<f64>() / 2.0)
 }
 
-/// Counts an operation's failure, once, after its retries. MiniVoice's own 4xx answers (a
-/// recording already stopped, say) are answers, not failures of the upstream.
-fn observed(result: Result<Reply, AppError>) -> Result<Reply, AppError> {
+/// Counts an operation, and its failure, once, after its retries. MiniVoice's own 4xx answers
+/// (a recording already stopped, say) are answers, not failures of the upstream.
+fn observed(op: &'static str, result: Result<Reply, AppError>) -> Result<Reply, AppError> {
+    telemetry::upstream_operation(op);
     if let Err(e) = &result {
         if let Some(kind) = failure_kind(e) {
             telemetry::upstream_failure(kind);

@@ -223,7 +223,10 @@ async fn the_event_functions_show_up() {
     upstream_latency("list", 0.02);
     upstream_retry();
     upstream_failure("timeout");
+    upstream_operation("get");
     streams_open(3);
+    streams_max(7);
+    store_up(true);
     webhook_outcome("accepted");
     inbox_depth(2);
     idempotent_replay();
@@ -233,7 +236,10 @@ async fn the_event_functions_show_up() {
         r#"minivoice_upstream_request_duration_seconds_bucket{op="list",le="0.025"}"#,
         "minivoice_upstream_retries_total ",
         r#"minivoice_upstream_failures_total{kind="timeout"}"#,
+        r#"minivoice_upstream_operations_total{op="get"}"#,
         "# TYPE minivoice_event_streams_open gauge",
+        "# TYPE minivoice_event_streams_max gauge",
+        "# TYPE minivoice_store_up gauge",
         r#"minivoice_webhook_deliveries_total{outcome="accepted"}"#,
         "# TYPE minivoice_webhook_inbox_depth gauge",
         "minivoice_idempotent_replays_total ",

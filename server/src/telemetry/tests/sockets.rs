@@ -52,6 +52,9 @@ async fn requests_and_upstream_reads_are_counted() {
         r#"minivoice_http_requests_total{route="unmatched",method="GET",status="404"}"#,
         "# TYPE minivoice_upstream_request_duration_seconds histogram",
         r#"minivoice_upstream_request_duration_seconds_count{op="list"}"#,
+        r#"minivoice_upstream_operations_total{op="list"}"#,
+        // Set as the app is built, so an alert can divide by it from the first scrape.
+        "# TYPE minivoice_event_streams_max gauge",
     ] {
         assert!(text.contains(part), "{part} missing:\n{text}");
     }
