@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use crate::store::Store;
+use crate::store::{InspectKeep, Store};
 
 /// How often the sweep runs, and how long one may hold the job.
 const EVERY: Duration = Duration::from_secs(60);
@@ -18,7 +18,7 @@ pub struct Retention {
     pub live_events: Duration,
     /// A claimed key never answered after this was abandoned (its replica died).
     pub abandoned_claims: Duration,
-    /// Most deliveries the inspector keeps.
+    /// Most verified deliveries the inspector keeps (refused ones: see [`InspectKeep`]).
     pub inspect_keep: usize,
 }
 
@@ -48,10 +48,7 @@ async fn sweep(store: &Store, r: Retention) {
         (
             "inspected deliveries",
             store
-                .forget_logged_deliveries(
-                    r.webhooks,
-                    i64::try_from(r.inspect_keep).unwrap_or(i64::MAX),
-                )
+                .forget_logged_deliveries(r.webhooks, InspectKeep::new(r.inspect_keep))
                 .await,
         ),
         ("live events", store.forget_events(r.live_events).await),

@@ -1,6 +1,7 @@
 //! The delivery inspector: every delivery, refused ones included, newest first, with its
 //! verdict and, once processed, what it changed; for supervisors (or this machine without
-//! tokens). On SQLite, and on PostgreSQL when `TEST_DATABASE_URL` is set.
+//! tokens); refused ones within a bound of their own. On SQLite, and on PostgreSQL when
+//! `TEST_DATABASE_URL` is set.
 
 mod common;
 
@@ -141,4 +142,73 @@ async fn the_inspector_keeps_the_newest_and_is_open_to_this_machine_without_toke
         (&newest["verdict"], &newest["status"]),
         (&json!("too_large"), &json!(413))
     );
+}
+
+#[tokio::test]
+async fn a_flood_of_refused_deliveries_never_pushes_a_verified_one_out() {
+    use futures_util::StreamExt;
+    use minivoice_proxy::store::REFUSED_KEEP;
+
+    for (i, url) in databases().await.urls.into_iter().enumerate() {
+        // The default bound (500): the flood is larger than it, as in the finding.
+        let app = TestApp::receiving_webhooks(|c| on_database(c, &url)).await;
+        let verified: Vec<String> = (0..20).map(|n| format!("m_v{i}_{n}")).collect();
+        for id in &verified {
+            let body = call_completed(&format!("call_flood{i}"));
+            assert_eq!(app.deliver(id, &body).await, 202);
+        }
+        // 600 deliveries anyone can send, some at a time: forged 60 KB bodies, and bodies
+        // over the limit.
+        let forged = "x".repeat(60 * 1024);
+        let too_large = "x".repeat(70 * 1024);
+        let answers: Vec<u16> = futures_util::stream::iter(0..600)
+            .map(|n| {
+                let (app, id) = (&app, format!("m_f{i}_{n}"));
+                let body = if n % 3 == 0 { &too_large } else { &forged };
+                async move { app.deliver_at(&id, unix_now(), body, OTHER_SECRET).await.0 }
+            })
+            .buffer_unordered(8)
+            .collect()
+            .await;
+        assert!(
+            answers.iter().all(|s| [401, 413].contains(s)),
+            "{answers:?}"
+        );
+
+        let answer = app.deliveries("?limit=500", None).await;
+        assert_eq!(answer.status, 200, "{}", answer.text);
+        let list = answer.json()["data"].as_array().unwrap().clone();
+        let (kept, refused): (Vec<&Value>, Vec<&Value>) = list
+            .iter()
+            .partition(|d| ["accepted", "duplicate"].contains(&d["verdict"].as_str().unwrap()));
+        let kept_ids: Vec<&str> = kept
+            .iter()
+            .map(|d| d["delivery_id"].as_str().unwrap())
+            .collect();
+        for id in &verified {
+            assert!(
+                kept_ids.contains(&id.as_str()),
+                "{id} pushed out: {kept_ids:?}"
+            );
+        }
+        assert_eq!(
+            refused.len() as i64,
+            REFUSED_KEEP,
+            "refused ones have their own bound"
+        );
+        for d in &refused {
+            let body = d["body"].as_str().unwrap();
+            assert!(
+                body.len() < 1200,
+                "a refused body is shortened: {} bytes",
+                body.len()
+            );
+        }
+        let forged_row = refused
+            .iter()
+            .find(|d| d["verdict"] == "invalid_signature")
+            .unwrap();
+        let body = forged_row["body"].as_str().unwrap();
+        assert!(body.contains("61440 bytes in all"), "{body}");
+    }
 }

@@ -2,12 +2,48 @@
 //! refused ones included, bounded in rows and in age. An accepted delivery's effect is read
 //! from its inbox row (the worker writes it there), so this best-effort log never races the
 //! worker and never holds up an acknowledgement.
+//!
+//! Two kinds are bounded apart ([`InspectKeep`]): deliveries that passed the signature check, and
+//! those refused before it, which anyone can send. Each insert trims only its own kind, so no
+//! burst of refused deliveries pushes a verified one out, between sweeps or not.
 
 use std::collections::BTreeMap;
 
 use minivoice_shared::WebhookDelivery;
 
 use super::{with_pool, Store};
+
+/// Most refused deliveries the inspector keeps (fewer when `WEBHOOK_INSPECT_KEEP` is lower):
+/// enough to see why a sender is refused, too few to be worth flooding.
+pub const REFUSED_KEEP: i64 = 100;
+
+/// How many deliveries the inspector keeps of each kind.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct InspectKeep {
+    /// Those that passed the signature check (or had none to pass): `WEBHOOK_INSPECT_KEEP`.
+    pub passed: i64,
+    /// Those refused before it: at most [`REFUSED_KEEP`].
+    pub refused: i64,
+}
+
+impl InspectKeep {
+    /// The bounds for `WEBHOOK_INSPECT_KEEP` = `setting` (0 keeps none of either).
+    pub fn new(setting: usize) -> InspectKeep {
+        let passed = i64::try_from(setting).unwrap_or(i64::MAX);
+        InspectKeep {
+            passed,
+            refused: passed.min(REFUSED_KEEP),
+        }
+    }
+
+    fn of(self, passed: bool) -> i64 {
+        if passed {
+            self.passed
+        } else {
+            self.refused
+        }
+    }
+}
 
 /// One delivery, as the receiver saw it and decided.
 pub struct Received<'a> {
@@ -18,6 +54,9 @@ pub struct Received<'a> {
     pub status: u16,
     pub detail: Option<&'a str>,
     pub verified: bool,
+    /// It passed the signature check (or there was none): bounded by [`InspectKeep::passed`];
+    /// otherwise by [`InspectKeep::refused`].
+    pub passed: bool,
     /// A JSON object of header name → value.
     pub headers: &'a str,
     pub body: &'a str,
@@ -38,15 +77,18 @@ struct LogRow {
 }
 
 impl Store {
-    /// Logs a delivery and drops what falls beyond the newest `keep` (IDs only grow, so the
-    /// newest `keep` rows are those within `keep` of this one).
-    pub async fn log_delivery(&self, d: &Received<'_>, keep: i64) -> Result<(), sqlx::Error> {
+    /// Logs a delivery and drops those of its kind beyond the newest `keep` of that kind.
+    pub async fn log_delivery(
+        &self,
+        d: &Received<'_>,
+        keep: InspectKeep,
+    ) -> Result<(), sqlx::Error> {
         let now = super::now();
-        let id: i64 = with_pool!(self, p => {
-            sqlx::query_scalar(
+        with_pool!(self, p => {
+            sqlx::query(
                 "INSERT INTO webhook_log (received_at, delivery_id, inbox_key, verdict, status,
-                     detail, verified, headers, body)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
+                     detail, verified, passed, headers, body)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
             )
             .bind(&now)
             .bind(d.delivery_id)
@@ -55,18 +97,16 @@ impl Store {
             .bind(i64::from(d.status))
             .bind(d.detail)
             .bind(d.verified)
+            .bind(d.passed)
             .bind(d.headers)
             .bind(d.body)
-            .fetch_one(p)
+            .execute(p)
             .await
+            .map(|_| ())
         })?;
-        with_pool!(self, p => {
-            sqlx::query("DELETE FROM webhook_log WHERE id <= $1")
-                .bind(id - keep)
-                .execute(p)
-                .await
-                .map(|_| ())
-        })
+        self.trim_logged(d.passed, keep.of(d.passed))
+            .await
+            .map(|_| ())
     }
 
     /// The newest `limit` deliveries, newest first, of one verdict when `verdict` is given.
@@ -92,26 +132,35 @@ impl Store {
         Ok(rows.into_iter().map(LogRow::delivery).collect())
     }
 
-    /// Retention for the log: rows older than `age`, and beyond the newest `keep`.
+    /// Retention for the log: rows older than `age`, and of each kind beyond its bound.
     pub async fn forget_logged_deliveries(
         &self,
         age: std::time::Duration,
-        keep: i64,
+        keep: InspectKeep,
     ) -> Result<u64, sqlx::Error> {
         let old = self
             .delete_older("webhook_log", "received_at < $1", &[age])
             .await?;
-        let excess = with_pool!(self, p => {
+        let passed = self.trim_logged(true, keep.passed).await?;
+        let refused = self.trim_logged(false, keep.refused).await?;
+        Ok(old + passed + refused)
+    }
+
+    /// Drops the rows of one kind beyond its newest `keep` (an index on the kind and ID finds
+    /// the cut without reading the rows).
+    async fn trim_logged(&self, passed: bool, keep: i64) -> Result<u64, sqlx::Error> {
+        with_pool!(self, p => {
             sqlx::query(
-                "DELETE FROM webhook_log
-                 WHERE id <= (SELECT COALESCE(MAX(id), 0) FROM webhook_log) - $1",
+                "DELETE FROM webhook_log WHERE passed = $1 AND id <= (
+                     SELECT id FROM webhook_log WHERE passed = $1
+                     ORDER BY id DESC LIMIT 1 OFFSET $2)",
             )
+            .bind(passed)
             .bind(keep)
             .execute(p)
             .await
             .map(|r| r.rows_affected())
-        })?;
-        Ok(old + excess)
+        })
     }
 }
 
@@ -139,42 +188,72 @@ impl LogRow {
 mod tests {
     use super::*;
 
-    fn received<'a>(id: &'a str, verdict: &'a str) -> Received<'a> {
+    fn received<'a>(id: &'a str, verdict: &'a str, passed: bool) -> Received<'a> {
         Received {
             delivery_id: Some(id),
             inbox_key: Some(id),
             verdict,
             status: 202,
             detail: None,
-            verified: true,
+            verified: passed,
+            passed,
             headers: r#"{"webhook-id":"x"}"#,
             body: "{}",
         }
     }
 
+    #[test]
+    fn refused_ones_get_the_smaller_bound() {
+        assert_eq!(
+            InspectKeep::new(500),
+            InspectKeep {
+                passed: 500,
+                refused: REFUSED_KEEP
+            }
+        );
+        assert_eq!(
+            InspectKeep::new(20),
+            InspectKeep {
+                passed: 20,
+                refused: 20
+            }
+        );
+        assert_eq!(
+            InspectKeep::new(0),
+            InspectKeep {
+                passed: 0,
+                refused: 0
+            }
+        );
+    }
+
     #[tokio::test]
-    async fn keeps_the_newest_and_joins_the_effect_of_accepted_ones() {
+    async fn keeps_the_newest_of_each_kind_and_joins_the_effect_of_accepted_ones() {
+        let keep = InspectKeep {
+            passed: 3,
+            refused: 2,
+        };
         for store in crate::store::test_stores().await {
             for i in 0..5 {
                 let id = format!("m{i}");
-                store
-                    .log_delivery(&received(&id, "accepted"), 3)
-                    .await
-                    .unwrap();
+                let d = received(&id, "accepted", true);
+                store.log_delivery(&d, keep).await.unwrap();
             }
-            store
-                .log_delivery(&received("m5", "invalid_signature"), 3)
-                .await
-                .unwrap();
+            // Refused ones push out only refused ones.
+            for i in 0..4 {
+                let id = format!("r{i}");
+                let d = received(&id, "invalid_signature", false);
+                store.log_delivery(&d, keep).await.unwrap();
+            }
             let all = store.deliveries(10, None).await.unwrap();
             let ids: Vec<_> = all.iter().map(|d| d.delivery_id.clone().unwrap()).collect();
-            assert_eq!(ids, ["m5", "m4", "m3"]);
-            assert_eq!(all[1].headers["webhook-id"], "x");
+            assert_eq!(ids, ["r3", "r2", "m4", "m3", "m2"]);
+            assert_eq!(all[2].headers["webhook-id"], "x");
             let refused = store
                 .deliveries(10, Some("invalid_signature"))
                 .await
                 .unwrap();
-            assert_eq!(refused.len(), 1);
+            assert_eq!(refused.len(), 2);
             store.accept_delivery("m4", b"{}").await.unwrap();
             let batch = store.take_batch(1).await.unwrap();
             let done = crate::store::Processed {
@@ -183,16 +262,24 @@ mod tests {
                 ..Default::default()
             };
             store.finish_batch(batch, &[done]).await.unwrap();
-            let m4 = &store.deliveries(2, None).await.unwrap()[1];
+            let m4 = &store.deliveries(3, None).await.unwrap()[2];
             assert_eq!(m4.effect.as_deref(), Some("call completed"));
             assert!(m4.processed_at.is_some());
+            let one_each = InspectKeep {
+                passed: 1,
+                refused: 1,
+            };
+            let age = std::time::Duration::from_secs(60);
             assert_eq!(
-                store
-                    .forget_logged_deliveries(std::time::Duration::from_secs(60), 1)
-                    .await
-                    .unwrap(),
-                2
+                store.forget_logged_deliveries(age, one_each).await.unwrap(),
+                3
             );
+            let left = store.deliveries(10, None).await.unwrap();
+            let ids: Vec<_> = left
+                .iter()
+                .map(|d| d.delivery_id.clone().unwrap())
+                .collect();
+            assert_eq!(ids, ["r3", "m4"]);
         }
     }
 }

@@ -33,6 +33,9 @@ pub(crate) const MAX_LIMIT: i64 = 500;
 const SIGNATURE_CHARS: usize = 8;
 /// Headers that carry credentials: shown as present, never their value.
 const HIDDEN: &[&str] = &["authorization", "proxy-authorization", "cookie"];
+/// How much of a refused delivery's body is kept: enough to recognise it, while what anyone
+/// can send costs little to keep.
+pub(crate) const REFUSED_BODY_BYTES: usize = 1024;
 
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(list))
@@ -58,6 +61,9 @@ pub(super) struct Note<'a> {
     pub status: StatusCode,
     pub detail: Option<String>,
     pub verified: bool,
+    /// It got past the signature check: kept within `WEBHOOK_INSPECT_KEEP`, whole. A refused
+    /// one, which anyone could have sent, is kept within the smaller bound, shortened.
+    pub passed: bool,
     pub inbox_key: Option<&'a str>,
 }
 
@@ -74,6 +80,7 @@ impl<'a> Note<'a> {
             status,
             detail: None,
             verified: false,
+            passed: false,
             inbox_key: None,
         }
     }
@@ -84,6 +91,7 @@ impl<'a> Note<'a> {
             status,
             detail: None,
             verified: false,
+            passed: true,
             inbox_key: Some(key),
         }
     }
@@ -92,6 +100,7 @@ impl<'a> Note<'a> {
     pub fn verified(self, hooks: &Webhooks) -> Note<'a> {
         Note {
             verified: hooks.verifier.is_some(),
+            passed: true,
             ..self
         }
     }
@@ -100,12 +109,16 @@ impl<'a> Note<'a> {
 impl Webhooks {
     /// Notes a delivery for the inspector. Best effort: the answer never depends on it.
     pub(super) async fn note(&self, headers: &HeaderMap, body: &[u8], note: Note<'_>) {
-        if self.keep == 0 {
+        if self.keep.passed == 0 {
             return;
         }
         let headers = render_headers(headers, &self.names.signature);
         let delivery_id = headers_value(headers.get(self.names.id.as_str()));
-        let text = printable_text(&String::from_utf8_lossy(body));
+        let text = if note.passed {
+            printable_text(&String::from_utf8_lossy(body))
+        } else {
+            shortened_body(body)
+        };
         let received = Received {
             delivery_id: delivery_id.as_deref(),
             inbox_key: note.inbox_key,
@@ -113,6 +126,7 @@ impl Webhooks {
             status: note.status.as_u16(),
             detail: note.detail.as_deref(),
             verified: note.verified,
+            passed: note.passed,
             headers: &serde_json::to_string(&headers).unwrap_or_else(|_| "{}".into()),
             body: &text,
         };
@@ -160,6 +174,20 @@ fn shorten(signature: &str) -> String {
     }
     let start: String = signature.chars().take(SIGNATURE_CHARS).collect();
     format!("{start}…")
+}
+
+/// A refused body's first [`REFUSED_BODY_BYTES`], and how long it was when it was longer.
+fn shortened_body(body: &[u8]) -> String {
+    if body.len() <= REFUSED_BODY_BYTES {
+        return printable_text(&String::from_utf8_lossy(body));
+    }
+    let start = String::from_utf8_lossy(&body[..REFUSED_BODY_BYTES]);
+    // A character cut in two shows as one U+FFFD at the end, which says as much.
+    format!(
+        "{}… ({} bytes in all; refused, so only the first {REFUSED_BODY_BYTES} are kept)",
+        printable_text(&start),
+        body.len()
+    )
 }
 
 /// Text any store keeps: PostgreSQL refuses NUL in text, so it is shown as U+FFFD.
@@ -237,5 +265,14 @@ mod tests {
         assert_eq!(shown["authorization"], "(hidden)");
         assert_eq!(shown["x-a"], "1, 2");
         assert_eq!(printable_text("a\0b"), "a\u{FFFD}b");
+    }
+
+    #[test]
+    fn refused_bodies_are_shortened() {
+        assert_eq!(shortened_body(b"{\"a\":1}"), "{\"a\":1}");
+        let long = shortened_body(&[b'x'; 60 * 1024]);
+        assert!(long.starts_with(&"x".repeat(REFUSED_BODY_BYTES)));
+        assert!(long.contains("61440 bytes in all"), "{long}");
+        assert!(long.len() < REFUSED_BODY_BYTES + 100);
     }
 }

@@ -17,7 +17,7 @@ use standardwebhooks::{Webhook, WebhookError};
 use tokio::sync::Notify;
 
 use crate::events::Hub;
-use crate::store::Store;
+use crate::store::{InspectKeep, Store};
 
 mod facts;
 pub mod inspect;
@@ -75,8 +75,8 @@ pub struct Webhooks {
     /// Deliveries stored and not yet processed, counted here rather than in the store so the
     /// receiver's back-pressure check costs nothing however long the queue is.
     waiting: Arc<AtomicI64>,
-    /// Deliveries the inspector keeps (`WEBHOOK_INSPECT_KEEP`); 0 logs none.
-    keep: i64,
+    /// Deliveries the inspector keeps of each kind (`WEBHOOK_INSPECT_KEEP`); 0 logs none.
+    keep: InspectKeep,
 }
 
 /// `whsec_<base64>` (or bare base64) that decodes to at least [`MIN_SECRET_BYTES`].
@@ -129,7 +129,7 @@ impl Webhooks {
             store,
             wake,
             waiting,
-            keep: i64::try_from(inspect_keep).unwrap_or(i64::MAX),
+            keep: InspectKeep::new(inspect_keep),
         }))
     }
 
