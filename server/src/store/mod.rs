@@ -25,7 +25,7 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, S
 use sqlx::{PgPool, SqlitePool};
 
 pub use actions::{Attempt, Finished, HISTORY_LIMIT};
-pub use deliveries::Received;
+pub use deliveries::{InspectKeep, Received, REFUSED_KEEP};
 pub use events::{StoredEvent, NOTIFY_CHANNEL};
 pub use idempotency::{Claim, KeyAnswer};
 pub use inbox::{Batch, Delivery, Processed};
