@@ -146,3 +146,72 @@ async fn call_not_active_marks_the_call_ended() {
     let announced = events.until("call").await;
     assert_eq!(announced["status"], "ended");
 }
+
+#[tokio::test]
+async fn a_webhook_s_recording_is_applied_to_the_call_it_belongs_to() {
+    for (i, url) in databases().await.urls.into_iter().enumerate() {
+        let app = TestApp::receiving_webhooks(|c| on_database(c, &url)).await;
+        let (a, b, rec) = (
+            format!("call_xa{i}"),
+            format!("call_xb{i}"),
+            format!("rec_x{i}"),
+        );
+        let mut on_a = app.events(&a, None, None).await;
+        let mut on_b = app.events(&b, None, None).await;
+        // The first delivery naming the recording links it to A.
+        let started = json!({"event": "recording.started", "call": {"id": a},
+            "recording": {"id": rec, "status": "started", "duration_seconds": 0, "size_bytes": 0}});
+        assert_eq!(
+            app.deliver(&format!("m_xs{i}"), &started.to_string()).await,
+            202
+        );
+        assert_eq!(on_a.until("recording").await["call_id"], a.as_str());
+        assert_eq!(app.state(&a, None).await["recording"], "recording");
+
+        // Then deliveries naming B with A's recording: the recording's part is A's.
+        let stopped = recording_stopped(&b, &rec, 0);
+        assert_eq!(app.deliver(&format!("m_xr{i}"), &stopped).await, 202);
+        let heard = on_a.until("recording").await;
+        assert_eq!(
+            (&heard["call_id"], &heard["recording"]["status"]),
+            (&json!(a), &json!("stopped"))
+        );
+        assert_eq!(app.state(&a, None).await["recording"], "idle");
+        let state_b = app.state(&b, None).await;
+        assert_eq!(
+            (&state_b["recording"], &state_b["recording_id"]),
+            (&json!("idle"), &Value::Null),
+            "B's recordings are unchanged: {state_b}"
+        );
+        // The call's part of a delivery is still the named call's.
+        let mut completed: Value = serde_json::from_str(&call_completed(&b)).unwrap();
+        completed["recording"] = json!({"id": rec, "status": "stopped",
+            "duration_seconds": 7, "size_bytes": 112000});
+        assert_eq!(
+            app.deliver(&format!("m_xc{i}"), &completed.to_string())
+                .await,
+            202
+        );
+        // Deliveries are applied in order: B's first event is its call's end, so nothing of
+        // A's recording reached B's streams before it.
+        let first_on_b = on_b.next().await;
+        assert_eq!(first_on_b.event, "call", "{}", first_on_b.data);
+        assert_eq!(app.call_status(&b).await, "completed");
+        assert_eq!(on_a.until("recording").await["call_id"], a.as_str());
+
+        // The inspector says where the recording went and what the delivery named.
+        let expected = format!("recording {rec} stopped on call {a} (the delivery named call {b})");
+        wait_until(
+            "the crossed delivery's effect",
+            Duration::from_secs(10),
+            || async {
+                let list = app.deliveries("?verdict=accepted", None).await.json()["data"].clone();
+                list.as_array().unwrap().iter().any(|d| {
+                    d["delivery_id"] == format!("m_xr{i}").as_str()
+                        && d["effect"] == expected.as_str()
+                })
+            },
+        )
+        .await;
+    }
+}

@@ -12,21 +12,25 @@ struct CallRow {
 }
 
 impl Store {
-    /// A recording's latest known state (from our own actions or a webhook).
+    /// A recording's latest known state (from our own actions or a webhook), and the call it
+    /// belongs to: `call_id` for a recording seen first now, else the call it was linked to
+    /// when first seen (a link never moves; one statement, so no other writer slips in
+    /// between reading the link and writing the state).
     pub async fn upsert_recording(
         &self,
         call_id: &str,
         rec: &Recording,
-    ) -> Result<(), sqlx::Error> {
+    ) -> Result<String, sqlx::Error> {
         let now = super::now();
         with_pool!(self, p => {
-            sqlx::query(
+            sqlx::query_scalar(
                 "INSERT INTO recordings
                      (recording_id, call_id, status, duration_seconds, size_bytes, first_seen, updated_at)
                  VALUES ($1, $2, $3, $4, $5, $6, $6)
                  ON CONFLICT (recording_id) DO UPDATE SET status = excluded.status,
                      duration_seconds = excluded.duration_seconds,
-                     size_bytes = excluded.size_bytes, updated_at = excluded.updated_at",
+                     size_bytes = excluded.size_bytes, updated_at = excluded.updated_at
+                 RETURNING call_id",
             )
             .bind(&rec.id)
             .bind(call_id)
@@ -34,9 +38,8 @@ impl Store {
             .bind(rec.duration_seconds as i64)
             .bind(rec.size_bytes as i64)
             .bind(&now)
-            .execute(p)
+            .fetch_one(p)
             .await
-            .map(|_| ())
         })
     }
 
@@ -153,7 +156,15 @@ mod tests {
                 size_bytes: 0,
                 extra: Default::default(),
             };
-            store.upsert_recording("c1", &rec).await.unwrap();
+            assert_eq!(store.upsert_recording("c1", &rec).await.unwrap(), "c1");
+            assert_eq!(store.upsert_recording("c1", &rec).await.unwrap(), "c1");
+            // A link never moves: the recording stays c1's, and says so.
+            let stopped = minivoice_shared::Recording {
+                status: RecordingStatus::STOPPED,
+                ..rec.clone()
+            };
+            assert_eq!(store.upsert_recording("c2", &stopped).await.unwrap(), "c1");
+            assert_eq!(store.call_state("c2").await.unwrap().recording_id, None);
             store.upsert_recording("c1", &rec).await.unwrap();
             assert_eq!(
                 store.call_of_recording("rec_c1").await.unwrap().as_deref(),

@@ -139,17 +139,30 @@ async fn apply(
     };
     let mut changed = vec![];
     if let Some(rec) = event.recording.as_ref().filter(|r| is_valid_id(&r.id)) {
-        store.upsert_recording(&call_id, rec).await?;
-        changed.push(format!(
-            "recording {} {}",
-            rec.id,
-            printable(rec.status.as_str())
-        ));
+        // A recording belongs to the call we first linked it to (our own start, or the first
+        // webhook naming it), whatever call a later delivery names: its state and its live
+        // event go to that call, never to another call's screens.
+        let owner = store.upsert_recording(&call_id, rec).await?;
+        let status = printable(rec.status.as_str());
+        if owner == call_id {
+            changed.push(format!("recording {} {status}", rec.id));
+        } else {
+            tracing::warn!(
+                recording = ?rec.id,
+                named_call = ?call_id,
+                linked_call = ?owner,
+                "webhook names another call than its recording's; applied to the recording's call"
+            );
+            changed.push(format!(
+                "recording {} {status} on call {owner} (the delivery named call {call_id})",
+                rec.id
+            ));
+        }
         let event = LiveEvent::Recording {
-            call_id: call_id.clone(),
+            call_id: owner.clone(),
             recording: rec.clone(),
         };
-        hub.publish(&call_id, event).await;
+        hub.publish(&owner, event).await;
     }
     if *kind == KnownEvent::CallCompleted {
         let status = event
