@@ -1,16 +1,16 @@
 //! The sandbox's webhook sender: signed like a real MiniVoice delivery (Standard Webhooks),
-//! sent after the API has answered, retried a few times.
+//! sent after the API has answered, retried a few times. With several secrets configured it
+//! signs with the first, as the proxy verifies.
 
 use std::time::Duration;
 
 use minivoice_shared::{Recording, WebhookCall, WebhookEvent};
 use serde_json::json;
-use standardwebhooks::Webhook;
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
 use crate::secret::Secret;
-use crate::webhooks::HeaderNames;
+use crate::webhooks::{HeaderNames, WebhookKeys};
 
 /// Where and how the sandbox delivers its webhooks.
 #[derive(Clone, Debug)]
@@ -39,13 +39,13 @@ pub struct Notifier {
 
 struct Sender {
     target: WebhookTarget,
-    signer: Webhook,
+    signer: WebhookKeys,
     client: reqwest::Client,
 }
 
 impl Notifier {
     pub fn new(target: WebhookTarget) -> Result<Self, String> {
-        let signer = Webhook::new(target.secret.expose()).map_err(|e| e.to_string())?;
+        let signer = WebhookKeys::parse(target.secret.expose())?;
         let sender = Sender {
             target,
             signer,
@@ -102,9 +102,7 @@ impl Sender {
         );
         for attempt in 0..3u32 {
             let ts = OffsetDateTime::now_utc().unix_timestamp();
-            let Ok(signature) = self.signer.sign(&id, ts, &body) else {
-                return;
-            };
+            let signature = self.signer.sign(&id, ts, &body);
             let sent = self
                 .client
                 .post(&self.target.url)

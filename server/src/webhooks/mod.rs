@@ -4,16 +4,15 @@
 //!
 //! Signatures follow Standard Webhooks 1.0 (our assumption: MiniVoice's page does not say how
 //! it signs): HMAC-SHA256 over `id.timestamp.raw_body`, a 5-minute timestamp tolerance, and
-//! header names that are configurable.
+//! header names that are configurable. Several secrets may be configured (rotation): any
+//! verifies, the first signs what the built-in sandbox sends (`signature.rs`).
 
 use std::sync::atomic::AtomicI64;
 use std::sync::Arc;
 use std::time::Duration;
 
 use axum::http::{HeaderMap, HeaderName};
-use base64::Engine;
 use minivoice_shared::timeline::KnownVerdict;
-use standardwebhooks::{Webhook, WebhookError};
 use tokio::sync::Notify;
 
 use crate::events::Hub;
@@ -22,8 +21,12 @@ use crate::store::{InspectKeep, Store};
 mod facts;
 pub mod inspect;
 pub mod receiver;
+mod signature;
 mod worker;
 
+pub use signature::{check_secret, WebhookKeys, MIN_SECRET_BYTES};
+
+use signature::Refusal;
 use worker::Worker;
 
 /// Deliveries waiting for the worker; past this the receiver answers 503 and MiniVoice
@@ -36,8 +39,9 @@ const BATCH: i64 = 64;
 const POLL: Duration = Duration::from_secs(1);
 /// A webhook body is a few hundred bytes.
 pub const MAX_WEBHOOK_BODY: usize = 64 * 1024;
-/// Shorter secrets can be guessed; Standard Webhooks secrets are 24 bytes or more.
-pub const MIN_SECRET_BYTES: usize = 24;
+/// How far a delivery's timestamp may be from our clock, either way (Standard Webhooks' 5
+/// minutes): the verifier's, and what `WEBHOOK_RETENTION` must outlast (config/ranges.rs).
+pub const TIMESTAMP_TOLERANCE: Duration = Duration::from_secs(5 * 60);
 
 /// The header names carrying id, timestamp and signature.
 #[derive(Clone, Debug)]
@@ -50,9 +54,9 @@ pub struct HeaderNames {
 impl Default for HeaderNames {
     fn default() -> Self {
         HeaderNames {
-            id: HeaderName::from_static(standardwebhooks::HEADER_WEBHOOK_ID),
-            timestamp: HeaderName::from_static(standardwebhooks::HEADER_WEBHOOK_TIMESTAMP),
-            signature: HeaderName::from_static(standardwebhooks::HEADER_WEBHOOK_SIGNATURE),
+            id: HeaderName::from_static("webhook-id"),
+            timestamp: HeaderName::from_static("webhook-timestamp"),
+            signature: HeaderName::from_static("webhook-signature"),
         }
     }
 }
@@ -68,7 +72,7 @@ impl From<&crate::config::ServeConfig> for HeaderNames {
 }
 
 pub struct Webhooks {
-    verifier: Option<Webhook>,
+    verifier: Option<WebhookKeys>,
     names: HeaderNames,
     store: Store,
     wake: Arc<Notify>,
@@ -79,24 +83,9 @@ pub struct Webhooks {
     keep: InspectKeep,
 }
 
-/// `whsec_<base64>` (or bare base64) that decodes to at least [`MIN_SECRET_BYTES`].
-pub fn check_secret(secret: &str) -> Result<(), String> {
-    let encoded = secret.strip_prefix("whsec_").unwrap_or(secret);
-    let bytes = base64::engine::general_purpose::STANDARD
-        .decode(encoded)
-        .map_err(|e| format!("MINIVOICE_WEBHOOK_SECRET must be whsec_<base64>: {e}"))?;
-    if bytes.len() < MIN_SECRET_BYTES {
-        return Err(format!(
-            "MINIVOICE_WEBHOOK_SECRET must decode to at least {MIN_SECRET_BYTES} bytes \
-             (it has {})",
-            bytes.len()
-        ));
-    }
-    Ok(())
-}
-
 impl Webhooks {
     /// Starts the worker, which first processes whatever an earlier run left in the inbox.
+    /// `secret` lists the secrets, separated by whitespace.
     pub async fn start(
         secret: Option<&str>,
         names: HeaderNames,
@@ -104,12 +93,7 @@ impl Webhooks {
         hub: Arc<Hub>,
         inspect_keep: usize,
     ) -> Result<Arc<Self>, String> {
-        let verifier = secret
-            .map(|s| {
-                check_secret(s)?;
-                Webhook::new(s).map_err(|e| format!("MINIVOICE_WEBHOOK_SECRET: {e}"))
-            })
-            .transpose()?;
+        let verifier = secret.map(WebhookKeys::parse).transpose()?;
         let left = store
             .unprocessed_count()
             .await
@@ -138,72 +122,26 @@ impl Webhooks {
         let Some(verifier) = &self.verifier else {
             return Ok(());
         };
-        // The crate reads the standard names; ours may be configured differently.
-        let mut standard = HeaderMap::new();
-        for (ours, theirs) in [
-            (&self.names.id, standardwebhooks::HEADER_WEBHOOK_ID),
-            (
-                &self.names.timestamp,
-                standardwebhooks::HEADER_WEBHOOK_TIMESTAMP,
-            ),
-            (
-                &self.names.signature,
-                standardwebhooks::HEADER_WEBHOOK_SIGNATURE,
-            ),
-        ] {
-            if let Some(v) = headers.get(ours) {
-                standard.insert(HeaderName::from_static(theirs), v.clone());
-            }
-        }
-        verifier.verify(body, &standard).map_err(|e| {
-            let verdict = match e {
-                WebhookError::TimestampTooOldError => KnownVerdict::TooOld,
-                WebhookError::FutureTimestampError => KnownVerdict::TooNew,
-                WebhookError::MissingHeader(_)
-                | WebhookError::InvalidHeader(_)
-                | WebhookError::InvalidTimestamp
-                | WebhookError::InvalidPayload => KnownVerdict::Malformed,
-                WebhookError::InvalidSignature | WebhookError::InvalidSecret(_) => {
-                    KnownVerdict::InvalidSignature
-                }
-            };
-            (verdict, self.rename(e.to_string()))
-        })
-    }
-
-    /// The crate's messages name the standard headers; ours may be configured otherwise.
-    fn rename(&self, message: String) -> String {
-        [
-            (standardwebhooks::HEADER_WEBHOOK_ID, &self.names.id),
-            (
-                standardwebhooks::HEADER_WEBHOOK_TIMESTAMP,
-                &self.names.timestamp,
-            ),
-            (
-                standardwebhooks::HEADER_WEBHOOK_SIGNATURE,
-                &self.names.signature,
-            ),
-        ]
-        .iter()
-        .fold(message, |m, (theirs, ours)| {
-            m.replace(&format!("header {theirs}"), &format!("header {ours}"))
-        })
+        let now = i64::try_from(crate::auth::unix_now()).unwrap_or(i64::MAX);
+        verifier
+            .verify(&self.names, headers, body, now)
+            .map_err(|refusal| {
+                let verdict = match refusal {
+                    Refusal::TooOld => KnownVerdict::TooOld,
+                    Refusal::TooNew => KnownVerdict::TooNew,
+                    Refusal::Missing(_) | Refusal::Unreadable(_) | Refusal::BadTimestamp => {
+                        KnownVerdict::Malformed
+                    }
+                    Refusal::NoMatch => KnownVerdict::InvalidSignature,
+                };
+                (verdict, refusal.to_string())
+            })
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::worker::understand;
-    use super::*;
-
-    #[test]
-    fn secrets_must_be_long_enough() {
-        assert!(check_secret("whsec_").is_err());
-        assert!(check_secret("whsec_c2hvcnQ=").is_err());
-        assert!(check_secret("whsec_not base64!").is_err());
-        assert!(check_secret("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw").is_ok());
-        assert!(check_secret(&crate::sandbox::new_webhook_secret()).is_ok());
-    }
 
     #[test]
     fn shapes_we_partly_know_are_read_as_far_as_possible() {

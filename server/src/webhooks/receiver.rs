@@ -17,6 +17,7 @@ use sha2::{Digest, Sha256};
 use super::inspect::Note;
 use super::{Webhooks, MAX_UNPROCESSED};
 use crate::error::AppError;
+use crate::local::{FromThisMachine, Trust};
 use crate::openapi::WebhookRefusals;
 use crate::telemetry;
 
@@ -49,6 +50,8 @@ use crate::telemetry;
 )]
 pub async fn receive(
     State(hooks): State<Arc<Webhooks>>,
+    State(trust): State<Trust>,
+    FromThisMachine(local): FromThisMachine,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, AppError> {
@@ -64,6 +67,15 @@ pub async fn receive(
             return Err(e);
         }
     };
+    // Unsigned (no secret to check against), anyone could forge `call.completed`: only this
+    // machine may deliver, unless `--allow-unsigned-webhooks` opened it to others.
+    if hooks.verifier.is_none() && !local && !trust.unsigned_from_anywhere {
+        telemetry::webhook_outcome("not_local");
+        let e = AppError::ForbiddenRemote(REMOTE_UNSIGNED);
+        let note = Note::refused(KnownVerdict::NotLocal, &e);
+        hooks.note(&headers, &body, note).await;
+        return Err(e);
+    }
     if let Err((verdict, detail)) = hooks.verify(&headers, &body) {
         telemetry::webhook_outcome("invalid_signature");
         let e = AppError::InvalidSignature(detail.clone());
@@ -110,10 +122,20 @@ pub async fn receive(
     telemetry::webhook_outcome("accepted");
     telemetry::inbox_depth(depth);
     hooks.wake.notify_one();
-    let note = Note::answered(KnownVerdict::Accepted, StatusCode::ACCEPTED, &delivery);
+    let note = Note {
+        detail: std::str::from_utf8(&body).is_err().then(|| NOT_UTF8.into()),
+        ..Note::answered(KnownVerdict::Accepted, StatusCode::ACCEPTED, &delivery)
+    };
     hooks.note(&headers, &body, note.verified(&hooks)).await;
     Ok((StatusCode::ACCEPTED, Json(WebhookAck::new("accepted"))).into_response())
 }
+
+/// Why an accepted delivery's body reads oddly in the inspector: the bytes are kept as sent.
+const NOT_UTF8: &str = "the body is not UTF-8: stored as sent, shown here with U+FFFD for \
+                        the bytes that are not";
+
+/// What the receiver refuses to others without a secret, in its error's words.
+const REMOTE_UNSIGNED: &str = "without MINIVOICE_WEBHOOK_SECRET, unsigned webhooks are taken";
 
 /// The receiver's acknowledgement.
 #[derive(serde::Serialize, utoipa::ToSchema)]

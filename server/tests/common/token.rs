@@ -33,3 +33,30 @@ pub fn token_for(agent: &str, calls: &[&str], ttl: Duration) -> String {
 pub fn signed(claims: &Claims) -> String {
     keys().sign(claims)
 }
+
+/// Another token secret, for rotation.
+pub const NEW_TOKEN_SECRET: &str = "new-token-secret-rotated-in-0123456789abcdef";
+
+/// A ten-minute token for `agent` on `calls`, signed with `secret` by `jsonwebtoken` itself
+/// (not the proxy's minting), with `kid` in its header when given.
+pub fn token_signed_by(secret: &str, kid: Option<&str>, agent: &str, calls: &[&str]) -> String {
+    let now = minivoice_proxy::auth::unix_now();
+    let claims = Claims {
+        sub: agent.into(),
+        calls: calls.iter().map(|c| c.to_string()).collect(),
+        iat: Some(now),
+        exp: now + 600,
+        ..Claims::default()
+    };
+    let header = jsonwebtoken::Header {
+        kid: kid.map(str::to_owned),
+        ..jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256)
+    };
+    let key = jsonwebtoken::EncodingKey::from_secret(secret.as_bytes());
+    jsonwebtoken::encode(&header, &claims, &key).unwrap()
+}
+
+/// The `kid` in a token's header, if any.
+pub fn kid_of(token: &str) -> Option<String> {
+    jsonwebtoken::decode_header(token).unwrap().kid
+}

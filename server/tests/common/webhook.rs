@@ -13,12 +13,31 @@ use super::fixture;
 /// A secret of the documented shape (24 bytes).
 pub const WEBHOOK_SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
 
-/// The `webhook-signature` of `body` delivered as `id` at `ts` (Unix seconds).
+/// Another secret of the documented shape, for rotation.
+pub const NEW_WEBHOOK_SECRET: &str = "whsec_bmV3LXdlYmhvb2stc2VjcmV0LXJvdGF0ZWQtaW4=";
+
+/// The `webhook-signature` of `body` delivered as `id` at `ts` (Unix seconds), by the
+/// `standardwebhooks` crate: the proxy's own signature code is checked against another's.
 pub fn sign(id: &str, ts: u64, body: &str, secret: &str) -> String {
     standardwebhooks::Webhook::new(secret)
         .unwrap()
         .sign(id, ts as i64, body.as_bytes())
         .unwrap()
+}
+
+/// As [`sign`], for a body of any bytes (the crate only signs UTF-8): HMAC-SHA256 over
+/// `id.ts.` and the bytes, keyed with the secret's decoded base64, as Standard Webhooks says.
+pub fn sign_bytes(id: &str, ts: u64, body: &[u8], secret: &str) -> String {
+    use base64::Engine;
+    use hmac::Mac;
+    let b64 = base64::engine::general_purpose::STANDARD;
+    let key = b64
+        .decode(secret.strip_prefix("whsec_").unwrap_or(secret))
+        .unwrap();
+    let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(&key).unwrap();
+    mac.update(format!("{id}.{ts}.").as_bytes());
+    mac.update(body);
+    format!("v1,{}", b64.encode(mac.finalize().into_bytes()))
 }
 
 /// The smallest `call.completed` MiniVoice could send.
@@ -56,27 +75,40 @@ impl TestApp {
         .await
     }
 
-    /// Posts `body` to the webhook endpoint with exactly `headers`.
-    pub async fn post_webhook(&self, headers: &[(&str, String)], body: &str) -> reqwest::Response {
+    /// Posts `body` (text or any bytes) to the webhook endpoint with exactly `headers`.
+    pub async fn post_webhook(
+        &self,
+        headers: &[(&str, String)],
+        body: impl AsRef<[u8]>,
+    ) -> reqwest::Response {
         let mut req = self.request("POST", "/webhooks/minivoice");
         for (name, value) in headers {
             req = req.header(*name, value);
         }
-        req.body(body.to_owned()).send().await.unwrap()
+        req.body(body.as_ref().to_vec()).send().await.unwrap()
+    }
+
+    /// Delivers `body` as `id` at `ts` with `signature` as its whole signature header (one
+    /// signature, or several separated by spaces): the answer's status.
+    pub async fn deliver_signed(&self, id: &str, ts: u64, body: &[u8], signature: String) -> u16 {
+        let headers = [
+            ("content-type", "application/json".to_owned()),
+            ("webhook-id", id.to_owned()),
+            ("webhook-timestamp", ts.to_string()),
+            ("webhook-signature", signature),
+        ];
+        self.post_webhook(&headers, body).await.status().as_u16()
     }
 
     /// Delivers `body` as `id`, signed with `secret` at `ts` under the standard header names:
     /// the answer's status and how long it took.
     pub async fn deliver_at(&self, id: &str, ts: u64, body: &str, secret: &str) -> (u16, Duration) {
-        let headers = [
-            ("content-type", "application/json".to_owned()),
-            ("webhook-id", id.to_owned()),
-            ("webhook-timestamp", ts.to_string()),
-            ("webhook-signature", sign(id, ts, body, secret)),
-        ];
         let t = Instant::now();
-        let resp = self.post_webhook(&headers, body).await;
-        (resp.status().as_u16(), t.elapsed())
+        let signature = sign(id, ts, body, secret);
+        let status = self
+            .deliver_signed(id, ts, body.as_bytes(), signature)
+            .await;
+        (status, t.elapsed())
     }
 
     /// Delivers `body` as `id`, signed now with [`WEBHOOK_SECRET`]: the answer's status.
