@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use clap::Args;
 
-use super::{ranges, TokenPolicy, TokenSecret};
+use super::{TokenPolicy, TokenSecret};
 use crate::secret::Secret;
 
 #[derive(Clone, Debug, Args)]
@@ -33,8 +33,7 @@ pub struct ServeConfig {
     #[arg(long, env = "WIDGET_DIR")]
     pub widget_dir: Option<PathBuf>,
     /// Upper bound, in milliseconds, on one MiniVoice request (connect, answer and body).
-    /// Between 100 and 300000.
-    #[arg(long, env = "UPSTREAM_TIMEOUT_MS", default_value_t = 10_000, value_parser = ranges::UPSTREAM_TIMEOUT_MS.number::<u64>())]
+    #[arg(long, env = "UPSTREAM_TIMEOUT_MS", default_value_t = 10_000)]
     pub upstream_timeout_ms: u64,
     /// Address of the built-in sandbox when no API key is set (port 0: any free port).
     #[arg(long, env = "SANDBOX_LISTEN_ADDR", default_value = "127.0.0.1:0")]
@@ -59,11 +58,6 @@ pub struct ServeConfig {
     /// without MINIVOICE_WEBHOOK_SECRET refuses to start (anyone could forge call events).
     #[arg(long, env = "ALLOW_UNSIGNED_WEBHOOKS")]
     pub allow_unsigned_webhooks: bool,
-    /// The address others reach the proxy at through a reverse proxy
-    /// (`https://recordings.example.com`). Set, no request counts as coming from this machine
-    /// and every refusal of a non-loopback address applies, even listening on 127.0.0.1.
-    #[arg(long, env = "PUBLIC_URL", value_parser = crate::local::parse_public_url)]
-    pub public_url: Option<reqwest::Url>,
     /// Directory for the proxy's own data (the audit database).
     #[arg(long, env = "DATA_DIR", default_value = "data")]
     pub data_dir: PathBuf,
@@ -96,73 +90,44 @@ pub struct ServeConfig {
     )]
     pub webhook_signature_header: axum::http::HeaderName,
     /// Most live event streams open at once; past it widgets fall back to polling.
-    /// Between 0 and 1000000 (0: widgets always poll).
-    #[arg(long, env = "MAX_EVENT_STREAMS", default_value_t = 1000, value_parser = ranges::MAX_EVENT_STREAMS.number::<usize>())]
+    #[arg(long, env = "MAX_EVENT_STREAMS", default_value_t = 1000)]
     pub max_event_streams: usize,
     /// Most live event streams one agent (one client address when anonymous) holds at once.
-    /// Between 0 and 1000000.
-    #[arg(long, env = "MAX_STREAMS_PER_AGENT", default_value_t = 20, value_parser = ranges::MAX_STREAMS_PER_AGENT.number::<usize>())]
+    #[arg(long, env = "MAX_STREAMS_PER_AGENT", default_value_t = 20)]
     pub max_streams_per_agent: usize,
     /// How long live events stay in the store for streams that resume (`Last-Event-ID`);
-    /// a resume from before that gets `resync`. Between 1m and 30d.
-    #[arg(long, env = "LIVE_EVENT_RETENTION", default_value = "1h", value_parser = ranges::LIVE_EVENT_RETENTION.duration())]
+    /// a resume from before that gets `resync`.
+    #[arg(long, env = "LIVE_EVENT_RETENTION", default_value = "1h", value_parser = super::parse_ttl)]
     pub live_event_retention: Duration,
-    /// Most connections to the store (PostgreSQL). Between 1 and 1000.
-    #[arg(long, env = "DATABASE_MAX_CONNECTIONS", default_value_t = 10, value_parser = ranges::DATABASE_MAX_CONNECTIONS.number::<u32>())]
+    /// Most connections to the store (PostgreSQL).
+    #[arg(long, env = "DATABASE_MAX_CONNECTIONS", default_value_t = 10)]
     pub database_max_connections: u32,
     /// How long a request waits for a store connection, in milliseconds, before the store
-    /// counts as unavailable (503 `store_unavailable`). Between 100 and 60000.
-    #[arg(long, env = "DATABASE_ACQUIRE_TIMEOUT_MS", default_value_t = 2_000, value_parser = ranges::DATABASE_ACQUIRE_TIMEOUT_MS.number::<u64>())]
+    /// counts as unavailable (503 `store_unavailable`).
+    #[arg(long, env = "DATABASE_ACQUIRE_TIMEOUT_MS", default_value_t = 2_000)]
     pub database_acquire_timeout_ms: u64,
     /// Longest a store statement may run, in milliseconds (PostgreSQL `statement_timeout`).
-    /// Between 100 and 600000 (PostgreSQL would read 0 as no limit).
-    #[arg(long, env = "DATABASE_STATEMENT_TIMEOUT_MS", default_value_t = 5_000, value_parser = ranges::DATABASE_STATEMENT_TIMEOUT_MS.number::<u64>())]
+    #[arg(long, env = "DATABASE_STATEMENT_TIMEOUT_MS", default_value_t = 5_000)]
     pub database_statement_timeout_ms: u64,
     /// How long processed webhook deliveries (and their de-duplication keys) are kept.
-    /// Between 10m and 365d: at least twice the 5-minute timestamp tolerance, so a signed
-    /// delivery replayed while its timestamp is still accepted is recognised.
-    #[arg(long, env = "WEBHOOK_RETENTION", default_value = "7d", value_parser = ranges::WEBHOOK_RETENTION.duration())]
+    #[arg(long, env = "WEBHOOK_RETENTION", default_value = "7d", value_parser = super::parse_ttl)]
     pub webhook_retention: Duration,
     /// Most webhook deliveries the delivery inspector (`GET /api/webhooks/deliveries`) keeps,
     /// refused ones included; the oldest go first. `0` keeps none.
-    /// Between 0 and 10000.
-    #[arg(long, env = "WEBHOOK_INSPECT_KEEP", default_value_t = 500, value_parser = ranges::WEBHOOK_INSPECT_KEEP.number::<usize>())]
+    #[arg(long, env = "WEBHOOK_INSPECT_KEEP", default_value_t = 500)]
     pub webhook_inspect_keep: usize,
     /// Longest a pause lasts, in seconds: the server then starts the next segment by itself,
     /// so a forgotten pause cannot leave the rest of a call unrecorded. `0`: never by itself.
-    /// Between 0 and 86400.
-    #[arg(long, env = "PAUSE_MAX_S", default_value_t = 180, value_parser = ranges::PAUSE_MAX_S.number::<u64>())]
+    #[arg(long, env = "PAUSE_MAX_S", default_value_t = 180)]
     pub pause_max_s: u64,
-    /// A client must send its request headers within this many milliseconds, counted from
-    /// when its connection is accepted (one that sends nothing is closed then) and, between
-    /// requests, from the end of the last answer (an idle keep-alive connection lasts as long).
-    /// Between 100 and 300000.
-    #[arg(long, env = "HEADER_READ_TIMEOUT_MS", default_value_t = 10_000, value_parser = ranges::HEADER_READ_TIMEOUT_MS.number::<u64>())]
+    /// A client must send its request headers within this many milliseconds.
+    #[arg(long, env = "HEADER_READ_TIMEOUT_MS", default_value_t = 10_000)]
     pub header_read_timeout_ms: u64,
-    /// A request's whole body must arrive within this many milliseconds of its headers,
-    /// however it is trickled; past it the answer is 408 `request_timeout`.
-    /// Between 100 and 300000.
-    #[arg(long, env = "BODY_TIMEOUT_MS", default_value_t = 10_000, value_parser = ranges::BODY_TIMEOUT_MS.number::<u64>())]
+    /// A client must send its request body within this many milliseconds.
+    #[arg(long, env = "BODY_TIMEOUT_MS", default_value_t = 10_000)]
     pub body_timeout_ms: u64,
-    /// Most client connections open at once; past it a new one is closed at once. Kept below
-    /// the file limit (`ulimit -n`): the soft limit is raised to fit it, and a limit too low for
-    /// it refuses to start. Keep it above MAX_EVENT_STREAMS (each stream holds a connection).
-    /// Between 1 and 1000000.
-    #[arg(long, env = "MAX_CONNECTIONS", default_value_t = 2048, value_parser = ranges::MAX_CONNECTIONS.number::<usize>())]
-    pub max_connections: usize,
-    /// Most connections one client address holds at once; past it its new ones are closed at
-    /// once. Addresses in PER_CLIENT_CAP_EXEMPT are not held to it. Between 1 and 1000000.
-    #[arg(long, env = "MAX_CONNECTIONS_PER_CLIENT", default_value_t = 256, value_parser = ranges::MAX_CONNECTIONS_PER_CLIENT.number::<usize>())]
-    pub max_connections_per_client: usize,
-    /// Client addresses not held to MAX_CONNECTIONS_PER_CLIENT (IPs or CIDR ranges,
-    /// comma-separated; `none`): reverse proxies, which bring many clients on one address.
-    /// Behind the reference nginx every client is 127.0.0.1, hence the default. They still
-    /// count towards MAX_CONNECTIONS.
-    #[arg(long, env = "PER_CLIENT_CAP_EXEMPT", default_value = "127.0.0.0/8,::1", value_parser = crate::serve::Exempt::parse)]
-    pub per_client_cap_exempt: crate::serve::Exempt,
     /// Interval of the keep-alive comments on live event streams, in milliseconds.
-    /// Between 1000 and 300000 (keep it below the reverse proxy's read timeout).
-    #[arg(long, env = "SSE_HEARTBEAT_MS", default_value_t = 15_000, value_parser = ranges::SSE_HEARTBEAT_MS.number::<u64>())]
+    #[arg(long, env = "SSE_HEARTBEAT_MS", default_value_t = 15_000)]
     pub sse_heartbeat_ms: u64,
     /// Bearer token that `GET /metrics` requires (`Authorization: Bearer …`). Without it
     /// `/metrics` answers anyone who can reach the proxy.
@@ -227,7 +192,6 @@ impl ServeConfig {
             allow_anonymous: false,
             sandbox: false,
             allow_unsigned_webhooks: false,
-            public_url: None,
             data_dir: PathBuf::from("data"),
             // Tests and embedders get a private database that vanishes with the process.
             database_url: Some(Secret::new("sqlite::memory:")),
@@ -246,9 +210,6 @@ impl ServeConfig {
             pause_max_s: 180,
             header_read_timeout_ms: 10_000,
             body_timeout_ms: 10_000,
-            max_connections: 2048,
-            max_connections_per_client: 256,
-            per_client_cap_exempt: crate::serve::Exempt::loopback(),
             sse_heartbeat_ms: 15_000,
             metrics_token: None,
         }
