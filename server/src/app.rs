@@ -21,6 +21,7 @@ use crate::auth::TokenKeys;
 use crate::config::ServeConfig;
 use crate::error::AppError;
 use crate::events::{Hub, Limits};
+use crate::local::Trust;
 use crate::recordings;
 use crate::secret::Secret;
 use crate::startup::StartError;
@@ -55,6 +56,8 @@ pub struct Parts {
     pub metrics_token: Option<Secret>,
     /// How long a pause lasts before the server resumes by itself; `None`: never.
     pub pause_max: Option<Duration>,
+    /// Which requests count as this machine's, and what the operator opened beyond it.
+    pub trust: Trust,
 }
 
 impl std::ops::Deref for AppState {
@@ -88,6 +91,7 @@ parts! {
     body_timeout: Duration,
     metrics_token: Option<Secret>,
     pause_max: Option<Duration>,
+    trust: Trust,
 }
 
 impl AppState {
@@ -146,6 +150,7 @@ impl AppState {
             body_timeout: Duration::from_millis(cfg.body_timeout_ms),
             metrics_token: cfg.metrics_token.clone(),
             pause_max: cfg.pause_max(),
+            trust: Trust::new(cfg),
         }));
         recordings::spawn_auto_resume(state.clone());
         Ok(state)
@@ -187,7 +192,7 @@ pub fn app(state: AppState) -> Router {
         ));
     if state.tokens.is_none() && !state.info.sandbox {
         api = api.layer(middleware::from_fn_with_state(
-            state.allowed_origins.clone(),
+            state.clone(),
             security::loopback_only,
         ));
     }
@@ -312,9 +317,12 @@ mod tests {
     }
 
     async fn send(mut req: Request<Body>) -> (StatusCode, serde_json::Value) {
-        // Anonymous with a real key: only loopback hosts are served.
+        // Anonymous with a real key: only this machine, and loopback hosts, are served.
         req.headers_mut()
             .insert("host", HeaderValue::from_static("127.0.0.1"));
+        let peer = std::net::SocketAddr::from(([127, 0, 0, 1], 40_000));
+        req.extensions_mut()
+            .insert(axum::extract::ConnectInfo(peer));
         let resp = app(state().await).oneshot(req).await.unwrap();
         let status = resp.status();
         let body = axum::body::to_bytes(resp.into_body(), 1 << 16)

@@ -10,6 +10,10 @@ use axum::response::{IntoResponse, Response};
 use tower_http::cors::{AllowOrigin, CorsLayer};
 
 use crate::error::AppError;
+use crate::local::{FromThisMachine, Trust};
+
+/// What [`loopback_only`] refuses to others, in its error's words.
+const REMOTE_API: &str = "without agent tokens (WIDGET_TOKEN_SECRET), the API is served";
 
 /// Far above any browser's real headers, far below what a flood would need.
 pub const MAX_HEADER_BYTES: usize = 16 * 1024;
@@ -57,14 +61,21 @@ fn add_headers(resp: &mut Response, api: bool) {
     }
 }
 
-/// Anonymous mode with a real key: only this machine may drive the API. A foreign `Host` is
-/// DNS rebinding (a site whose name now resolves to 127.0.0.1); a foreign `Origin` is any page
-/// the agent has open posting across sites. Origins listed in `ALLOWED_ORIGINS` stay allowed.
+/// Anonymous mode with a real key: only this machine may drive the API. A request from
+/// elsewhere, or through a reverse proxy, is refused (`crate::local`) unless
+/// `--allow-anonymous` opened the API to others. A foreign `Host` is DNS rebinding (a site
+/// whose name now resolves to 127.0.0.1); a foreign `Origin` is any page the agent has open
+/// posting across sites. Origins listed in `ALLOWED_ORIGINS` stay allowed.
 pub async fn loopback_only(
     State(allowed): State<Arc<[HeaderValue]>>,
+    State(trust): State<Trust>,
+    FromThisMachine(local): FromThisMachine,
     req: Request,
     next: Next,
 ) -> Response {
+    if !local && !trust.anonymous_from_anywhere {
+        return AppError::ForbiddenRemote(REMOTE_API).into_response();
+    }
     let host = req
         .headers()
         .get(header::HOST)

@@ -13,7 +13,7 @@ use crate::secret::Secret;
 use crate::store::Store;
 use crate::upstream::Upstream;
 use crate::widget::Widget;
-use crate::{sandbox, schedule, serve, webhooks};
+use crate::{local, sandbox, schedule, serve, webhooks};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StartError {
@@ -117,38 +117,47 @@ pub async fn start_on(
     })
 }
 
-/// Off loopback, what would be unsafe in front of real agents needs saying so explicitly.
+/// Served to others (off loopback, or behind a reverse proxy with `PUBLIC_URL`), what would
+/// be unsafe in front of real agents needs saying so explicitly. Every missing setting is
+/// named at once, so one attempt shows all there is to fix.
 fn refuse_unsafe_defaults(cfg: &ServeConfig, has_key: bool) -> Result<(), StartError> {
-    if cfg.listen_addr.ip().is_loopback() {
+    if !local::served_to_others(cfg) {
         return Ok(());
     }
-    let at = cfg.listen_addr;
-    let refuse = |why: String| Err(StartError::Refused(why));
+    let at = match &cfg.public_url {
+        Some(url) => format!("to serve {url} (PUBLIC_URL)"),
+        None => format!("to listen on {}", cfg.listen_addr),
+    };
+    let mut why = vec![];
     if cfg.token_secret.secret.is_none()
         && cfg.token_secret.secret_file.is_none()
         && !cfg.allow_anonymous
     {
-        return refuse(format!(
-            "refusing to listen on {at} without WIDGET_TOKEN_SECRET: anyone who can reach it \
-             could record any call. Set WIDGET_TOKEN_SECRET, or pass --allow-anonymous."
+        why.push(format!(
+            "refusing {at} without WIDGET_TOKEN_SECRET: anyone who can reach it could record \
+             any call. Set WIDGET_TOKEN_SECRET, or pass --allow-anonymous."
         ));
     }
     if !has_key && !cfg.sandbox {
-        return refuse(format!(
-            "refusing to listen on {at} without MINIVOICE_API_KEY: the built-in sandbox would \
-             answer instead, and agents would see recordings start that are never made. Set \
+        why.push(format!(
+            "refusing {at} without MINIVOICE_API_KEY: the built-in sandbox would answer \
+             instead, and agents would see recordings start that are never made. Set \
              MINIVOICE_API_KEY (or MINIVOICE_API_KEY_FILE), or pass --sandbox (SANDBOX=true) \
              for a demonstration."
         ));
     }
     if has_key && cfg.webhook_secret.is_none() && !cfg.allow_unsigned_webhooks {
-        return refuse(format!(
-            "refusing to listen on {at} without MINIVOICE_WEBHOOK_SECRET: anyone who can reach \
+        why.push(format!(
+            "refusing {at} without MINIVOICE_WEBHOOK_SECRET: anyone who can reach \
              /webhooks/minivoice could mark any call completed. Set MINIVOICE_WEBHOOK_SECRET, \
              or pass --allow-unsigned-webhooks (ALLOW_UNSIGNED_WEBHOOKS=true) on a closed network."
         ));
     }
-    Ok(())
+    if why.is_empty() {
+        Ok(())
+    } else {
+        Err(StartError::Refused(why.join("\n")))
+    }
 }
 
 async fn open_store(cfg: &ServeConfig) -> Result<Store, StartError> {
@@ -240,11 +249,12 @@ fn warn_about_settings(cfg: &ServeConfig, unsigned_webhooks: bool) {
     if cfg.token_secret.secret.is_none()
         && cfg.token_secret.secret_file.is_none()
         && cfg.allow_anonymous
-        && !cfg.listen_addr.ip().is_loopback()
+        && local::served_to_others(cfg)
     {
         tracing::warn!(
             listen = %cfg.listen_addr,
-            "ANONYMOUS MODE on a non-loopback address: no agent tokens are checked; \
+            public_url = cfg.public_url.as_ref().map(|u| u.as_str()),
+            "ANONYMOUS MODE served to others: no agent tokens are checked; \
              anyone who can reach this proxy can start and stop recordings of any call"
         );
     }
@@ -255,7 +265,7 @@ fn warn_about_settings(cfg: &ServeConfig, unsigned_webhooks: bool) {
             "no built widget (index.html) in WIDGET_DIR or in this binary; only the API is served"
         ),
     }
-    if cfg.metrics_token.is_none() && !cfg.listen_addr.ip().is_loopback() {
+    if cfg.metrics_token.is_none() && local::served_to_others(cfg) {
         tracing::warn!("METRICS_TOKEN is not set: /metrics answers anyone who can reach it");
     }
     if unsigned_webhooks {

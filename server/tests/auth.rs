@@ -272,3 +272,65 @@ async fn audience_and_issuer_are_checked_when_configured() {
     });
     assert_eq!(list(wrong_aud).await, 401);
 }
+
+#[tokio::test]
+async fn agent_names_are_printable_at_most_128_characters_and_never_system() {
+    let fake = Fake::accepting_starts().await;
+    let app = TestApp::guarded(&fake.base_url(), |_| {}).await;
+    let as_agent = |sub: String| {
+        signed(&Claims {
+            sub,
+            calls: vec!["call_names".into()],
+            iat: Some(unix_now()),
+            exp: unix_now() + 600,
+            ..Default::default()
+        })
+    };
+    for (sub, what) in [
+        ("eve\nINFO forged line".to_owned(), "a newline"),
+        ("eve\u{1b}[31mred".to_owned(), "an escape sequence"),
+        ("eve\u{85}".to_owned(), "a C1 control"),
+        ("é".repeat(129), "129 characters"),
+        ("system".to_owned(), "the automatic resume's name"),
+    ] {
+        let a = app
+            .post_action_as("call_names", "start", &as_agent(sub))
+            .await;
+        assert_eq!(
+            (a.status, a.code().as_str()),
+            (401, "unauthorized"),
+            "{what}"
+        );
+    }
+    assert!(fake.requests().is_empty(), "{:?}", fake.requests());
+    // 128 characters (256 bytes), printable, spaces included: a name.
+    let longest = format!("Ana María {}", "é".repeat(118));
+    assert_eq!(longest.chars().count(), 128);
+    let a = app
+        .post_action_as("call_names", "start", &as_agent(longest.clone()))
+        .await;
+    assert_eq!(a.status, 200, "{}", a.text);
+    let trail = app
+        .activity("call_names", Some(&as_agent(longest.clone())))
+        .await;
+    assert_eq!(trail.json()["data"][0]["agent"], longest.as_str());
+
+    // Minting refuses the same names.
+    for agent in ["system", "eve\nforged", ""] {
+        let out = command(
+            &["token", "--agent", agent, "--call", "call_names"],
+            &[("WIDGET_TOKEN_SECRET", TOKEN_SECRET.into())],
+        )
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .output()
+        .unwrap();
+        assert!(!out.status.success(), "{agent:?} was minted");
+        assert!(out.stdout.is_empty(), "{agent:?}");
+        assert!(
+            String::from_utf8_lossy(&out.stderr).contains("--agent"),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}

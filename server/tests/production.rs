@@ -3,6 +3,12 @@
 //! neither a vanished browser nor a broken store can leave incomplete.
 
 mod common;
+// Forwarded is never local; PUBLIC_URL; in production/forwarded.rs.
+#[path = "production/forwarded.rs"]
+mod forwarded;
+// The text log escapes what clients wrote, in production/log_lines.rs.
+#[path = "production/log_lines.rs"]
+mod log_lines;
 
 use std::net::SocketAddr;
 use std::process::Stdio;

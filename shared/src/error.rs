@@ -46,6 +46,9 @@ known_strings! {
         ForbiddenHost = "forbidden_host",
         /// Anonymous mode with a real key: the request came from another site's page.
         ForbiddenOrigin = "forbidden_origin",
+        /// What needs no credential (the API without tokens, unsigned webhooks) is served to
+        /// this machine only: the request came from elsewhere, or through a reverse proxy.
+        ForbiddenRemote = "forbidden_remote",
         /// The request's body did not arrive in time.
         RequestTimeout = "request_timeout",
         /// The proxy's own store cannot be written: nothing was forwarded.

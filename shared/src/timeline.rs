@@ -68,6 +68,8 @@ known_strings! {
         QueueFull = "queue_full",
         /// Our store could not keep it: answered 503, MiniVoice retries.
         StoreUnavailable = "store_unavailable",
+        /// Unsigned (no `MINIVOICE_WEBHOOK_SECRET`) and not from this machine: answered 403.
+        NotLocal = "not_local",
     }
 }
 

@@ -23,6 +23,32 @@ use crate::secret::Secret;
 pub const ALL_CALLS: &str = "*";
 /// Clock difference tolerated between the proxy and whoever minted a token, in seconds.
 const LEEWAY: u64 = 5;
+/// Longest agent name (`sub`), in characters: a name, not a payload.
+pub const MAX_AGENT_NAME: usize = 128;
+
+/// An agent name as the trail, the timeline and the logs show it: 1 to [`MAX_AGENT_NAME`]
+/// characters, none of them a control character (a newline or an escape would forge log
+/// lines or colours), and never the name of the automatic resume, which it would impersonate.
+pub fn check_agent_name(name: &str) -> Result<(), String> {
+    if name.is_empty() {
+        return Err("token names no agent".into());
+    }
+    if name.chars().count() > MAX_AGENT_NAME {
+        return Err(format!(
+            "the agent name (sub) is longer than {MAX_AGENT_NAME} characters"
+        ));
+    }
+    if name.chars().any(char::is_control) {
+        return Err("the agent name (sub) holds a control character".into());
+    }
+    if name == crate::recordings::SYSTEM_AGENT {
+        return Err(format!(
+            "the agent name (sub) {name:?} is reserved for the automatic resume"
+        ));
+    }
+    Ok(())
+}
+
 /// Shorter secrets are refused: HS256 is only as strong as its key.
 pub const MIN_SECRET_LEN: usize = 32;
 
@@ -142,6 +168,7 @@ impl TokenKeys {
 
     /// A token for `agent` on `calls`; refused when `ttl` exceeds the policy's maximum.
     pub fn try_mint(&self, agent: &str, calls: &[String], ttl: Duration) -> Result<String, String> {
+        check_agent_name(agent).map_err(|why| format!("--agent: {why}"))?;
         if ttl > self.policy.max_token_ttl {
             return Err(format!(
                 "--ttl {}s is longer than MAX_TOKEN_TTL ({}s)",
@@ -219,9 +246,7 @@ impl TokenKeys {
         }
         validation.set_required_spec_claims(&required);
         let claims = self.decode(token, &validation)?;
-        if claims.sub.is_empty() {
-            return Err(AppError::Unauthorized("token names no agent".into()));
-        }
+        check_agent_name(&claims.sub).map_err(AppError::Unauthorized)?;
         // Without `iat` the lifetime still left is what counts; a future `iat` cannot shorten
         // a lifetime on paper.
         let now = unix_now();

@@ -58,6 +58,11 @@ pub struct ServeConfig {
     /// without MINIVOICE_WEBHOOK_SECRET refuses to start (anyone could forge call events).
     #[arg(long, env = "ALLOW_UNSIGNED_WEBHOOKS")]
     pub allow_unsigned_webhooks: bool,
+    /// The address others reach the proxy at through a reverse proxy
+    /// (`https://recordings.example.com`). Set, no request counts as coming from this machine
+    /// and every refusal of a non-loopback address applies, even listening on 127.0.0.1.
+    #[arg(long, env = "PUBLIC_URL", value_parser = crate::local::parse_public_url)]
+    pub public_url: Option<reqwest::Url>,
     /// Directory for the proxy's own data (the audit database).
     #[arg(long, env = "DATA_DIR", default_value = "data")]
     pub data_dir: PathBuf,
@@ -192,6 +197,7 @@ impl ServeConfig {
             allow_anonymous: false,
             sandbox: false,
             allow_unsigned_webhooks: false,
+            public_url: None,
             data_dir: PathBuf::from("data"),
             // Tests and embedders get a private database that vanishes with the process.
             database_url: Some(Secret::new("sqlite::memory:")),

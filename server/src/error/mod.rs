@@ -35,6 +35,9 @@ pub enum AppError {
     TooManyStreams,
     ForbiddenHost,
     ForbiddenOrigin,
+    /// A request from elsewhere (or through a reverse proxy) where only this machine is
+    /// served; the text says what was asked for ("unsigned webhooks are taken").
+    ForbiddenRemote(&'static str),
     RequestTimeout,
     /// The proxy's store cannot be reached; nothing was forwarded.
     StoreUnavailable,

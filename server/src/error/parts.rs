@@ -134,6 +134,14 @@ impl AppError {
                 ProxyCode::ForbiddenOrigin,
                 "without agent tokens only same-origin pages may call the API".into(),
             ),
+            ForbiddenRemote(what) => (
+                StatusCode::FORBIDDEN,
+                ProxyCode::ForbiddenRemote,
+                format!(
+                    "{what} only from this machine; this request came from elsewhere or \
+                     through a reverse proxy (Forwarded, X-Forwarded-For or X-Real-IP)"
+                ),
+            ),
             RequestTimeout => (
                 StatusCode::REQUEST_TIMEOUT,
                 ProxyCode::RequestTimeout,

@@ -31,6 +31,7 @@ fn api() -> Vec<AppError> {
     v.extend([
         AppError::ForbiddenHost,
         AppError::ForbiddenOrigin,
+        AppError::ForbiddenRemote(""),
         AppError::StoreUnavailable,
     ]);
     v
@@ -178,6 +179,7 @@ refusals! {
         edge(),
         vec![
             AppError::InvalidSignature(String::new()),
+            AppError::ForbiddenRemote(""),
             AppError::PayloadTooLarge,
             AppError::RequestTimeout,
             AppError::WebhookQueueFull,

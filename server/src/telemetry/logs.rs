@@ -1,10 +1,14 @@
 //! The log subscriber: human-readable lines (`text`, the default) or one JSON object per line
 //! (`json`, for log shippers), both on stderr and filtered by `RUST_LOG`.
 
+use std::fmt::{self, Write as _};
 use std::io::IsTerminal;
 
+use tracing::field::{Field, Visit};
 use tracing::Subscriber;
-use tracing_subscriber::fmt::MakeWriter;
+use tracing_subscriber::field::RecordFields;
+use tracing_subscriber::fmt::format::Writer;
+use tracing_subscriber::fmt::{FormatFields, MakeWriter};
 use tracing_subscriber::util::{SubscriberInitExt, TryInitError};
 use tracing_subscriber::EnvFilter;
 
@@ -38,7 +42,7 @@ where
         .with_writer(writer)
         .with_env_filter(filter);
     match format {
-        LogFormat::Text => Box::new(builder.with_ansi(colour).finish()),
+        LogFormat::Text => Box::new(builder.fmt_fields(EscapedFields).with_ansi(colour).finish()),
         // Never colour codes: a shipper would store them inside the JSON strings.
         LogFormat::Json => Box::new(builder.json().with_ansi(false).finish()),
     }
@@ -51,4 +55,125 @@ pub fn init(format: LogFormat) -> Result<(), TryInitError> {
         EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(DEFAULT_FILTER));
     let colour = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
     subscriber(format, filter, colour, std::io::stderr).try_init()
+}
+
+/// The text format's fields (the event's and its spans'), each `name=value` as the default
+/// formatter writes them, but with every control character escaped: values carry what clients
+/// sent (paths, webhook bodies, header values), and a raw newline would forge a log line, an
+/// escape sequence a colour or a cleared screen. tracing-subscriber escapes some of them, in
+/// the message only; a value written with `%` (Display) it writes as it is. One formatter for
+/// every field, so no log site has to remember.
+pub struct EscapedFields;
+
+impl<'w> FormatFields<'w> for EscapedFields {
+    fn format_fields<R: RecordFields>(&self, writer: Writer<'w>, fields: R) -> fmt::Result {
+        let mut visitor = EscapingVisitor {
+            writer,
+            first: true,
+            result: Ok(()),
+        };
+        fields.record(&mut visitor);
+        visitor.result
+    }
+}
+
+struct EscapingVisitor<'w> {
+    writer: Writer<'w>,
+    first: bool,
+    result: fmt::Result,
+}
+
+impl Visit for EscapingVisitor<'_> {
+    fn record_debug(&mut self, field: &Field, value: &dyn fmt::Debug) {
+        let name = field.name();
+        // What the `log` bridge adds; the line says it already, as the default formatter does.
+        if self.result.is_err() || name.starts_with("log.") {
+            return;
+        }
+        let first = std::mem::take(&mut self.first);
+        self.result = write_field(&mut self.writer, first, name, value);
+    }
+}
+
+/// ` name=value`, the value escaped; the message without its name, as the default does.
+fn write_field(w: &mut Writer<'_>, first: bool, name: &str, value: &dyn fmt::Debug) -> fmt::Result {
+    if !first {
+        w.write_char(' ')?;
+    }
+    if name != "message" {
+        write!(w, "{}=", name.strip_prefix("r#").unwrap_or(name))?;
+    }
+    write!(Escaping(w), "{value:?}")
+}
+
+/// Writes through to `W` with control characters (and the Unicode line separators) written as
+/// escapes: `\n`, `\r`, `\t`, `\u{1b}`.
+struct Escaping<'a, W: fmt::Write>(&'a mut W);
+
+impl<W: fmt::Write> fmt::Write for Escaping<'_, W> {
+    fn write_str(&mut self, s: &str) -> fmt::Result {
+        for c in s.chars() {
+            match c {
+                '\n' => self.0.write_str("\\n")?,
+                '\r' => self.0.write_str("\\r")?,
+                '\t' => self.0.write_str("\\t")?,
+                c if c.is_control() || matches!(c, '\u{2028}' | '\u{2029}') => {
+                    write!(self.0, "\\u{{{:x}}}", u32::from(c))?
+                }
+                c => self.0.write_char(c)?,
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::{Arc, Mutex};
+
+    use super::*;
+
+    #[test]
+    fn control_characters_in_any_field_are_escaped() {
+        let out = Arc::new(Mutex::new(Vec::<u8>::new()));
+        let sink = out.clone();
+        let writer = move || Sink(sink.clone());
+        let sub = subscriber(
+            LogFormat::Text,
+            tracing_subscriber::EnvFilter::new("info"),
+            false,
+            writer,
+        );
+        tracing::subscriber::with_default(sub, || {
+            let span = tracing::info_span!("request", agent = tracing::field::Empty);
+            span.record(
+                "agent",
+                tracing::field::display("eve\nFORGED \u{1b}[31mred"),
+            );
+            span.in_scope(|| {
+                tracing::info!(body = %"a\r\nFORGED\u{85}", quoted = "q\u{1b}", "said \nFORGED");
+            });
+        });
+        let text = String::from_utf8(out.lock().unwrap().clone()).unwrap();
+        assert_eq!(text.lines().count(), 1, "{text}");
+        assert!(
+            !text.contains('\u{1b}') && !text.contains('\u{85}'),
+            "{text}"
+        );
+        assert!(text.contains(r"agent=eve\nFORGED \u{1b}[31mred"), "{text}");
+        assert!(text.contains(r"body=a\r\nFORGED\u{85}"), "{text}");
+        assert!(text.contains(r"said \nFORGED"), "{text}");
+    }
+
+    struct Sink(Arc<Mutex<Vec<u8>>>);
+
+    impl std::io::Write for Sink {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
 }

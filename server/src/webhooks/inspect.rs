@@ -21,8 +21,8 @@ use super::Webhooks;
 use crate::app::AppState;
 use crate::auth::Agent;
 use crate::error::AppError;
+use crate::local::FromThisMachine;
 use crate::openapi::DeliveriesRefusals;
-use crate::serve::ClientAddr;
 use crate::store::{Received, Store};
 
 /// Deliveries listed when the query does not say.
@@ -73,6 +73,7 @@ impl<'a> Note<'a> {
             AppError::RequestTimeout => StatusCode::REQUEST_TIMEOUT,
             AppError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::InvalidSignature(_) => StatusCode::UNAUTHORIZED,
+            AppError::ForbiddenRemote(_) => StatusCode::FORBIDDEN,
             _ => StatusCode::SERVICE_UNAVAILABLE,
         };
         Note {
@@ -211,14 +212,15 @@ fn printable_text(s: &str) -> String {
 async fn list(
     State(store): State<Store>,
     Extension(agent): Extension<Agent>,
-    ClientAddr(peer): ClientAddr,
+    FromThisMachine(local): FromThisMachine,
     uri: Uri,
 ) -> Result<Response, AppError> {
     if !agent.sees_every_call() {
         return Err(AppError::SupervisorRequired);
     }
-    // Without tokens everyone is "anonymous": only this machine may read what callers said.
-    if agent.is_anonymous() && !peer.is_some_and(|a| a.ip().is_loopback()) {
+    // Without tokens everyone is "anonymous": only this machine may read what callers said
+    // (not a client whose reverse proxy runs here: `crate::local`).
+    if agent.is_anonymous() && !local {
         return Err(AppError::SupervisorRequired);
     }
     let Query(query) = Query::<HashMap<String, String>>::try_from_uri(&uri)

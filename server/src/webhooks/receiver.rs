@@ -17,6 +17,7 @@ use sha2::{Digest, Sha256};
 use super::inspect::Note;
 use super::{Webhooks, MAX_UNPROCESSED};
 use crate::error::AppError;
+use crate::local::{FromThisMachine, Trust};
 use crate::openapi::WebhookRefusals;
 use crate::telemetry;
 
@@ -49,6 +50,8 @@ use crate::telemetry;
 )]
 pub async fn receive(
     State(hooks): State<Arc<Webhooks>>,
+    State(trust): State<Trust>,
+    FromThisMachine(local): FromThisMachine,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, AppError> {
@@ -64,6 +67,15 @@ pub async fn receive(
             return Err(e);
         }
     };
+    // Unsigned (no secret to check against), anyone could forge `call.completed`: only this
+    // machine may deliver, unless `--allow-unsigned-webhooks` opened it to others.
+    if hooks.verifier.is_none() && !local && !trust.unsigned_from_anywhere {
+        telemetry::webhook_outcome("not_local");
+        let e = AppError::ForbiddenRemote(REMOTE_UNSIGNED);
+        let note = Note::refused(KnownVerdict::NotLocal, &e);
+        hooks.note(&headers, &body, note).await;
+        return Err(e);
+    }
     if let Err((verdict, detail)) = hooks.verify(&headers, &body) {
         telemetry::webhook_outcome("invalid_signature");
         let e = AppError::InvalidSignature(detail.clone());
@@ -121,6 +133,9 @@ pub async fn receive(
 /// Why an accepted delivery's body reads oddly in the inspector: the bytes are kept as sent.
 const NOT_UTF8: &str = "the body is not UTF-8: stored as sent, shown here with U+FFFD for \
                         the bytes that are not";
+
+/// What the receiver refuses to others without a secret, in its error's words.
+const REMOTE_UNSIGNED: &str = "without MINIVOICE_WEBHOOK_SECRET, unsigned webhooks are taken";
 
 /// The receiver's acknowledgement.
 #[derive(serde::Serialize, utoipa::ToSchema)]
