@@ -84,3 +84,47 @@ async fn the_sandbox_requires_the_key_like_minivoice() {
     let right = client.get(&url).bearer_auth("right").send().await.unwrap();
     assert_eq!(right.status(), 200);
 }
+
+#[tokio::test]
+async fn the_sandbox_journal_lists_what_it_carried_out_with_the_idempotency_key() {
+    let addr = minivoice_proxy::sandbox::spawn(
+        "127.0.0.1:0".parse().unwrap(),
+        Some(minivoice_proxy::Secret::new("right")),
+    )
+    .await
+    .unwrap();
+    let client = reqwest::Client::new();
+    let act = |action: &'static str, key: Option<&'static str>| {
+        let mut req = client
+            .post(format!("http://{addr}/v1/calls/sb_journal/recordings"))
+            .bearer_auth("right")
+            .json(&serde_json::json!({ "action": action }));
+        if let Some(key) = key {
+            req = req.header("idempotency-key", key);
+        }
+        req.send()
+    };
+    assert_eq!(act("start", Some("k1")).await.unwrap().status(), 200);
+    // Refused (one is started already): not carried out, so not in the journal.
+    assert_eq!(act("start", Some("k2")).await.unwrap().status(), 409);
+    assert_eq!(act("stop", None).await.unwrap().status(), 200);
+    let url = format!("http://{addr}/v1/sandbox/actions");
+    let unkeyed = client.get(&url).send().await.unwrap();
+    assert_eq!(unkeyed.status(), 401, "the journal needs the key");
+    let journal: serde_json::Value = client
+        .get(&url)
+        .bearer_auth("right")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        journal["data"],
+        serde_json::json!([
+            {"call_id": "sb_journal", "action": "start", "recording_id": "rec_sb_journal", "idempotency_key": "k1"},
+            {"call_id": "sb_journal", "action": "stop", "recording_id": "rec_sb_journal", "idempotency_key": null},
+        ])
+    );
+}

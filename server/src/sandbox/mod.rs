@@ -79,6 +79,9 @@ pub fn router(key: Option<Secret>, webhooks: Option<WebhookTarget>) -> Router {
         // Sandbox only (MiniVoice has no such route): end a call, as the caller hanging up
         // would, so the completed-call path can be exercised. Needs no key.
         .route(&format!("{prefix}/calls/{{call_id}}/hangup"), post(hang_up))
+        // Sandbox only (MiniVoice has no such route): every action carried out, with its
+        // idempotency key, for fault runs to reconcile against. Needs the key, as reads do.
+        .route(&format!("{prefix}/sandbox/actions"), get(journal))
         .fallback(|| async {
             Refusal(
                 StatusCode::NOT_FOUND,
@@ -190,11 +193,20 @@ async fn act(
     };
     special(&call_id).await?;
     let completed = call_id == COMPLETED_CALL;
-    let result = st
-        .sim
-        .lock()
-        .unwrap()
-        .act(&call_id, req.action, completed, Instant::now())?;
+    let result = {
+        let mut sim = st.sim.lock().unwrap();
+        let result = sim.act(&call_id, req.action, completed, Instant::now())?;
+        sim.note(sim::Accepted {
+            call_id: call_id.clone(),
+            action: req.action,
+            recording_id: result.recording.id.clone(),
+            idempotency_key: headers
+                .get("idempotency-key")
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned),
+        });
+        result
+    };
     if let Some(n) = &st.notifier {
         // Only start and stop get here (the body refuses the rest), as MiniVoice takes.
         let event = if req.action == minivoice_shared::Action::Start {
@@ -205,6 +217,12 @@ async fn act(
         n.recording(event, &call_id, "in_progress", &result.recording);
     }
     Ok(Json(Data::new(result)).into_response())
+}
+
+async fn journal(State(st): State<SandboxState>, headers: HeaderMap) -> Result<Response, Refusal> {
+    authorize(&st, &headers)?;
+    let journal = st.sim.lock().unwrap().journal();
+    Ok(Json(Data::new(journal)).into_response())
 }
 
 async fn hang_up(State(st): State<SandboxState>, Path(call_id): Path<String>) -> Response {

@@ -23,7 +23,21 @@ struct SimRecording {
 pub struct Sim {
     calls: HashMap<String, Vec<SimRecording>>,
     ended: std::collections::HashSet<String>,
+    journal: std::collections::VecDeque<Accepted>,
 }
+
+/// One action the sandbox carried out, with the idempotency key it came with: MiniVoice's own
+/// record, which a fault run (`cargo xtask chaos`) reconciles the proxy's trail against.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct Accepted {
+    pub call_id: String,
+    pub action: Action,
+    pub recording_id: String,
+    pub idempotency_key: Option<String>,
+}
+
+/// The journal's bound: a sandbox left running for days keeps the latest actions only.
+const JOURNAL_KEEP: usize = 100_000;
 
 impl Sim {
     pub fn act(
@@ -90,6 +104,19 @@ impl Sim {
             recording: view(call_id, rec, now),
             extra: Extra::new(),
         })
+    }
+
+    /// Notes an action carried out (in the order they were).
+    pub fn note(&mut self, accepted: Accepted) {
+        if self.journal.len() == JOURNAL_KEEP {
+            self.journal.pop_front();
+        }
+        self.journal.push_back(accepted);
+    }
+
+    /// Every action carried out, oldest first (the latest [`JOURNAL_KEEP`]).
+    pub fn journal(&self) -> Vec<Accepted> {
+        self.journal.iter().cloned().collect()
     }
 
     /// Ends the call: a running recording stops with it (returned), and no new one may start.
