@@ -13,6 +13,7 @@ mod axe;
 mod browser;
 pub mod deployment;
 mod page;
+pub mod procs;
 mod server;
 mod shadow;
 mod webhook;
@@ -28,7 +29,7 @@ use minivoice_proxy::ServeConfig;
 pub use browser::free_port;
 pub use server::{serve_crm_page, serve_crm_pages, widget_dir, InProcess};
 pub use shadow::in_widget;
-pub use webhook::send_webhook;
+pub use webhook::{send_webhook, try_send_webhook};
 
 /// How long any condition may take before a test fails.
 pub const DEADLINE: Duration = Duration::from_secs(15);

@@ -11,6 +11,21 @@ pub async fn send_webhook(
     id: &str,
     body: String,
 ) -> reqwest::StatusCode {
+    try_send_webhook(client, proxy, secret, id, body, crate::DEADLINE)
+        .await
+        .expect("deliver the webhook")
+}
+
+/// As [`send_webhook`], bounded by `timeout`, with a failure to deliver as an error: a sender
+/// that retries (MiniVoice does, with the same `id` and a fresh signature) decides what next.
+pub async fn try_send_webhook(
+    client: &reqwest::Client,
+    proxy: SocketAddr,
+    secret: &str,
+    id: &str,
+    body: String,
+    timeout: std::time::Duration,
+) -> Result<reqwest::StatusCode, reqwest::Error> {
     let ts = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap()
@@ -19,16 +34,15 @@ pub async fn send_webhook(
         .unwrap()
         .sign(id, ts, body.as_bytes())
         .unwrap();
-    client
+    let sent = client
         .post(format!("http://{proxy}/webhooks/minivoice"))
         .header("content-type", "application/json")
         .header("webhook-id", id)
         .header("webhook-timestamp", ts.to_string())
         .header("webhook-signature", signature)
         .body(body)
-        .timeout(crate::DEADLINE)
+        .timeout(timeout)
         .send()
-        .await
-        .expect("deliver the webhook")
-        .status()
+        .await?;
+    Ok(sent.status())
 }

@@ -8,7 +8,6 @@
 mod bytes;
 mod fanout;
 mod page;
-mod procs;
 mod table;
 mod throughput;
 
@@ -16,6 +15,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use minivoice_e2e::deployment::Nginx;
+use minivoice_e2e::procs;
 
 /// Cold navigations per page for the first-render medians.
 const NAVIGATIONS: usize = 10;

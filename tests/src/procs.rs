@@ -1,51 +1,62 @@
-//! The processes a bench run starts (proxies, the passthrough floor, nginx), each on a fresh
-//! loopback port and stopped when dropped, and what is read from them (RSS).
+//! Release binaries as processes (proxies, the sandbox, the passthrough floor), each on a
+//! loopback port and stopped when dropped, and what is read from them (RSS): for `cargo xtask
+//! bench` and `cargo xtask chaos`.
 
 use std::net::SocketAddr;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use minivoice_e2e::free_port;
+use crate::free_port;
 
 /// A child stopped with SIGTERM when dropped: nginx's master only takes its workers down on
 /// TERM, and the proxy exits cleanly on it too.
 pub struct Process {
-    child: Child,
+    /// `None` once killed.
+    child: Option<Child>,
     pub addr: SocketAddr,
     _run_dir: Option<tempfile::TempDir>,
 }
 
 impl Process {
     pub fn pid(&self) -> u32 {
-        self.child.id()
+        self.child.as_ref().expect("running").id()
+    }
+
+    /// `kill -9`: no shutdown, no flush, as a crash or an OOM kill.
+    pub fn kill_hard(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
     }
 }
 
 impl Drop for Process {
     fn drop(&mut self) {
+        let Some(child) = &mut self.child else { return };
         let _ = Command::new("kill")
-            .args(["-TERM", &self.child.id().to_string()])
+            .args(["-TERM", &child.id().to_string()])
             .status();
         let deadline = Instant::now() + Duration::from_secs(5);
         while Instant::now() < deadline {
-            if let Ok(Some(_)) = self.child.try_wait() {
+            if let Ok(Some(_)) = child.try_wait() {
                 return;
             }
             std::thread::sleep(Duration::from_millis(20));
         }
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        let _ = child.kill();
+        let _ = child.wait();
     }
 }
 
-fn loopback() -> SocketAddr {
+pub fn loopback() -> SocketAddr {
     format!("127.0.0.1:{}", free_port()).parse().unwrap()
 }
 
 async fn listening(child: Child, addr: SocketAddr, run_dir: Option<tempfile::TempDir>) -> Process {
     let process = Process {
-        child,
+        child: Some(child),
         addr,
         _run_dir: run_dir,
     };
@@ -63,16 +74,45 @@ async fn listening(child: Child, addr: SocketAddr, run_dir: Option<tempfile::Tem
 /// The proxy binary with only `env` (so the caller's MINIVOICE_* cannot leak in) and its own
 /// data directory.
 pub async fn proxy(binary: &Path, env: &[(&str, String)]) -> Process {
-    let addr = loopback();
+    proxy_at(binary, &[], loopback(), env, None).await
+}
+
+/// `binary args…` listening on `addr` (LISTEN_ADDR, or SANDBOX_LISTEN_ADDR for `sandbox`),
+/// with only `env`, its own data directory, and its log appended to `log` (else on our
+/// stderr); returns once it accepts connections. The same `addr` again restarts a replica
+/// behind nginx.
+pub async fn proxy_at(
+    binary: &Path,
+    args: &[&str],
+    addr: SocketAddr,
+    env: &[(&str, String)],
+    log: Option<&Path>,
+) -> Process {
+    let listen = if args.first() == Some(&"sandbox") {
+        "SANDBOX_LISTEN_ADDR"
+    } else {
+        "LISTEN_ADDR"
+    };
     let data = tempfile::tempdir().unwrap();
     let mut cmd = Command::new(binary);
-    cmd.env_clear()
+    cmd.args(args)
+        .env_clear()
         .env("RUST_LOG", "warn")
         .env("WIDGET_DIR", "/nonexistent")
         .env("DATA_DIR", data.path())
-        .env("LISTEN_ADDR", addr.to_string())
-        .stdout(Stdio::null())
-        .stderr(Stdio::inherit());
+        .env(listen, addr.to_string())
+        .stdout(Stdio::null());
+    match log {
+        Some(path) => {
+            let file = std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(path)
+                .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+            cmd.stderr(file)
+        }
+        None => cmd.stderr(Stdio::inherit()),
+    };
     for (k, v) in env {
         cmd.env(k, v);
     }
