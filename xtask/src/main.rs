@@ -2,6 +2,7 @@
 //! (they install what is missing) and are quick the second time (they skip what is present).
 
 mod bench;
+mod chaos;
 mod deny;
 mod i18n;
 mod minify;
@@ -32,6 +33,11 @@ const USAGE: &str = "usage: cargo xtask <command>
   replicas [--events N] [--seconds S]
                 two release replicas on PostgreSQL behind nginx: cross-replica event
                 latency, and throughput of one vs two replicas (wrk)
+  chaos [--seconds N]
+                two release replicas on their own PostgreSQL behind nginx, the sandbox as
+                MiniVoice, under load for N s (240) while a replica is killed, PostgreSQL
+                restarted, its connection cut and MiniVoice fails; fails if anything is lost
+                (docs/chaos.md)
   bench         one table of figures against their floors: widget bytes and first render vs
                 a Leptos hello world, proxy throughput vs a passthrough and nginx, live-event
                 fan-out to 10,000 subscribers (BENCHMARKS.md)
@@ -51,6 +57,7 @@ fn main() -> ExitCode {
         Some("soak") => soak(args.get(1)),
         Some("replicas") => replicas(&args[1..]),
         Some("bench") => bench::run(),
+        Some("chaos") => chaos::run(&args[1..]),
         Some("setup") => tools::ensure_all(&root())
             .and_then(|_| tools::ensure_schemathesis(&root()))
             .and_then(|_| tools::ensure_promtool(&root()))
@@ -102,7 +109,10 @@ fn test() -> Result {
         .env("TEST_DATABASE_URL", postgres)
         .env("SCHEMATHESIS", schemathesis)
         .env("PROMTOOL", promtool)
-        .status_ok()
+        .status_ok()?;
+    // The fault run's short form, alone after the suite (it starts its own PostgreSQL and
+    // loads both cores), on the debug binaries the suite just built.
+    chaos::short()
 }
 
 fn replicas(args: &[String]) -> Result {

@@ -275,6 +275,22 @@ pub fn ensure_bench_tools() -> Result {
     apt_install(&["wrk"])
 }
 
+/// What `cargo xtask chaos` runs besides the proxy: nginx in front, and PostgreSQL's server
+/// programs (with `pg_stat_statements`) for a cluster of its own.
+pub fn ensure_chaos_tools() -> Result {
+    ensure_nginx()?;
+    let have_server = std::fs::read_dir("/usr/lib/postgresql")
+        .map(|d| {
+            d.filter_map(|e| e.ok())
+                .any(|e| e.path().join("bin/initdb").exists())
+        })
+        .unwrap_or(false);
+    if have_server {
+        return Ok(());
+    }
+    apt_install(&["postgresql"])
+}
+
 /// Compresses the widget's assets at build time.
 pub fn ensure_brotli() -> Result {
     if Path::new("/usr/bin/brotli").exists() {
