@@ -12,6 +12,9 @@ use minivoice_proxy::auth::{key_id, unix_now, TokenKeys};
 use minivoice_proxy::Secret;
 use serde_json::Value;
 
+/// JSON but for two bytes that are not UTF-8 (and a NUL, which PostgreSQL's text refuses).
+const NOT_UTF8: &[u8] = b"{\"event\":\"call.completed\",\"call\":{\"id\":\"call_bytes\"},\
+                          \"note\":\"\xff\xfe\x00\"}";
 /// A secret neither proxy holds.
 const STRANGER: &str = "whsec_c3RyYW5nZXItc2VjcmV0LW5vYm9keS1ob2xkcy1pdA==";
 const STRANGE_TOKEN_SECRET: &str = "stranger-token-secret-nobody-holds-0123456789";
@@ -85,6 +88,15 @@ async fn webhook_secrets_rotate_any_verifies_and_one_matching_signature_suffices
         .await;
     }
     assert_eq!(app.call_status("call_rot_stranger").await, Value::Null);
+    // The inspector tells when the old secret is still in use, so it is known when to drop it.
+    let by_old = processed_delivery(&app, "rot_old").await;
+    let why = by_old["detail"].as_str().unwrap_or_default();
+    assert!(
+        why.contains("secret 2 of MINIVOICE_WEBHOOK_SECRET"),
+        "{by_old}"
+    );
+    let by_new = processed_delivery(&app, "rot_new").await;
+    assert!(by_new.get("detail").is_none(), "{by_new}");
 
     // Not a no-op: with only the old secret, the new one's deliveries are refused.
     let old_only = TestApp::receiving_webhooks(|_| {}).await;
@@ -233,55 +245,58 @@ async fn a_second_secret_that_is_short_or_malformed_is_refused_by_its_position()
     }
 }
 
+/// On SQLite, and on PostgreSQL when `TEST_DATABASE_URL` is set: the inbox keeps bytes
+/// (`BYTEA`), the inspector text (where a NUL is shown as U+FFFD too).
 #[tokio::test]
 async fn a_verified_body_that_is_not_utf8_is_acknowledged_kept_and_shown() {
-    let app = TestApp::receiving_webhooks(|_| {}).await;
-    let body: &[u8] =
-        b"{\"event\":\"call.completed\",\"call\":{\"id\":\"call_bytes\"},\"note\":\"\xff\xfe\"}";
-    let now = unix_now();
-    let signed = sign_bytes("m_bytes", now, body, WEBHOOK_SECRET);
-    assert_eq!(
-        app.deliver_signed("m_bytes", now, body, signed.clone())
-            .await,
-        202
-    );
-    assert_eq!(
-        app.deliver_signed("m_bytes", now, body, signed).await,
-        200,
-        "stored: a redelivery is a duplicate"
-    );
-    let forged = sign_bytes("m_bytes_forged", now, body, STRANGER);
-    assert_eq!(
-        app.deliver_signed("m_bytes_forged", now, body, forged)
-            .await,
-        401
-    );
-    assert_eq!(app.post_webhook(&[], body).await.status(), 401, "unsigned");
+    for url in databases().await.urls {
+        let app = TestApp::receiving_webhooks(|c| on_database(c, &url)).await;
+        let body = NOT_UTF8;
+        let now = unix_now();
+        let signed = sign_bytes("m_bytes", now, body, WEBHOOK_SECRET);
+        assert_eq!(
+            app.deliver_signed("m_bytes", now, body, signed.clone())
+                .await,
+            202
+        );
+        assert_eq!(
+            app.deliver_signed("m_bytes", now, body, signed).await,
+            200,
+            "stored: a redelivery is a duplicate"
+        );
+        let forged = sign_bytes("m_bytes_forged", now, body, STRANGER);
+        assert_eq!(
+            app.deliver_signed("m_bytes_forged", now, body, forged)
+                .await,
+            401
+        );
+        assert_eq!(app.post_webhook(&[], body).await.status(), 401, "unsigned");
 
-    let kept = processed_delivery(&app, "m_bytes").await;
-    assert_eq!(kept["verified"], true);
-    assert_eq!(kept["status"], 202);
-    let effect = kept["effect"].as_str().unwrap();
-    assert!(
-        effect.starts_with("kept"),
-        "an unknown shape, kept: {effect}"
-    );
-    let shown = kept["body"].as_str().unwrap();
-    assert!(
-        shown.contains("call_bytes") && shown.contains('\u{FFFD}'),
-        "{shown}"
-    );
-    assert!(
-        kept["detail"].as_str().unwrap().contains("not UTF-8"),
-        "{kept}"
-    );
+        let kept = processed_delivery(&app, "m_bytes").await;
+        assert_eq!(kept["verified"], true);
+        assert_eq!(kept["status"], 202);
+        let effect = kept["effect"].as_str().unwrap();
+        assert!(
+            effect.starts_with("kept"),
+            "an unknown shape, kept: {effect}"
+        );
+        let shown = kept["body"].as_str().unwrap();
+        assert!(
+            shown.contains("call_bytes") && shown.contains('\u{FFFD}'),
+            "{shown}"
+        );
+        assert!(
+            kept["detail"].as_str().unwrap().contains("not UTF-8"),
+            "{kept}"
+        );
 
-    // The worker carried on.
-    assert_eq!(
-        app.deliver("m_after_bytes", &call_completed("call_after"))
-            .await,
-        202
-    );
-    let after = processed_delivery(&app, "m_after_bytes").await;
-    assert_eq!(after["effect"], "call completed");
+        // The worker carried on.
+        assert_eq!(
+            app.deliver("m_after_bytes", &call_completed("call_after"))
+                .await,
+            202
+        );
+        let after = processed_delivery(&app, "m_after_bytes").await;
+        assert_eq!(after["effect"], "call completed");
+    }
 }

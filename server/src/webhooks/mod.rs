@@ -114,14 +114,20 @@ impl Webhooks {
         }))
     }
 
-    /// Checks the signature; a refusal says which verdict it is, and why in words.
-    fn verify(&self, headers: &HeaderMap, body: &[u8]) -> Result<(), (KnownVerdict, String)> {
+    /// Checks the signature: which secret signed (0 is the first; `None` when none is
+    /// configured), or a refusal saying which verdict it is, and why in words.
+    fn verify(
+        &self,
+        headers: &HeaderMap,
+        body: &[u8],
+    ) -> Result<Option<usize>, (KnownVerdict, String)> {
         let Some(verifier) = &self.verifier else {
-            return Ok(());
+            return Ok(None);
         };
         let now = i64::try_from(crate::auth::unix_now()).unwrap_or(i64::MAX);
         verifier
             .verify(&self.names, headers, body, now)
+            .map(Some)
             .map_err(|refusal| {
                 let verdict = match refusal {
                     Refusal::TooOld => KnownVerdict::TooOld,

@@ -76,16 +76,19 @@ pub async fn receive(
         hooks.note(&headers, &body, note).await;
         return Err(e);
     }
-    if let Err((verdict, detail)) = hooks.verify(&headers, &body) {
-        telemetry::webhook_outcome("invalid_signature");
-        let e = AppError::InvalidSignature(detail.clone());
-        let note = Note {
-            detail: Some(detail),
-            ..Note::refused(verdict, &e)
-        };
-        hooks.note(&headers, &body, note).await;
-        return Err(e);
-    }
+    let signed_by = match hooks.verify(&headers, &body) {
+        Ok(signed_by) => signed_by,
+        Err((verdict, detail)) => {
+            telemetry::webhook_outcome("invalid_signature");
+            let e = AppError::InvalidSignature(detail.clone());
+            let note = Note {
+                detail: Some(detail),
+                ..Note::refused(verdict, &e)
+            };
+            hooks.note(&headers, &body, note).await;
+            return Err(e);
+        }
+    };
     if hooks.waiting.load(Ordering::Relaxed) >= MAX_UNPROCESSED {
         telemetry::webhook_outcome("queue_full");
         let e = AppError::WebhookQueueFull;
@@ -123,16 +126,33 @@ pub async fn receive(
     telemetry::inbox_depth(depth);
     hooks.wake.notify_one();
     let note = Note {
-        detail: std::str::from_utf8(&body).is_err().then(|| NOT_UTF8.into()),
+        detail: accepted_detail(&body, signed_by),
         ..Note::answered(KnownVerdict::Accepted, StatusCode::ACCEPTED, &delivery)
     };
     hooks.note(&headers, &body, note.verified(&hooks)).await;
     Ok((StatusCode::ACCEPTED, Json(WebhookAck::new("accepted"))).into_response())
 }
 
-/// Why an accepted delivery's body reads oddly in the inspector: the bytes are kept as sent.
-const NOT_UTF8: &str = "the body is not UTF-8: stored as sent, shown here with U+FFFD for \
-                        the bytes that are not";
+/// What the inspector says of an accepted delivery that someone may need to know: that it was
+/// signed by a secret other than the first (while rotating: the old one is still in use), and
+/// why its body reads oddly (the bytes are kept as sent).
+fn accepted_detail(body: &[u8], signed_by: Option<usize>) -> Option<String> {
+    let mut notes = vec![];
+    if let Some(n) = signed_by.filter(|n| *n > 0) {
+        notes.push(format!(
+            "verified by secret {} of MINIVOICE_WEBHOOK_SECRET, not the first",
+            n + 1
+        ));
+    }
+    if std::str::from_utf8(body).is_err() {
+        notes.push(
+            "the body is not UTF-8: stored as sent, shown here with U+FFFD for the bytes \
+             that are not"
+                .to_owned(),
+        );
+    }
+    (!notes.is_empty()).then(|| notes.join("; "))
+}
 
 /// What the receiver refuses to others without a secret, in its error's words.
 const REMOTE_UNSIGNED: &str = "without MINIVOICE_WEBHOOK_SECRET, unsigned webhooks are taken";

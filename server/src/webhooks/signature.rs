@@ -103,14 +103,15 @@ impl WebhookKeys {
     }
 
     /// Holds when the timestamp is within the tolerance of `now` and any `v1` signature in
-    /// the (space-separated) signature header matches the body under any secret.
+    /// the (space-separated) signature header matches the body under any secret: which one
+    /// (0 is the first), so that the inspector can tell when the older ones are still in use.
     pub fn verify(
         &self,
         names: &HeaderNames,
         headers: &HeaderMap,
         body: &[u8],
         now: i64,
-    ) -> Result<(), Refusal> {
+    ) -> Result<usize, Refusal> {
         let id = header(headers, &names.id)?;
         let signatures = header(headers, &names.signature)?;
         let timestamp: i64 = header(headers, &names.timestamp)?
@@ -128,14 +129,14 @@ impl WebhookKeys {
             .filter(|(version, _)| *version == VERSION)
             .filter_map(|(_, sig)| base64::engine::general_purpose::STANDARD.decode(sig).ok())
             .collect();
-        let matches = self.keys.iter().any(|key| {
+        let matching = self.keys.iter().position(|key| {
             let expected = mac(key, id, timestamp, body);
             // `verify_slice` compares in constant time: timing tells nothing of the tag.
             candidates
                 .iter()
                 .any(|sig| expected.clone().verify_slice(sig).is_ok())
         });
-        matches.then_some(()).ok_or(Refusal::NoMatch)
+        matching.ok_or(Refusal::NoMatch)
     }
 }
 
@@ -189,15 +190,16 @@ mod tests {
         let by_a = WebhookKeys::parse(A).unwrap().sign("m", now, body);
         let both = WebhookKeys::parse(&format!("{A}\n{B}")).unwrap();
         assert_eq!(both.sign("m", now, body), by_a, "the first signs");
-        for sig in [
-            &by_a,
-            &by_b,
-            &format!("v1,AAAA {by_b}"),
-            &format!("v2,x  {by_a}"),
+        for (sig, signed_by) in [
+            (&by_a, 0),
+            (&by_b, 1),
+            (&format!("v1,AAAA {by_b}"), 1),
+            (&format!("v2,x  {by_a}"), 0),
+            (&format!("{by_b} {by_a}"), 0),
         ] {
             assert_eq!(
                 both.verify(&names, &headers("m", now, sig), body, now),
-                Ok(())
+                Ok(signed_by)
             );
         }
         let only_a = WebhookKeys::parse(A).unwrap();
