@@ -117,8 +117,9 @@ pub struct ServeConfig {
     /// How long processed webhook deliveries (and their de-duplication keys) are kept.
     #[arg(long, env = "WEBHOOK_RETENTION", default_value = "7d", value_parser = super::parse_ttl)]
     pub webhook_retention: Duration,
-    /// Most webhook deliveries the delivery inspector (`GET /api/webhooks/deliveries`) keeps,
-    /// refused ones included; the oldest go first. `0` keeps none.
+    /// Most verified webhook deliveries the delivery inspector (`GET /api/webhooks/deliveries`)
+    /// keeps; refused ones, which anyone can send, have a bound of their own (the newest 100,
+    /// or this if lower). The oldest go first. `0` keeps none.
     #[arg(long, env = "WEBHOOK_INSPECT_KEEP", default_value_t = 500)]
     pub webhook_inspect_keep: usize,
     /// Longest a pause lasts, in seconds: the server then starts the next segment by itself,
