@@ -14,7 +14,11 @@ use crate::server::InProcess;
 use crate::{free_port, widget_dir, DEADLINE};
 
 const KEY: &str = "sk_replicas_test";
-const WEBHOOK_SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+/// The secrets and the name every replica of the reference deployment is given: behind a
+/// reverse proxy no request is local, so each is required (README, "Running several replicas").
+pub const WEBHOOK_SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+pub const TOKEN_SECRET: &str = "replicas-test-token-secret-0123456789abcdef";
+pub const PUBLIC_URL: &str = "https://recordings.example.com";
 
 pub struct Deployment {
     /// nginx, where agents' browsers go.
@@ -102,7 +106,15 @@ pub fn postgres_server() -> String {
 }
 
 impl Deployment {
+    /// The reference deployment as documented: each replica with `WIDGET_TOKEN_SECRET`,
+    /// `MINIVOICE_WEBHOOK_SECRET` and `PUBLIC_URL`.
     pub async fn start(replicas: usize) -> Deployment {
+        Deployment::start_with(replicas, |_| {}).await
+    }
+
+    /// As [`Deployment::start`], each replica's configuration then adjusted (the secrets left
+    /// out, say, as an operator might).
+    pub async fn start_with(replicas: usize, adjust: impl Fn(&mut ServeConfig)) -> Deployment {
         let database_url = minivoice_proxy::store::test_database(&postgres_server()).await;
         let minivoice =
             minivoice_proxy::sandbox::spawn("127.0.0.1:0".parse().unwrap(), Some(Secret::new(KEY)))
@@ -110,7 +122,7 @@ impl Deployment {
                 .unwrap();
         let mut started = vec![];
         for _ in 0..replicas {
-            started.push(replica(&database_url, minivoice).await);
+            started.push(replica(&database_url, minivoice, &adjust).await);
         }
         let backends: Vec<SocketAddr> = started.iter().map(|r| r.addr).collect();
         let nginx = Nginx::start(&backends).await;
@@ -123,6 +135,15 @@ impl Deployment {
         }
     }
 
+    /// An agent token for `agent` on `calls` (`["*"]`: every call), signed with
+    /// [`TOKEN_SECRET`] as a CRM backend would sign it.
+    pub fn token(agent: &str, calls: &[&str]) -> String {
+        let calls: Vec<String> = calls.iter().map(|c| c.to_string()).collect();
+        minivoice_proxy::auth::TokenKeys::new(&Secret::new(TOKEN_SECRET))
+            .unwrap()
+            .mint(agent, &calls, Duration::from_secs(3600))
+    }
+
     /// Stops replica `i` as a deploy or a crash would take it away: its streams end and it
     /// refuses connections from then on.
     pub async fn stop_replica(&mut self, i: usize) {
@@ -130,13 +151,21 @@ impl Deployment {
     }
 }
 
-/// A replica on `database_url`, with `minivoice` as its upstream.
-async fn replica(database_url: &str, minivoice: SocketAddr) -> Replica {
+/// A replica on `database_url`, with `minivoice` as its upstream, configured as documented,
+/// then adjusted.
+async fn replica(
+    database_url: &str,
+    minivoice: SocketAddr,
+    adjust: impl Fn(&mut ServeConfig),
+) -> Replica {
     let mut cfg = ServeConfig::sandbox_on_loopback(widget_dir());
     cfg.api_key = Some(Secret::new(KEY));
     cfg.base_url = format!("http://{minivoice}");
     cfg.database_url = Some(Secret::new(database_url));
     cfg.webhook_secret = Some(Secret::new(WEBHOOK_SECRET));
+    cfg.token_secret.secret = Some(Secret::new(TOKEN_SECRET));
+    cfg.public_url = Some(PUBLIC_URL.parse().unwrap());
+    adjust(&mut cfg);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     InProcess::start(cfg, Some(listener)).await
 }

@@ -20,6 +20,16 @@ impl Harness {
         self.wait_for("[data-testid=widget]").await;
     }
 
+    /// As [`Harness::open_call`], the widget given `token` as an agent's page gives it (in
+    /// the URL's fragment, which never reaches a server log).
+    pub async fn open_call_as(&self, call_id: &str, token: &str) {
+        self.client
+            .goto(&self.url(&format!("/?call_id={call_id}#token={token}")))
+            .await
+            .unwrap();
+        self.wait_for("[data-testid=widget]").await;
+    }
+
     /// The first element matching `css`, once one exists.
     pub async fn wait_for(&self, css: &str) -> Element {
         self.client

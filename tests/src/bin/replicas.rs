@@ -11,7 +11,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use futures_util::StreamExt;
-use minivoice_e2e::deployment::{postgres_server, Nginx};
+use minivoice_e2e::deployment::{postgres_server, Deployment, Nginx, PUBLIC_URL, TOKEN_SECRET};
 use minivoice_e2e::{free_port, send_webhook};
 
 const KEY: &str = "sk_replicas_bench";
@@ -84,7 +84,11 @@ async fn main() {
         ("MINIVOICE_BASE_URL", format!("http://{minivoice}")),
         ("MINIVOICE_WEBHOOK_SECRET", SECRET.to_owned()),
         ("DATABASE_URL", database),
+        // Behind nginx nothing is local: the documented deployment's token secret and name.
+        ("WIDGET_TOKEN_SECRET", TOKEN_SECRET.to_owned()),
+        ("PUBLIC_URL", PUBLIC_URL.to_owned()),
     ];
+    let bearer = format!("Bearer {}", Deployment::token("bench", &["bench_call"]));
     let (_a, a) = launch(&binary, &[], &env).await;
     let (_b, b) = launch(&binary, &[], &env).await;
 
@@ -92,6 +96,7 @@ async fn main() {
     let client = reqwest::Client::new();
     let stream = client
         .get(format!("http://{b}/api/calls/bench_call/events"))
+        .header("authorization", &bearer)
         .send()
         .await
         .unwrap();
@@ -130,6 +135,7 @@ async fn main() {
         let nginx = Nginx::start(&backends).await;
         let out = Command::new("wrk")
             .args(["-t2", "-c64", &format!("-d{seconds}s"), "--latency"])
+            .args(["-H", &format!("Authorization: {bearer}")])
             .arg(format!(
                 "http://{}/api/calls/bench_call/recordings",
                 nginx.addr
