@@ -31,6 +31,7 @@ async fn run() -> Result<(), Box<dyn Error>> {
     // Parsed first, since the log format is an option; clap reports its own errors.
     let cli = Cli::parse();
     telemetry::logs::init(cli.log_format)?;
+    telemetry::panics::log_panics();
     match cli.command {
         Some(Command::Sandbox(cfg)) => {
             let addr = sandbox::spawn(cfg.listen, cfg.api_key).await?;

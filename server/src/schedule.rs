@@ -23,12 +23,26 @@ pub struct Retention {
 }
 
 pub fn spawn(store: Store, retention: Retention) {
-    tokio::spawn(async move {
-        loop {
-            sweep(&store, retention).await;
-            tokio::time::sleep(EVERY).await;
+    tokio::spawn(every(EVERY, "retention", move || {
+        let store = store.clone();
+        async move { sweep(&store, retention).await }
+    }));
+}
+
+/// Runs `job` now and then every `period`, each run in a task of its own, so a run that
+/// panics is logged at error and the next one still comes. (A sweep that panicked used to end
+/// retention for good, with nothing but a line on stderr, while `/readyz` said 200.)
+async fn every<F, Run>(period: Duration, name: &'static str, mut job: F)
+where
+    F: FnMut() -> Run,
+    Run: std::future::Future<Output = ()> + Send + 'static,
+{
+    loop {
+        if let Err(failed) = tokio::spawn(job()).await {
+            tracing::error!(job = name, error = %failed, "a scheduled run failed; the next runs as planned");
         }
-    });
+        tokio::time::sleep(period).await;
+    }
 }
 
 async fn sweep(store: &Store, r: Retention) {
@@ -65,4 +79,31 @@ async fn sweep(store: &Store, r: Retention) {
         }
     }
     lock.release().await;
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Arc;
+    use std::time::Duration;
+
+    #[tokio::test]
+    async fn a_run_that_panics_does_not_end_the_schedule() {
+        let runs = Arc::new(AtomicUsize::new(0));
+        let counted = runs.clone();
+        let schedule = tokio::spawn(super::every(Duration::from_millis(1), "test", move || {
+            let run = counted.fetch_add(1, Ordering::SeqCst);
+            async move { assert!(run > 0, "the first run panics") }
+        }));
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+        while runs.load(Ordering::SeqCst) < 3 {
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "no run after the panic"
+            );
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        assert!(!schedule.is_finished());
+        schedule.abort();
+    }
 }

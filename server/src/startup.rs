@@ -74,6 +74,9 @@ pub async fn start_on(
     mut cfg: ServeConfig,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<Running, StartError> {
+    // First: a configuration built in code never went through clap's range checks.
+    cfg.check()
+        .map_err(|out_of_range| StartError::Invalid(out_of_range.to_string()))?;
     let addr = listener.local_addr().map_err(|source| StartError::Bind {
         addr: cfg.listen_addr,
         source,
@@ -177,7 +180,8 @@ async fn open_store(cfg: &ServeConfig) -> Result<Store, StartError> {
         schedule::Retention {
             webhooks: cfg.webhook_retention,
             live_events: cfg.live_event_retention,
-            abandoned_claims: cfg.upstream_timeout() * 2,
+            // Saturating, should a timeout ever get past the range check.
+            abandoned_claims: cfg.upstream_timeout().saturating_mul(2),
             inspect_keep: cfg.webhook_inspect_keep,
         },
     );

@@ -160,7 +160,8 @@ async fn header_names_are_configurable() {
 
 #[tokio::test]
 async fn streams_resume_from_last_event_id_and_send_heartbeats() {
-    let app = TestApp::receiving_webhooks(|c| c.sse_heartbeat_ms = 100).await;
+    // The shortest heartbeat allowed (SSE_HEARTBEAT_MS is at least 1 s).
+    let app = TestApp::receiving_webhooks(|c| c.sse_heartbeat_ms = 1_000).await;
     let mut events = app.events("call_res", None, None).await;
     app.deliver("r1", &recording_stopped("call_res", "rec_1", 0))
         .await;
@@ -171,7 +172,7 @@ async fn streams_resume_from_last_event_id_and_send_heartbeats() {
     assert!(e1.data.contains("rec_1") && e2.data.contains("rec_2"));
     // Heartbeats are comments, which the event parser drops: counted on a raw stream.
     let raw = app
-        .raw_events_for("call_res", Duration::from_millis(450))
+        .raw_events_for("call_res", Duration::from_millis(2_600))
         .await;
     assert!(
         comment_lines(&raw) >= 2,

@@ -280,3 +280,57 @@ async fn an_overdue_pause_is_resumed_when_the_proxy_starts_again() {
         assert_eq!(resumes[0]["agent"], "system");
     }
 }
+
+/// The longest pause PAUSE_MAX_S allows still pauses and resumes through HTTP, with both
+/// actions finished on record; a longer one refuses to start. (`u64::MAX` seconds used to be
+/// accepted: each pause stopped the recording at MiniVoice, then panicked computing its
+/// deadline, leaving the audit row pending and `/status` saying `recording`.)
+#[tokio::test]
+async fn the_longest_pause_allowed_works_and_a_longer_one_refuses_to_start() {
+    let longest = minivoice_proxy::config::ranges::PAUSE_MAX_S.max;
+    for too_long in [longest + 1, u64::MAX] {
+        let why = TestApp::try_spawn({
+            let mut cfg = sandbox_config();
+            cfg.pause_max_s = too_long;
+            cfg
+        })
+        .await
+        .err()
+        .expect("refused to start")
+        .to_string();
+        assert_eq!(
+            why,
+            format!("PAUSE_MAX_S must be between 0 and {longest} (seconds); got {too_long}")
+        );
+    }
+    for url in databases().await.urls {
+        let app = proxy(&url, longest).await;
+        assert_eq!(app.post_action("call_longest", "start").await.status, 200);
+        let paused = app.pause("call_longest", None, None).await;
+        assert_eq!(paused.status, 200, "{}", paused.text);
+        let state = app.state("call_longest", None).await;
+        assert_eq!(state["recording"], "paused");
+        let (paused_at, resume_at) = (
+            state["paused_at"].as_str().unwrap(),
+            state["resume_at"].as_str().unwrap(),
+        );
+        // A day later: on another date.
+        assert!(resume_at[..10] > paused_at[..10], "{state}");
+        let resumed = app.resume("call_longest", None).await;
+        assert_eq!(resumed.status, 200, "{}", resumed.text);
+        assert_eq!(app.recording_state("call_longest").await, "recording");
+        for (action, recording) in [
+            ("pause", "rec_call_longest"),
+            ("resume", "rec_call_longest_2"),
+        ] {
+            let done = app.actions_of("call_longest", action, None).await;
+            assert_eq!(done.len(), 1, "{done:?}");
+            assert!(
+                done[0].get("pending").is_none(),
+                "{action} finished: {}",
+                done[0]
+            );
+            assert_eq!(done[0]["recording_id"], recording);
+        }
+    }
+}

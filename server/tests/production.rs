@@ -257,3 +257,42 @@ async fn actions_against_the_sandbox_say_so_in_the_trail() {
     assert_eq!(entry["sandbox"], true, "{entry}");
     assert_eq!(entry["recording_id"], "rec_call_sb");
 }
+
+/// Values that used to be accepted and break later (a panic after MiniVoice had stopped the
+/// recording, a retention sweep that died, a replayable webhook, a flood of keep-alives) are
+/// refused by the binary at start-up, naming the variable and its range.
+#[tokio::test]
+async fn numbers_and_durations_outside_their_range_refuse_to_start() {
+    for (var, value, range) in [
+        (
+            "PAUSE_MAX_S",
+            "18446744073709551615",
+            "between 0 and 86400 (seconds)",
+        ),
+        ("WEBHOOK_RETENTION", "99999999999d", "between 10m and 365d"),
+        ("LIVE_EVENT_RETENTION", "99999999999d", "between 1m and 30d"),
+        ("WEBHOOK_RETENTION", "1s", "between 10m and 365d"),
+        (
+            "SSE_HEARTBEAT_MS",
+            "0",
+            "between 1000 and 300000 (milliseconds)",
+        ),
+    ] {
+        let why = refused_start(&[(var, value.into())], Duration::from_secs(20)).await;
+        assert!(
+            why.contains(&format!("{var} must be {range}"))
+                && why.contains(&format!("got {value}")),
+            "{var}={value}: {why}"
+        );
+    }
+    // Shorter than the timestamp tolerance says why it matters.
+    let why = refused_start(
+        &[("WEBHOOK_RETENTION", "9m".into())],
+        Duration::from_secs(20),
+    )
+    .await;
+    assert!(
+        why.contains("timestamp tolerance") && why.contains("replayed"),
+        "{why}"
+    );
+}

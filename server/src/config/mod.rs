@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
 
+pub mod ranges;
 mod serve;
 
 pub use serve::ServeConfig;
@@ -67,8 +68,8 @@ pub struct TokenConfig {
 #[derive(Clone, Debug, Args)]
 pub struct TokenPolicy {
     /// Longest lifetime a token may have (`exp` minus `iat`, or minus now without `iat`);
-    /// longer ones are refused, so a leaked token cannot live for months.
-    #[arg(long, env = "MAX_TOKEN_TTL", default_value = "24h", value_parser = parse_ttl)]
+    /// longer ones are refused, so a leaked token cannot live for months. Between 1m and 365d.
+    #[arg(long, env = "MAX_TOKEN_TTL", default_value = "24h", value_parser = ranges::MAX_TOKEN_TTL.duration())]
     pub max_token_ttl: Duration,
     /// When set, tokens must carry this `aud` (and minted tokens do).
     #[arg(long, env = "TOKEN_AUDIENCE")]
@@ -139,13 +140,17 @@ pub fn parse_ttl(s: &str) -> Result<Duration, String> {
     let s = s.trim();
     let (digits, unit) = s.split_at(s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len()));
     let n: u64 = digits.parse().map_err(|_| format!("bad duration {s:?}"))?;
-    let secs = match unit {
-        "" | "s" => n,
-        "m" => n * 60,
-        "h" => n * 3600,
-        "d" => n * 86_400,
+    let per_unit: u64 = match unit {
+        "" | "s" => 1,
+        "m" => 60,
+        "h" => 3600,
+        "d" => 86_400,
         _ => return Err(format!("bad duration unit in {s:?} (use s, m, h or d)")),
     };
+    // Checked: `999999999999999999d` overflowed (a panic, or a wrapped small value in release).
+    let secs = n
+        .checked_mul(per_unit)
+        .ok_or_else(|| format!("duration {s:?} is too long"))?;
     if secs == 0 {
         return Err("the token lifetime must be positive".into());
     }
@@ -210,5 +215,6 @@ mod tests {
         assert!(parse_ttl("0m").is_err());
         assert!(parse_ttl("5y").is_err());
         assert!(parse_ttl("m").is_err());
+        assert!(parse_ttl("999999999999999999d").is_err());
     }
 }

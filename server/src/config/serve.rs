@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use clap::Args;
 
-use super::{TokenPolicy, TokenSecret};
+use super::{ranges, TokenPolicy, TokenSecret};
 use crate::secret::Secret;
 
 #[derive(Clone, Debug, Args)]
@@ -33,7 +33,8 @@ pub struct ServeConfig {
     #[arg(long, env = "WIDGET_DIR")]
     pub widget_dir: Option<PathBuf>,
     /// Upper bound, in milliseconds, on one MiniVoice request (connect, answer and body).
-    #[arg(long, env = "UPSTREAM_TIMEOUT_MS", default_value_t = 10_000)]
+    /// Between 100 and 300000.
+    #[arg(long, env = "UPSTREAM_TIMEOUT_MS", default_value_t = 10_000, value_parser = ranges::UPSTREAM_TIMEOUT_MS.number::<u64>())]
     pub upstream_timeout_ms: u64,
     /// Address of the built-in sandbox when no API key is set (port 0: any free port).
     #[arg(long, env = "SANDBOX_LISTEN_ADDR", default_value = "127.0.0.1:0")]
@@ -95,45 +96,55 @@ pub struct ServeConfig {
     )]
     pub webhook_signature_header: axum::http::HeaderName,
     /// Most live event streams open at once; past it widgets fall back to polling.
-    #[arg(long, env = "MAX_EVENT_STREAMS", default_value_t = 1000)]
+    /// Between 0 and 1000000 (0: widgets always poll).
+    #[arg(long, env = "MAX_EVENT_STREAMS", default_value_t = 1000, value_parser = ranges::MAX_EVENT_STREAMS.number::<usize>())]
     pub max_event_streams: usize,
     /// Most live event streams one agent (one client address when anonymous) holds at once.
-    #[arg(long, env = "MAX_STREAMS_PER_AGENT", default_value_t = 20)]
+    /// Between 0 and 1000000.
+    #[arg(long, env = "MAX_STREAMS_PER_AGENT", default_value_t = 20, value_parser = ranges::MAX_STREAMS_PER_AGENT.number::<usize>())]
     pub max_streams_per_agent: usize,
     /// How long live events stay in the store for streams that resume (`Last-Event-ID`);
-    /// a resume from before that gets `resync`.
-    #[arg(long, env = "LIVE_EVENT_RETENTION", default_value = "1h", value_parser = super::parse_ttl)]
+    /// a resume from before that gets `resync`. Between 1m and 30d.
+    #[arg(long, env = "LIVE_EVENT_RETENTION", default_value = "1h", value_parser = ranges::LIVE_EVENT_RETENTION.duration())]
     pub live_event_retention: Duration,
-    /// Most connections to the store (PostgreSQL).
-    #[arg(long, env = "DATABASE_MAX_CONNECTIONS", default_value_t = 10)]
+    /// Most connections to the store (PostgreSQL). Between 1 and 1000.
+    #[arg(long, env = "DATABASE_MAX_CONNECTIONS", default_value_t = 10, value_parser = ranges::DATABASE_MAX_CONNECTIONS.number::<u32>())]
     pub database_max_connections: u32,
     /// How long a request waits for a store connection, in milliseconds, before the store
-    /// counts as unavailable (503 `store_unavailable`).
-    #[arg(long, env = "DATABASE_ACQUIRE_TIMEOUT_MS", default_value_t = 2_000)]
+    /// counts as unavailable (503 `store_unavailable`). Between 100 and 60000.
+    #[arg(long, env = "DATABASE_ACQUIRE_TIMEOUT_MS", default_value_t = 2_000, value_parser = ranges::DATABASE_ACQUIRE_TIMEOUT_MS.number::<u64>())]
     pub database_acquire_timeout_ms: u64,
     /// Longest a store statement may run, in milliseconds (PostgreSQL `statement_timeout`).
-    #[arg(long, env = "DATABASE_STATEMENT_TIMEOUT_MS", default_value_t = 5_000)]
+    /// Between 100 and 600000 (PostgreSQL would read 0 as no limit).
+    #[arg(long, env = "DATABASE_STATEMENT_TIMEOUT_MS", default_value_t = 5_000, value_parser = ranges::DATABASE_STATEMENT_TIMEOUT_MS.number::<u64>())]
     pub database_statement_timeout_ms: u64,
     /// How long processed webhook deliveries (and their de-duplication keys) are kept.
-    #[arg(long, env = "WEBHOOK_RETENTION", default_value = "7d", value_parser = super::parse_ttl)]
+    /// Between 10m and 365d: at least twice the 5-minute timestamp tolerance, so a signed
+    /// delivery replayed while its timestamp is still accepted is recognised.
+    #[arg(long, env = "WEBHOOK_RETENTION", default_value = "7d", value_parser = ranges::WEBHOOK_RETENTION.duration())]
     pub webhook_retention: Duration,
     /// Most verified webhook deliveries the delivery inspector (`GET /api/webhooks/deliveries`)
     /// keeps; refused ones, which anyone can send, have a bound of their own (the newest 100,
     /// or this if lower). The oldest go first. `0` keeps none.
-    #[arg(long, env = "WEBHOOK_INSPECT_KEEP", default_value_t = 500)]
+    /// Between 0 and 10000.
+    #[arg(long, env = "WEBHOOK_INSPECT_KEEP", default_value_t = 500, value_parser = ranges::WEBHOOK_INSPECT_KEEP.number::<usize>())]
     pub webhook_inspect_keep: usize,
     /// Longest a pause lasts, in seconds: the server then starts the next segment by itself,
     /// so a forgotten pause cannot leave the rest of a call unrecorded. `0`: never by itself.
-    #[arg(long, env = "PAUSE_MAX_S", default_value_t = 180)]
+    /// Between 0 and 86400.
+    #[arg(long, env = "PAUSE_MAX_S", default_value_t = 180, value_parser = ranges::PAUSE_MAX_S.number::<u64>())]
     pub pause_max_s: u64,
     /// A client must send its request headers within this many milliseconds.
-    #[arg(long, env = "HEADER_READ_TIMEOUT_MS", default_value_t = 10_000)]
+    /// Between 100 and 300000.
+    #[arg(long, env = "HEADER_READ_TIMEOUT_MS", default_value_t = 10_000, value_parser = ranges::HEADER_READ_TIMEOUT_MS.number::<u64>())]
     pub header_read_timeout_ms: u64,
     /// A client must send its request body within this many milliseconds.
-    #[arg(long, env = "BODY_TIMEOUT_MS", default_value_t = 10_000)]
+    /// Between 100 and 300000.
+    #[arg(long, env = "BODY_TIMEOUT_MS", default_value_t = 10_000, value_parser = ranges::BODY_TIMEOUT_MS.number::<u64>())]
     pub body_timeout_ms: u64,
     /// Interval of the keep-alive comments on live event streams, in milliseconds.
-    #[arg(long, env = "SSE_HEARTBEAT_MS", default_value_t = 15_000)]
+    /// Between 1000 and 300000 (keep it below the reverse proxy's read timeout).
+    #[arg(long, env = "SSE_HEARTBEAT_MS", default_value_t = 15_000, value_parser = ranges::SSE_HEARTBEAT_MS.number::<u64>())]
     pub sse_heartbeat_ms: u64,
     /// Bearer token that `GET /metrics` requires (`Authorization: Bearer …`). Without it
     /// `/metrics` answers anyone who can reach the proxy.

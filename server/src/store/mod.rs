@@ -245,14 +245,25 @@ pub fn now() -> String {
     stamp(time::OffsetDateTime::now_utc())
 }
 
-/// `after` from now, in the same format, for leases.
+/// `after` from now, in the same format, for leases and pause deadlines.
 pub fn later(after: Duration) -> String {
-    stamp(time::OffsetDateTime::now_utc() + after)
+    // Saturating: `+` panicked past year 9999 ("overflow adding duration to date") when a
+    // pause lasted u64::MAX seconds. The ranges (config/ranges.rs) keep such values out;
+    // this keeps a slip from becoming a panic halfway through an action.
+    let due = time::Duration::try_from(after)
+        .ok()
+        .and_then(|after| time::OffsetDateTime::now_utc().checked_add(after));
+    stamp(due.unwrap_or(time::macros::datetime!(9999-12-31 23:59:59.999 UTC)))
 }
 
 /// `age` ago, in the same format, for retention cut-offs.
 pub fn ago(age: Duration) -> String {
-    stamp(time::OffsetDateTime::now_utc() - age)
+    // Saturating, as `later`: a retention of 99999999999d panicked the sweep. Before the
+    // epoch nothing is stored, so that cut-off keeps everything.
+    let cutoff = time::Duration::try_from(age)
+        .ok()
+        .and_then(|age| time::OffsetDateTime::now_utc().checked_sub(age));
+    stamp(cutoff.unwrap_or(time::OffsetDateTime::UNIX_EPOCH))
 }
 
 fn stamp(t: time::OffsetDateTime) -> String {
@@ -301,6 +312,18 @@ pub async fn test_database(server: &str) -> String {
 #[cfg(test)]
 mod tests {
     use std::time::Duration;
+
+    #[test]
+    fn times_far_ahead_or_back_saturate_instead_of_panicking() {
+        let forever = Duration::from_secs(u64::MAX);
+        assert_eq!(super::later(forever), "9999-12-31T23:59:59.999Z");
+        assert!(super::later(forever) > super::now());
+        assert_eq!(super::ago(forever), "1970-01-01T00:00:00.000Z");
+        assert_eq!(
+            super::ago(Duration::from_secs(99_999_999_999 * 86_400)),
+            super::ago(forever)
+        );
+    }
 
     #[tokio::test]
     async fn retention_deletes_in_batches_until_nothing_is_left() {

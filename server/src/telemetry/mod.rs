@@ -30,6 +30,7 @@
 
 pub mod access;
 pub mod logs;
+pub mod panics;
 pub mod prometheus;
 
 pub use access::Exchange;

@@ -15,7 +15,7 @@ use super::HeaderNames;
 /// Shorter secrets can be guessed; Standard Webhooks secrets are 24 bytes or more.
 pub const MIN_SECRET_BYTES: usize = 24;
 /// How far a delivery's timestamp may be from our clock, either way (replays are refused).
-const TOLERANCE_S: i64 = 5 * 60;
+const TOLERANCE_S: i64 = super::TIMESTAMP_TOLERANCE.as_secs() as i64;
 /// The only signature scheme Standard Webhooks 1.0 defines (symmetric HMAC-SHA256).
 const VERSION: &str = "v1";
 

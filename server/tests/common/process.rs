@@ -49,20 +49,7 @@ impl Proxy {
 
     /// Starts `cmd` and waits, `limit` at most, until `addr` accepts connections.
     pub async fn run(mut cmd: Command, addr: SocketAddr, limit: Duration) -> Proxy {
-        // A binary just copied may still be open for writing in a child that another test's
-        // thread forked meanwhile (until that child execs): "text file busy", for a moment.
-        let deadline = std::time::Instant::now() + limit;
-        let child = loop {
-            match cmd.spawn() {
-                Err(e)
-                    if e.kind() == std::io::ErrorKind::ExecutableFileBusy
-                        && std::time::Instant::now() < deadline =>
-                {
-                    tokio::time::sleep(Duration::from_millis(10)).await
-                }
-                spawned => break spawned.unwrap(),
-            }
-        };
+        let child = spawn(&mut cmd, limit).await;
         wait_until("the proxy to listen", limit, || async move {
             tokio::net::TcpStream::connect(addr).await.is_ok()
         })
@@ -115,6 +102,69 @@ impl Proxy {
             .unwrap()
             .unwrap()
     }
+}
+
+/// Starts `cmd`, retrying for `limit` at most while the binary is busy: a binary just copied
+/// may still be open for writing in a child that another test's thread forked meanwhile (until
+/// that child execs): "text file busy", for a moment.
+async fn spawn(cmd: &mut Command, limit: Duration) -> Child {
+    let deadline = std::time::Instant::now() + limit;
+    loop {
+        match cmd.spawn() {
+            Err(e)
+                if e.kind() == std::io::ErrorKind::ExecutableFileBusy
+                    && std::time::Instant::now() < deadline =>
+            {
+                tokio::time::sleep(Duration::from_millis(10)).await
+            }
+            spawned => return spawned.unwrap(),
+        }
+    }
+}
+
+/// Runs `minivoice-proxy` with `env` (on a free loopback port, with an in-memory store) and
+/// expects it to refuse to start: what it wrote to stderr. Fails the test when it exits
+/// successfully, or is still running after `limit` (it started instead; it is then killed).
+pub async fn refused_start(env: &[(&str, String)], limit: Duration) -> String {
+    use std::io::Read;
+    let addr: SocketAddr = format!("127.0.0.1:{}", free_port()).parse().unwrap();
+    let mut all = vec![
+        ("LISTEN_ADDR", addr.to_string()),
+        ("DATABASE_URL", "sqlite::memory:".to_owned()),
+    ];
+    all.extend(env.iter().cloned());
+    let mut cmd = command(&[], &all);
+    cmd.stderr(Stdio::piped());
+    let mut proxy = Proxy {
+        addr,
+        child: Some(spawn(&mut cmd, limit).await),
+    };
+    let deadline = std::time::Instant::now() + limit;
+    let child = proxy.child.as_mut().unwrap();
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        // Dropping `proxy` kills it.
+        assert!(
+            std::time::Instant::now() < deadline,
+            "started with {env:?} instead of refusing"
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    };
+    let mut stderr = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut stderr)
+        .unwrap();
+    proxy.child = None;
+    assert!(
+        !status.success(),
+        "exited successfully with {env:?}: {stderr}"
+    );
+    stderr
 }
 
 impl Drop for Proxy {
