@@ -2,8 +2,8 @@
 
 use std::net::SocketAddr;
 
-/// Posts `body` to the proxy at `proxy` as delivery `id`, signed with `secret` now; answers the
-/// proxy's status.
+/// Posts `body` to the proxy at `proxy` as delivery `id`, signed now with `secret` (the first,
+/// if it lists several as the proxy's setting may); answers the proxy's status.
 pub async fn send_webhook(
     client: &reqwest::Client,
     proxy: SocketAddr,
@@ -30,7 +30,9 @@ pub async fn try_send_webhook(
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap()
         .as_secs() as i64;
-    let signature = standardwebhooks::Webhook::new(secret)
+    // A proxy may hold several secrets while rotating (`"new old"`); MiniVoice signs with one.
+    let signing = secret.split_whitespace().next().unwrap_or(secret);
+    let signature = standardwebhooks::Webhook::new(signing)
         .unwrap()
         .sign(id, ts, body.as_bytes())
         .unwrap();
