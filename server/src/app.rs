@@ -13,7 +13,6 @@ use axum::{middleware, Json, Router};
 use minivoice_shared::ProxyInfo;
 use tower_http::compression::CompressionLayer;
 use tower_http::services::ServeDir;
-use tower_http::timeout::RequestBodyTimeoutLayer;
 use utoipa_axum::router::{OpenApiRouter, UtoipaMethodRouterExt};
 use utoipa_axum::routes;
 
@@ -50,7 +49,7 @@ pub struct Parts {
     pub store: Store,
     pub hub: Arc<Hub>,
     pub webhooks: Arc<Webhooks>,
-    /// A request body must arrive within this, so slow clients cannot hold connections.
+    /// A request body must arrive whole within this, so slow clients cannot hold connections.
     pub body_timeout: Duration,
     /// Bearer token `/metrics` requires; `None` serves it to anyone.
     pub metrics_token: Option<Secret>,
@@ -224,7 +223,10 @@ pub fn app(state: AppState) -> Router {
         .route("/embed", page)
         .nest("/api", api)
         .merge(assets)
-        .layer(RequestBodyTimeoutLayer::new(state.body_timeout))
+        .layer(middleware::from_fn_with_state(
+            state.body_timeout,
+            crate::serve::body_deadline,
+        ))
         .layer(middleware::from_fn(every_request))
         .with_state(state)
 }

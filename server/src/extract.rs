@@ -56,12 +56,12 @@ impl<S: Send + Sync, T: ApiBody> FromRequest<S> for ApiJson<T> {
     }
 }
 
-/// Too large, or too slow (the body timeout fired while it was being read).
+/// Too large, or too slow (its deadline, `BODY_TIMEOUT_MS`, passed while it was being read).
 pub fn body_error(rejection: axum::extract::rejection::BytesRejection) -> AppError {
     use std::error::Error;
     let mut source: Option<&(dyn Error + 'static)> = Some(&rejection);
     while let Some(e) = source {
-        if e.is::<tower_http::timeout::TimeoutError>() {
+        if e.is::<crate::serve::BodyDeadlinePassed>() {
             return AppError::RequestTimeout;
         }
         source = e.source();

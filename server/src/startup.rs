@@ -84,6 +84,7 @@ pub async fn start_on(
     cfg.listen_addr = addr;
     let key = cfg.resolved_key().map_err(StartError::SecretFile)?;
     refuse_unsafe_defaults(&cfg, key.is_some())?;
+    serve::fit_file_limit(&cfg).map_err(StartError::Refused)?;
     let store = open_store(&cfg).await?;
     let mut webhook_secret = cfg.webhook_secret.clone();
     let (upstream, sandbox_addr) = match key {
@@ -111,8 +112,8 @@ pub async fn start_on(
         shutdown.await;
         hub.close();
     };
-    let header_timeout = std::time::Duration::from_millis(cfg.header_read_timeout_ms);
-    let served = tokio::spawn(serve::serve(listener, app(state), header_timeout, shutdown));
+    let limits = serve::Limits::from_config(&cfg);
+    let served = tokio::spawn(serve::serve(listener, app(state), limits, shutdown));
     Ok(Running {
         addr,
         sandbox_addr,

@@ -3,6 +3,9 @@
 //! neither a vanished browser nor a broken store can leave incomplete.
 
 mod common;
+// Timeouts, connection caps and the accept loop's backoff, in production/connections.rs.
+#[path = "production/connections.rs"]
+mod connections;
 // Forwarded is never local; PUBLIC_URL; in production/forwarded.rs.
 #[path = "production/forwarded.rs"]
 mod forwarded;

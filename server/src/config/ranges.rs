@@ -146,6 +146,20 @@ pub static MAX_TOKEN_TTL: Range = Range {
     unit: Unit::Duration,
     too_low: None,
 };
+pub static MAX_CONNECTIONS: Range = Range {
+    var: "MAX_CONNECTIONS",
+    min: 1,
+    max: 1_000_000,
+    unit: Unit::Count,
+    too_low: None,
+};
+pub static MAX_CONNECTIONS_PER_CLIENT: Range = Range {
+    var: "MAX_CONNECTIONS_PER_CLIENT",
+    min: 1,
+    max: 1_000_000,
+    unit: Unit::Count,
+    too_low: None,
+};
 
 /// Every range, for the tests that hold `--help` and [`ServeConfig::check`] to the table.
 pub static ALL: &[&Range] = &[
@@ -163,6 +177,8 @@ pub static ALL: &[&Range] = &[
     &BODY_TIMEOUT_MS,
     &SSE_HEARTBEAT_MS,
     &MAX_TOKEN_TTL,
+    &MAX_CONNECTIONS,
+    &MAX_CONNECTIONS_PER_CLIENT,
 ];
 
 const DAY: u64 = 86_400;
@@ -186,6 +202,8 @@ impl ServeConfig {
         BODY_TIMEOUT_MS.check(self.body_timeout_ms)?;
         SSE_HEARTBEAT_MS.check(self.sse_heartbeat_ms)?;
         MAX_TOKEN_TTL.check_duration(self.token_policy.max_token_ttl)?;
+        MAX_CONNECTIONS.check(self.max_connections)?;
+        MAX_CONNECTIONS_PER_CLIENT.check(self.max_connections_per_client)?;
         Ok(())
     }
 }

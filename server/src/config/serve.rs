@@ -134,14 +134,33 @@ pub struct ServeConfig {
     /// Between 0 and 86400.
     #[arg(long, env = "PAUSE_MAX_S", default_value_t = 180, value_parser = ranges::PAUSE_MAX_S.number::<u64>())]
     pub pause_max_s: u64,
-    /// A client must send its request headers within this many milliseconds.
+    /// A client must send its request headers within this many milliseconds, counted from
+    /// when its connection is accepted (one that sends nothing is closed then) and, between
+    /// requests, from the end of the last answer (an idle keep-alive connection lasts as long).
     /// Between 100 and 300000.
     #[arg(long, env = "HEADER_READ_TIMEOUT_MS", default_value_t = 10_000, value_parser = ranges::HEADER_READ_TIMEOUT_MS.number::<u64>())]
     pub header_read_timeout_ms: u64,
-    /// A client must send its request body within this many milliseconds.
+    /// A request's whole body must arrive within this many milliseconds of its headers,
+    /// however it is trickled; past it the answer is 408 `request_timeout`.
     /// Between 100 and 300000.
     #[arg(long, env = "BODY_TIMEOUT_MS", default_value_t = 10_000, value_parser = ranges::BODY_TIMEOUT_MS.number::<u64>())]
     pub body_timeout_ms: u64,
+    /// Most client connections open at once; past it a new one is closed at once. Kept below
+    /// the file limit (`ulimit -n`): the soft limit is raised to fit it, and a limit too low for
+    /// it refuses to start. Keep it above MAX_EVENT_STREAMS (each stream holds a connection).
+    /// Between 1 and 1000000.
+    #[arg(long, env = "MAX_CONNECTIONS", default_value_t = 2048, value_parser = ranges::MAX_CONNECTIONS.number::<usize>())]
+    pub max_connections: usize,
+    /// Most connections one client address holds at once; past it its new ones are closed at
+    /// once. Addresses in PER_CLIENT_CAP_EXEMPT are not held to it. Between 1 and 1000000.
+    #[arg(long, env = "MAX_CONNECTIONS_PER_CLIENT", default_value_t = 256, value_parser = ranges::MAX_CONNECTIONS_PER_CLIENT.number::<usize>())]
+    pub max_connections_per_client: usize,
+    /// Client addresses not held to MAX_CONNECTIONS_PER_CLIENT (IPs or CIDR ranges,
+    /// comma-separated; `none`): reverse proxies, which bring many clients on one address.
+    /// Behind the reference nginx every client is 127.0.0.1, hence the default. They still
+    /// count towards MAX_CONNECTIONS.
+    #[arg(long, env = "PER_CLIENT_CAP_EXEMPT", default_value = "127.0.0.0/8,::1", value_parser = crate::serve::Exempt::parse)]
+    pub per_client_cap_exempt: crate::serve::Exempt,
     /// Interval of the keep-alive comments on live event streams, in milliseconds.
     /// Between 1000 and 300000 (keep it below the reverse proxy's read timeout).
     #[arg(long, env = "SSE_HEARTBEAT_MS", default_value_t = 15_000, value_parser = ranges::SSE_HEARTBEAT_MS.number::<u64>())]
@@ -228,6 +247,9 @@ impl ServeConfig {
             pause_max_s: 180,
             header_read_timeout_ms: 10_000,
             body_timeout_ms: 10_000,
+            max_connections: 2048,
+            max_connections_per_client: 256,
+            per_client_cap_exempt: crate::serve::Exempt::loopback(),
             sse_heartbeat_ms: 15_000,
             metrics_token: None,
         }

@@ -21,6 +21,9 @@
 //! | `minivoice_idempotent_replays_total` | counter | | [`idempotent_replay`] |
 //! | `minivoice_store_errors_total` | counter | `op` | [`store_error`] |
 //! | `minivoice_store_up` | gauge | | [`store_up`], at every store health check |
+//! | `minivoice_connections_open`, `minivoice_connections_max` | gauges | | [`connections`], as connections open and close; `MAX_CONNECTIONS` |
+//! | `minivoice_connections_refused_total` | counter | `cap` (`total`, `per_client`) | [`connections`], each connection a cap closed |
+//! | `minivoice_accept_errors_total` | counter | | [`connections`], each failed accept (EMFILE…) |
 //!
 //! The alert rules in `deploy/prometheus/alerts.yml` read these names: renaming one fails
 //! `tests/tests/alerts.rs`.
@@ -29,11 +32,13 @@
 //! (an error message or an ID there would make one series per value, without bound).
 
 pub mod access;
+pub mod connections;
 pub mod logs;
 pub mod panics;
 pub mod prometheus;
 
 pub use access::Exchange;
+pub use connections::{accept_error, connection_refused, connections_max, connections_open};
 pub use logs::LogFormat;
 pub use prometheus::{handle, metrics};
 

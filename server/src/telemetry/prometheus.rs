@@ -133,6 +133,7 @@ fn describe() {
         STORE_UP,
         "1 while the store answers with every migration applied (as /readyz), else 0."
     );
+    super::connections::describe();
 }
 
 /// `GET /metrics`: every metric of this process in the Prometheus text format. With

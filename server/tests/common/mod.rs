@@ -6,7 +6,8 @@
 //! - [`fake`]: a scriptable fake MiniVoice, and the standalone sandbox as an upstream.
 //! - [`sse`]: the event stream, parsed by `eventsource-stream`, and a raw reader for comments.
 //! - [`webhook`]: signed deliveries, as MiniVoice sends them.
-//! - [`raw`]: raw sockets, for requests and answers an HTTP client would normalise.
+//! - [`raw`]: raw sockets, for requests and answers an HTTP client would normalise, clients
+//!   that trickle, and connections the server closes.
 //! - [`process`]: the binary as its own process.
 //! - [`wait`]: waiting on a condition, with a deadline.
 //! - [`story`]: the stores a test runs on; pause, resume, state, timeline, deliveries.

@@ -25,6 +25,21 @@ pub fn command(args: &[&str], env: &[(&str, String)]) -> Command {
     cmd
 }
 
+/// Makes `cmd` start with at most `n` open files (soft and hard RLIMIT_NOFILE, `ulimit -n`).
+pub fn with_file_limit(cmd: &mut Command, n: u64) {
+    use rustix::process::{setrlimit, Resource, Rlimit};
+    use std::os::unix::process::CommandExt;
+    let limit = Rlimit {
+        current: Some(n),
+        maximum: Some(n),
+    };
+    // SAFETY: between fork and exec the child runs only `setrlimit`, one system call that
+    // neither allocates nor takes a lock.
+    unsafe {
+        cmd.pre_exec(move || setrlimit(Resource::Nofile, limit).map_err(Into::into));
+    }
+}
+
 pub struct Proxy {
     pub addr: SocketAddr,
     /// `None` once waited for.
@@ -65,8 +80,15 @@ impl Proxy {
         TestApp::at(self.addr)
     }
 
-    fn pid(&self) -> u32 {
+    pub fn pid(&self) -> u32 {
         self.child.as_ref().expect("still running").id()
+    }
+
+    /// Its open file descriptors, from /proc.
+    pub fn open_files(&self) -> usize {
+        std::fs::read_dir(format!("/proc/{}/fd", self.pid()))
+            .unwrap()
+            .count()
     }
 
     /// Resident memory, from /proc.

@@ -69,3 +69,105 @@ pub async fn raw_upstream(answer: &'static [u8]) -> String {
     });
     format!("http://{addr}")
 }
+
+/// How long after `since` the server closed `sock` (EOF or reset), reading and dropping
+/// whatever it sends; `None` if it was still open at `limit`.
+pub async fn closed_within(
+    sock: &mut TcpStream,
+    since: std::time::Instant,
+    limit: Duration,
+) -> Option<Duration> {
+    let mut buf = [0u8; 4096];
+    let read_to_close = async {
+        loop {
+            match sock.read(&mut buf).await {
+                Ok(0) | Err(_) => break,
+                Ok(_) => {}
+            }
+        }
+    };
+    tokio::time::timeout(limit, read_to_close).await.ok()?;
+    Some(since.elapsed())
+}
+
+/// One answer read from `reader`: its head and as much body as its `content-length` says
+/// (or what came before the connection closed, or before `limit`).
+pub async fn read_answer(reader: &mut (impl AsyncReadExt + Unpin), limit: Duration) -> String {
+    let mut out = Vec::new();
+    let mut buf = [0u8; 4096];
+    let read = async {
+        loop {
+            match reader.read(&mut buf).await {
+                Ok(0) | Err(_) => break,
+                Ok(n) => out.extend_from_slice(&buf[..n]),
+            }
+            let text = String::from_utf8_lossy(&out);
+            if let Some((head, body)) = text.split_once("\r\n\r\n") {
+                let length = head
+                    .lines()
+                    .find_map(|l| {
+                        let (name, value) = l.split_once(':')?;
+                        name.eq_ignore_ascii_case("content-length")
+                            .then(|| value.trim().parse::<usize>().ok())?
+                    })
+                    .unwrap_or(0);
+                if body.len() >= length {
+                    break;
+                }
+            }
+        }
+    };
+    let _ = tokio::time::timeout(limit, read).await;
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// Sends `request` on a new connection and reads one answer (within 5 s); empty when the
+/// server closed the connection without answering (a write or read error counts as that).
+pub async fn answer_or_closed(addr: SocketAddr, request: &[u8]) -> String {
+    let Ok(mut sock) = TcpStream::connect(addr).await else {
+        return String::new();
+    };
+    if sock.write_all(request).await.is_err() {
+        return String::new();
+    }
+    read_answer(&mut sock, Duration::from_secs(5)).await
+}
+
+/// `GET /healthz` on a new connection: its status, 0 when the connection was closed unanswered.
+pub async fn healthz_status(addr: SocketAddr) -> u16 {
+    let answer = answer_or_closed(
+        addr,
+        b"GET /healthz HTTP/1.1\r\nhost: 127.0.0.1\r\nconnection: close\r\n\r\n",
+    )
+    .await;
+    parse_raw(&answer).0
+}
+
+/// Sends `head` (which announces a body of `body_len` bytes), then the body one byte every
+/// `gap`, until the server answers or the body is sent. The answer, and how long after the
+/// head it came.
+pub async fn trickle(
+    addr: SocketAddr,
+    head: &str,
+    body_len: usize,
+    gap: Duration,
+) -> (String, Duration) {
+    let sock = TcpStream::connect(addr).await.unwrap();
+    let (mut reader, mut writer) = sock.into_split();
+    writer.write_all(head.as_bytes()).await.unwrap();
+    let sent = std::time::Instant::now();
+    let trickling = tokio::spawn(async move {
+        for _ in 0..body_len {
+            tokio::time::sleep(gap).await;
+            if writer.write_all(b" ").await.is_err() {
+                break;
+            }
+        }
+        writer
+    });
+    let limit = gap * body_len as u32 + Duration::from_secs(5);
+    let answer = read_answer(&mut reader, limit).await;
+    let took = sent.elapsed();
+    trickling.abort();
+    (answer, took)
+}
