@@ -31,6 +31,8 @@ pub struct Fanout {
 
 pub async fn run(proxy_binary: &std::path::Path, upstream: SocketAddr, n: usize) -> Fanout {
     let room = (n + 16).to_string();
+    // Each subscriber is a connection: past MAX_CONNECTIONS (default 2048) they would be closed.
+    let connections = (n + 64).to_string();
     let proxy = procs::proxy(
         proxy_binary,
         &[
@@ -39,6 +41,7 @@ pub async fn run(proxy_binary: &std::path::Path, upstream: SocketAddr, n: usize)
             ("MINIVOICE_WEBHOOK_SECRET", crate::WEBHOOK_SECRET.into()),
             ("MAX_EVENT_STREAMS", room.clone()),
             ("MAX_STREAMS_PER_AGENT", room),
+            ("MAX_CONNECTIONS", connections),
         ],
     )
     .await;
