@@ -274,7 +274,10 @@ fn warn_about_settings(cfg: &ServeConfig, unsigned_webhooks: bool) {
         tracing::warn!("METRICS_TOKEN is not set: /metrics answers anyone who can reach it");
     }
     if unsigned_webhooks {
-        tracing::warn!("MINIVOICE_WEBHOOK_SECRET is not set: webhooks are accepted unsigned");
+        tracing::warn!(
+            "MINIVOICE_WEBHOOK_SECRET is not set: webhooks are accepted unsigned, from this \
+             machine only unless --allow-unsigned-webhooks"
+        );
     }
 }
 
