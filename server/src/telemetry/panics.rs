@@ -4,7 +4,8 @@
 
 /// Replaces the panic hook with one that logs at error, through the installed subscriber.
 pub fn log_panics() {
-    std::panic::set_hook(Box::new(|info| {
+    let rusts_own = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
         let message = info
             .payload()
             .downcast_ref::<&str>()
@@ -18,5 +19,9 @@ pub fn log_panics() {
             thread = thread.name().unwrap_or("unnamed"),
             "panicked"
         );
+        // Whoever asked for a backtrace still gets Rust's own report, with it.
+        if std::env::var_os("RUST_BACKTRACE").is_some() {
+            rusts_own(info);
+        }
     }));
 }
