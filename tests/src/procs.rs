@@ -146,3 +146,33 @@ pub fn rss_kib(pid: u32) -> u64 {
         .and_then(|v| v.parse().ok())
         .expect("VmRSS of a running process")
 }
+
+/// CPU time `pid` has used (user and system), in seconds.
+pub fn cpu_seconds(pid: u32) -> f64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    stat_cpu_seconds(&stat, false)
+}
+
+/// User and system time from a `/proc/<pid>/stat` line, with that of its reaped children
+/// too when `children`.
+pub fn stat_cpu_seconds(stat: &str, children: bool) -> f64 {
+    // The fields after the command (which may hold spaces), from the third on.
+    let fields: Vec<&str> = stat
+        .rsplit_once(')')
+        .map_or("", |(_, rest)| rest)
+        .split_whitespace()
+        .collect();
+    let field = |n: usize| {
+        fields
+            .get(n - 3)
+            .and_then(|v| v.parse::<f64>().ok())
+            .unwrap_or(0.0)
+    };
+    let mut ticks = field(14) + field(15);
+    if children {
+        ticks += field(16) + field(17);
+    }
+    // SAFETY: a plain system call with no arguments.
+    let per_second = unsafe { libc::sysconf(libc::_SC_CLK_TCK) } as f64;
+    ticks / per_second
+}

@@ -74,6 +74,40 @@ impl Cluster {
         }
     }
 
+    /// CPU seconds PostgreSQL has used since it (last) started: the postmaster with its
+    /// reaped children, and its running processes (sessions, checkpointer, WAL writer, …).
+    pub fn cpu_seconds(&self) -> f64 {
+        let pid_file = self.dir.path().join("data/postmaster.pid");
+        let Some(postmaster) = std::fs::read_to_string(pid_file)
+            .ok()
+            .and_then(|s| s.lines().next().and_then(|l| l.trim().parse::<u32>().ok()))
+        else {
+            return 0.0;
+        };
+        let stat = |pid: &str| std::fs::read_to_string(format!("/proc/{pid}/stat")).ok();
+        let mut total = stat(&postmaster.to_string())
+            .map_or(0.0, |s| minivoice_e2e::procs::stat_cpu_seconds(&s, true));
+        let procs = std::fs::read_dir("/proc").into_iter().flatten().flatten();
+        for entry in procs {
+            let name = entry.file_name();
+            let Some(pid) = name
+                .to_str()
+                .filter(|n| n.bytes().all(|b| b.is_ascii_digit()))
+            else {
+                continue;
+            };
+            let Some(s) = stat(pid) else { continue };
+            let ppid = s
+                .rsplit_once(')')
+                .and_then(|(_, rest)| rest.split_whitespace().nth(1))
+                .and_then(|p| p.parse::<u32>().ok());
+            if ppid == Some(postmaster) {
+                total += minivoice_e2e::procs::stat_cpu_seconds(&s, false);
+            }
+        }
+        total
+    }
+
     pub fn addr(&self) -> std::net::SocketAddr {
         format!("127.0.0.1:{}", self.port).parse().unwrap()
     }

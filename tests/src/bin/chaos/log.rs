@@ -13,8 +13,9 @@ pub enum Kind {
 
 #[derive(Clone, Copy, Debug)]
 pub struct Attempt {
-    /// Seconds since the load began.
+    /// Seconds since the load began, when it was sent and when it ended.
     pub at: f64,
+    pub done: f64,
     pub kind: Kind,
     pub ok: bool,
 }
@@ -37,9 +38,13 @@ impl Log {
         self.t0.elapsed().as_secs_f64()
     }
 
-    /// An attempt that started at `at` (from [`Log::now`]).
+    /// An attempt that started at `at` (from [`Log::now`]) and ends now.
     pub fn note(&self, at: f64, kind: Kind, ok: bool) {
-        self.attempts.lock().unwrap().push(Attempt { at, kind, ok });
+        let done = self.now();
+        self.attempts
+            .lock()
+            .unwrap()
+            .push(Attempt { at, done, kind, ok });
     }
 
     pub fn attempts(&self) -> Vec<Attempt> {

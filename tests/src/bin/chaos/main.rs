@@ -11,6 +11,7 @@
 //! PostgreSQL; the run makes its own PostgreSQL cluster, so it disturbs no other test).
 
 mod agents;
+mod calibrate;
 mod check;
 mod cluster;
 mod faults;
@@ -190,7 +191,7 @@ async fn main() {
         d.nginx.addr, d.cluster.port
     );
 
-    let costs = report::calibrate(&d, &client, CALIBRATION_OPS).await;
+    let costs = calibrate::run(&d, &client, CALIBRATION_OPS).await;
 
     // The load: agents on their calls, two widgets watching each, MiniVoice's webhooks.
     let log = Arc::new(Log::new());
@@ -231,7 +232,7 @@ async fn main() {
     })
     .await;
 
-    statements::reset(&d.cluster);
+    let meter = statements::Meter::start(&d);
     let load_began = Instant::now();
     let mut agents = vec![];
     for (i, call) in calls.iter().enumerate() {
@@ -268,7 +269,7 @@ async fn main() {
         let _ = give_up.send(true);
     });
     let deliveries = sending.await.unwrap();
-    let run_stats = statements::read(&d.cluster);
+    let run_sample = meter.read(&d);
 
     // Settled: every delivery processed, every stream caught up with its call (or given the
     // time to).
@@ -322,7 +323,7 @@ async fn main() {
         attempts: &log.attempts(),
         totals: &totals,
         costs: &costs,
-        run_stats: &run_stats,
+        run: &run_sample,
         injected_minivoice_failures: injected,
         wall: begun.elapsed(),
     });

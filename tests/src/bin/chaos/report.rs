@@ -3,13 +3,10 @@
 
 use std::time::{Duration, Instant};
 
-use futures_util::StreamExt;
-
 use crate::check::Totals;
 use crate::faults::Window;
 use crate::log::{Attempt, Kind};
-use crate::statements::{self, Background, Cost, Stats};
-use crate::{Deployment, PREFIX, WEBHOOK_SECRET};
+use crate::statements::{self, Cost, Sample};
 
 /// Waits for `ready`, `limit` at most; says so when it gave up (the checks then tell what
 /// was missing).
@@ -24,130 +21,6 @@ pub async fn wait_for(what: &str, limit: Duration, mut ready: impl FnMut() -> bo
     }
 }
 
-/// Each operation alone, before the load: statements per action (one widget watching the
-/// call), per webhook and per stream resume.
-pub async fn calibrate(d: &Deployment, client: &reqwest::Client, ops: usize) -> Vec<Cost> {
-    eprintln!("chaos: calibrating statements per operation ({ops} of each)");
-    let background = Background::measure(&d.cluster, 5).await;
-    let call = format!("{PREFIX}_cal_a");
-    let token = d.token("chaos-calibration", Some(&call));
-    let events = format!("{}/api/calls/{call}/events?access_token={token}", d.base());
-    // A widget watching the call, as there is when an agent acts.
-    let watching = client.get(&events).send().await.expect("a stream");
-    assert!(
-        watching.status().is_success(),
-        "stream: {}",
-        watching.status()
-    );
-
-    statements::reset(&d.cluster);
-    let t = Instant::now();
-    for k in 0..ops {
-        let action = ["start", "pause", "resume", "stop"][k % 4];
-        let (url, body) = match action {
-            "start" | "stop" => (
-                format!("{}/api/calls/{call}/recordings", d.base()),
-                format!(r#"{{"action":"{action}"}}"#),
-            ),
-            _ => (
-                format!("{}/api/calls/{call}/{action}", d.base()),
-                String::new(),
-            ),
-        };
-        let status = client
-            .post(url)
-            .bearer_auth(&token)
-            .header("content-type", "application/json")
-            .header("idempotency-key", format!("cal-{k}"))
-            .body(body)
-            .send()
-            .await
-            .map(|r| r.status().as_u16());
-        assert_eq!(status.ok(), Some(200), "calibration {action} {k}");
-    }
-    let actions = background.cost(
-        "action (start, pause, resume, stop; one widget watching)",
-        ops,
-        statements::read(&d.cluster),
-        t.elapsed().as_secs_f64(),
-    );
-    drop(watching);
-
-    statements::reset(&d.cluster);
-    let t = Instant::now();
-    for k in 0..ops {
-        let body = serde_json::json!({
-            "event": "recording.stopped",
-            "call": {"id": format!("{PREFIX}_cal_w"), "status": "in_progress"},
-            "recording": {"id": format!("rec_cal_{k}"), "status": "stopped",
-                          "duration_seconds": 1, "size_bytes": 16000}
-        });
-        let status = minivoice_e2e::send_webhook(
-            client,
-            d.nginx.addr,
-            WEBHOOK_SECRET,
-            &format!("msg_cal_{k}"),
-            body.to_string(),
-        )
-        .await;
-        assert!(status.is_success(), "calibration webhook {k}: {status}");
-    }
-    let cluster = &d.cluster;
-    wait_for(
-        "the calibration's webhooks",
-        Duration::from_secs(30),
-        || {
-            cluster
-                .sql("SELECT count(*) FROM webhook_inbox WHERE processed_at IS NULL")
-                .trim()
-                == "0"
-        },
-    )
-    .await;
-    let webhooks = background.cost(
-        "webhook (verified, stored, acknowledged, processed, published)",
-        ops,
-        statements::read(&d.cluster),
-        t.elapsed().as_secs_f64(),
-    );
-
-    // Resumes from five events back: the backlog is read from the store.
-    let last = ops as u64;
-    statements::reset(&d.cluster);
-    let t = Instant::now();
-    for _ in 0..ops {
-        let resp = client
-            .get(&events)
-            .header("last-event-id", (last - 5).to_string())
-            .send()
-            .await
-            .expect("a resumed stream");
-        let mut body = resp.bytes_stream();
-        let mut text = String::new();
-        let read = tokio::time::timeout(Duration::from_secs(10), async {
-            while text.matches("\nid:").count() + usize::from(text.starts_with("id:")) < 5 {
-                match body.next().await {
-                    Some(Ok(chunk)) => text.push_str(&String::from_utf8_lossy(&chunk)),
-                    _ => break,
-                }
-            }
-        })
-        .await;
-        assert!(read.is_ok(), "a resume replayed its backlog");
-    }
-    let resumes = background.cost(
-        "stream resume (Last-Event-ID, 5 events replayed)",
-        ops,
-        statements::read(&d.cluster),
-        t.elapsed().as_secs_f64(),
-    );
-    eprintln!(
-        "chaos: idle replicas issue {:.1} statements/s between them",
-        background.rate()
-    );
-    vec![actions, webhooks, resumes]
-}
-
 pub struct Run<'a> {
     pub seconds: u64,
     pub load_seconds: f64,
@@ -155,7 +28,7 @@ pub struct Run<'a> {
     pub attempts: &'a [Attempt],
     pub totals: &'a Totals,
     pub costs: &'a [Cost],
-    pub run_stats: &'a Stats,
+    pub run: &'a Sample,
     pub injected_minivoice_failures: u64,
     pub wall: Duration,
 }
@@ -203,8 +76,10 @@ pub fn print(r: &Run) {
         let errors_until = r
             .attempts
             .iter()
-            .filter(|a| !a.ok && a.at > w.end && a.at < next)
-            .map(|a| a.at - w.end)
+            // Failures that ended before the next fault began (one sent just before it
+            // fails because of it).
+            .filter(|a| !a.ok && a.at > w.end && a.done < next)
+            .map(|a| a.done - w.end)
             .fold(0.0, f64::max);
         println!(
             "| {} | {:.1}–{:.1} ({:.1} s) | {} | {} | {} | {}, {} | {} |",
@@ -278,32 +153,34 @@ pub fn print(r: &Run) {
         r.injected_minivoice_failures
     );
 
-    println!("\n### Statements per operation (pg_stat_statements, each operation alone, idle background subtracted)\n");
-    println!("| operation | statements | database time |");
-    println!("| --- | --- | --- |");
+    println!("\n### What each operation costs (each alone, the idle background taken out)\n");
+    println!("| operation | statements | execution time | PostgreSQL CPU | both replicas' CPU | WAL written |");
+    println!("| --- | --- | --- | --- | --- | --- |");
     for c in r.costs {
         println!(
-            "| {} (×{}) | {:.1} | {:.2} ms |",
-            c.name, c.ops, c.per_op, c.ms_per_op
+            "| {} (×{}) | {:.1} | {:.2} ms | {:.2} ms | {:.2} ms | {:.0} bytes |",
+            c.name, c.ops, c.statements, c.exec_ms, c.pg_cpu_ms, c.proxy_cpu_ms, c.wal_bytes,
         );
     }
     for c in r.costs {
         println!("\n{}:\n", c.name);
         println!("| statement | per operation | mean |");
         println!("| --- | --- | --- |");
-        for (q, n, mean) in &c.statements {
+        for (q, n, mean) in &c.each {
             println!("| {} | {n:.2} | {mean:.3} ms |", statements::short(q));
         }
     }
-    let mut whole: Vec<_> = r.run_stats.iter().collect();
+    let mut whole: Vec<_> = r.run.stats.iter().collect();
     whole.sort_by(|a, b| b.1.calls.total_cmp(&a.1.calls));
-    let calls: f64 = whole.iter().map(|s| s.1.calls).sum();
-    let ms: f64 = whole.iter().map(|s| s.1.total_ms).sum();
     println!(
-        "\n### The whole load ({:.0} s, faults included): {calls:.0} statements, {:.0}/s, {:.1} s of database time\n",
-        r.load_seconds,
-        calls / r.load_seconds,
-        ms / 1000.0
+        "\n### The whole load ({:.0} s, faults included): {:.0} statements ({:.0}/s), {:.1} s of execution, {:.0} WAL flushes ({:.1}/s), {:.1} MB of WAL\n",
+        r.run.seconds,
+        r.run.statements(),
+        r.run.statements() / r.run.seconds,
+        r.run.exec_ms() / 1000.0,
+        r.run.wal_syncs,
+        r.run.wal_syncs / r.run.seconds,
+        r.run.wal_bytes / 1e6,
     );
     println!("| statement | calls | mean |");
     println!("| --- | --- | --- |");

@@ -1,13 +1,14 @@
-//! What each operation costs PostgreSQL, from `pg_stat_statements`: reset, run only that
-//! operation N times, read the replicas' statements (their role only, so the harness's own
-//! reads are left out), less what the idle replicas issue in that time (polls, leases).
+//! What operations cost PostgreSQL: statements from `pg_stat_statements` (the replicas' role
+//! only, so the harness's own reads are left out), WAL from `pg_stat_wal`, and CPU time of
+//! PostgreSQL's processes and of the replicas from `/proc`.
 
 use std::collections::HashMap;
 use std::time::Instant;
 
-use crate::cluster::{Cluster, ROLE};
+use crate::cluster::ROLE;
+use crate::Deployment;
 
-/// One statement as `pg_stat_statements` normalises it: calls and total time.
+/// One statement as `pg_stat_statements` normalises it: calls and total execution time.
 #[derive(Clone, Debug, Default)]
 pub struct Stat {
     pub calls: f64,
@@ -16,91 +17,139 @@ pub struct Stat {
 
 pub type Stats = HashMap<String, Stat>;
 
-pub fn reset(cluster: &Cluster) {
-    cluster.sql("SELECT pg_stat_statements_reset()");
+/// What a stretch of time cost.
+#[derive(Clone, Debug, Default)]
+pub struct Sample {
+    pub seconds: f64,
+    pub stats: Stats,
+    /// WAL written (from the insert position, exact at any moment).
+    pub wal_bytes: f64,
+    /// WAL flushes to disk (`pg_stat_wal`: reported by sessions a second or so late, so
+    /// meaningful over long stretches only).
+    pub wal_syncs: f64,
+    /// CPU seconds of PostgreSQL's processes, and of both replicas.
+    pub pg_cpu: f64,
+    pub proxy_cpu: f64,
 }
 
-/// The replicas' statements since the last reset, by normalised text.
-pub fn read(cluster: &Cluster) -> Stats {
-    let rows = cluster.sql(&format!(
-        "SELECT calls, total_exec_time, regexp_replace(query, '\\s+', ' ', 'g')
-         FROM pg_stat_statements
-         WHERE userid = (SELECT oid FROM pg_roles WHERE rolname = '{ROLE}')"
-    ));
-    let mut stats = Stats::new();
-    for line in rows.lines() {
-        let mut f = line.splitn(3, '\t');
-        let (Some(calls), Some(ms), Some(query)) = (f.next(), f.next(), f.next()) else {
-            continue;
-        };
-        let s = stats.entry(query.to_owned()).or_default();
-        s.calls += calls.parse::<f64>().unwrap_or(0.0);
-        s.total_ms += ms.parse::<f64>().unwrap_or(0.0);
+impl Sample {
+    pub fn statements(&self) -> f64 {
+        self.stats.values().map(|s| s.calls).sum()
     }
-    stats
+
+    pub fn exec_ms(&self) -> f64 {
+        self.stats.values().map(|s| s.total_ms).sum()
+    }
 }
 
-/// An operation's cost: statements and database time per operation, and its statements.
+/// Counting from now: statements and WAL statistics reset, CPU noted.
+pub struct Meter {
+    started: Instant,
+    wal_lsn: String,
+    pg_cpu: f64,
+    proxy_cpu: f64,
+}
+
+impl Meter {
+    pub fn start(d: &Deployment) -> Meter {
+        d.cluster
+            .sql("SELECT pg_stat_statements_reset(), pg_stat_reset_shared('wal')");
+        Meter {
+            started: Instant::now(),
+            wal_lsn: d
+                .cluster
+                .sql("SELECT pg_current_wal_insert_lsn()")
+                .trim()
+                .to_owned(),
+            pg_cpu: d.cluster.cpu_seconds(),
+            proxy_cpu: proxy_cpu(d),
+        }
+    }
+
+    /// Since the start. (PostgreSQL's CPU is meaningful only without a restart between.)
+    pub fn read(&self, d: &Deployment) -> Sample {
+        let rows = d.cluster.sql(&format!(
+            "SELECT calls, total_exec_time, regexp_replace(query, '\\s+', ' ', 'g')
+             FROM pg_stat_statements
+             WHERE userid = (SELECT oid FROM pg_roles WHERE rolname = '{ROLE}')"
+        ));
+        let mut stats = Stats::new();
+        for line in rows.lines() {
+            let mut f = line.splitn(3, '\t');
+            let (Some(calls), Some(ms), Some(query)) = (f.next(), f.next(), f.next()) else {
+                continue;
+            };
+            let s = stats.entry(query.to_owned()).or_default();
+            s.calls += calls.parse::<f64>().unwrap_or(0.0);
+            s.total_ms += ms.parse::<f64>().unwrap_or(0.0);
+        }
+        let wal = d.cluster.sql(&format!(
+            "SELECT pg_wal_lsn_diff(pg_current_wal_insert_lsn(), '{}'), wal_sync FROM pg_stat_wal",
+            self.wal_lsn
+        ));
+        let wal: Vec<f64> = wal
+            .trim()
+            .split('\t')
+            .map(|v| v.parse().unwrap_or(0.0))
+            .collect();
+        Sample {
+            seconds: self.started.elapsed().as_secs_f64(),
+            stats,
+            wal_bytes: wal.first().copied().unwrap_or(0.0),
+            wal_syncs: wal.get(1).copied().unwrap_or(0.0),
+            pg_cpu: d.cluster.cpu_seconds() - self.pg_cpu,
+            proxy_cpu: proxy_cpu(d) - self.proxy_cpu,
+        }
+    }
+}
+
+fn proxy_cpu(d: &Deployment) -> f64 {
+    d.replicas
+        .iter()
+        .map(|r| minivoice_e2e::procs::cpu_seconds(r.pid()))
+        .sum()
+}
+
+/// An operation's cost, per operation, with the idle background taken out.
 pub struct Cost {
     pub name: &'static str,
     pub ops: usize,
-    pub per_op: f64,
-    pub ms_per_op: f64,
+    pub statements: f64,
+    pub exec_ms: f64,
+    pub pg_cpu_ms: f64,
+    pub proxy_cpu_ms: f64,
+    pub wal_bytes: f64,
     /// (statement, calls per operation, mean ms), most frequent first.
-    pub statements: Vec<(String, f64, f64)>,
+    pub each: Vec<(String, f64, f64)>,
 }
 
-/// Background statements per second per statement, measured over an idle stretch.
-pub struct Background {
-    per_second: Stats,
-}
-
-impl Background {
-    pub async fn measure(cluster: &Cluster, seconds: u64) -> Background {
-        reset(cluster);
-        let t = Instant::now();
-        tokio::time::sleep(std::time::Duration::from_secs(seconds)).await;
-        let elapsed = t.elapsed().as_secs_f64();
-        let per_second = read(cluster)
-            .into_iter()
-            .map(|(q, s)| {
-                let rate = Stat {
-                    calls: s.calls / elapsed,
-                    total_ms: s.total_ms / elapsed,
-                };
-                (q, rate)
-            })
-            .collect();
-        Background { per_second }
-    }
-
-    /// Statements per second when idle.
-    pub fn rate(&self) -> f64 {
-        self.per_second.values().map(|s| s.calls).sum()
-    }
-
-    /// `stats` gathered over `elapsed` seconds, less the idle background, per one of `ops`.
-    pub fn cost(&self, name: &'static str, ops: usize, stats: Stats, elapsed: f64) -> Cost {
-        let mut statements: Vec<(String, f64, f64)> = stats
-            .into_iter()
+impl Cost {
+    /// `sample`'s cost per one of `ops`, less `idle` (a sample with nothing to do) scaled to
+    /// the sample's length.
+    pub fn of(name: &'static str, ops: usize, sample: &Sample, idle: &Sample) -> Cost {
+        let scale = sample.seconds / idle.seconds;
+        let n = ops as f64;
+        let per = |busy: f64, quiet: f64| ((busy - quiet * scale) / n).max(0.0);
+        let mut each: Vec<(String, f64, f64)> = sample
+            .stats
+            .iter()
             .filter_map(|(q, s)| {
-                let bg = self.per_second.get(&q).cloned().unwrap_or_default();
-                let calls = (s.calls - bg.calls * elapsed).max(0.0);
-                let mean = if s.calls > 0.0 {
-                    s.total_ms / s.calls
-                } else {
-                    0.0
-                };
-                (calls / ops as f64 >= 0.05).then(|| (q, calls / ops as f64, mean))
+                let quiet = idle.stats.get(q).map_or(0.0, |b| b.calls);
+                let calls = per(s.calls, quiet);
+                let mean = s.total_ms / s.calls.max(1.0);
+                (calls >= 0.05).then(|| (q.clone(), calls, mean))
             })
             .collect();
-        statements.sort_by(|a, b| b.1.total_cmp(&a.1));
+        each.sort_by(|a, b| b.1.total_cmp(&a.1));
         Cost {
             name,
             ops,
-            per_op: statements.iter().map(|s| s.1).sum(),
-            ms_per_op: statements.iter().map(|s| s.1 * s.2).sum(),
-            statements,
+            statements: each.iter().map(|s| s.1).sum(),
+            exec_ms: each.iter().map(|s| s.1 * s.2).sum(),
+            pg_cpu_ms: per(sample.pg_cpu, idle.pg_cpu) * 1000.0,
+            proxy_cpu_ms: per(sample.proxy_cpu, idle.proxy_cpu) * 1000.0,
+            wal_bytes: per(sample.wal_bytes, idle.wal_bytes),
+            each,
         }
     }
 }
