@@ -121,6 +121,9 @@ async fn every_metric_the_alerts_read_is_in_a_real_scrape() {
         "minivoice_upstream_request_duration_seconds_bucket",
         "minivoice_event_streams_open",
         "minivoice_event_streams_max",
+        "minivoice_connections_open",
+        "minivoice_connections_max",
+        "minivoice_accept_errors_total",
     ] {
         assert!(
             names.contains(name),

@@ -55,4 +55,7 @@ pub(super) fn describe() {
         Unit::Count,
         "Failed accepts (out of file descriptors or memory); the accept loop backs off."
     );
+    // Served at 0 from the start: an alert's `rate()` needs a sample before the first
+    // failure to see it, and a failure may never come before the alert's test scrapes.
+    metrics::counter!(ACCEPT_ERRORS).increment(0);
 }
