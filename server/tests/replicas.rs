@@ -253,6 +253,7 @@ async fn with_the_database_gone_the_api_refuses_at_once_and_recovers_without_a_r
     let app = proxy.app();
     assert_eq!(app.get("/api/calls/call_db/recordings").await.status, 200);
     assert_eq!(app.get("/readyz").await.status, 200);
+    assert_eq!(store_up(&app).await, "1");
 
     relay.up.store(false, Ordering::SeqCst);
     // Its health check notices within a few seconds; from then on /api refuses at once.
@@ -278,6 +279,9 @@ async fn with_the_database_gone_the_api_refuses_at_once_and_recovers_without_a_r
     assert!(took < Duration::from_secs(1), "answered in {took:?}");
     assert_eq!(app.get("/api/calls/call_db/recordings").await.status, 503);
     assert_eq!(fake.requests().len(), seen_before, "nothing was forwarded");
+    // What the store-unavailable alert reads (deploy/prometheus/alerts.yml): the check that
+    // made /api refuse set it first.
+    assert_eq!(store_up(&app).await, "0");
 
     relay.up.store(true, Ordering::SeqCst);
     wait_until("the proxy to recover", Duration::from_secs(15), || async {
@@ -285,4 +289,16 @@ async fn with_the_database_gone_the_api_refuses_at_once_and_recovers_without_a_r
     })
     .await;
     assert_eq!(app.get("/readyz").await.status, 200);
+    assert_eq!(store_up(&app).await, "1");
+}
+
+/// `minivoice_store_up`'s value in the proxy's `/metrics`.
+async fn store_up(app: &TestApp) -> String {
+    let metrics = app.get("/metrics").await;
+    metrics
+        .text
+        .lines()
+        .find_map(|line| line.strip_prefix("minivoice_store_up "))
+        .unwrap_or_else(|| panic!("no minivoice_store_up in:\n{}", metrics.text))
+        .to_owned()
 }
