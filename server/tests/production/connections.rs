@@ -5,7 +5,6 @@
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-use tokio::io::AsyncWriteExt;
 use tokio::net::TcpStream;
 
 use crate::common::*;
@@ -148,13 +147,33 @@ fn proxy_command(env: &[(&str, &str)]) -> (std::process::Command, std::net::Sock
 async fn idle_sockets(addr: std::net::SocketAddr, n: usize) -> Vec<TcpStream> {
     let mut socks = Vec::new();
     for _ in 0..n {
-        if let Ok(mut s) = TcpStream::connect(addr).await {
-            // Keeps the kernel from coalescing: each is a connection the server must accept.
-            let _ = s.flush().await;
+        if let Ok(s) = TcpStream::connect(addr).await {
             socks.push(s);
         }
     }
     socks
+}
+
+/// Runs `cmd` and expects it to exit within 20 s: its status and stderr. One still running
+/// then (it started instead of refusing) is killed and fails the test.
+async fn exit_of(mut cmd: std::process::Command) -> (std::process::ExitStatus, String) {
+    use std::io::Read;
+    let mut child = cmd.spawn().unwrap();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("still running after 20 s: it started instead of refusing");
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    };
+    let mut stderr = String::new();
+    let _ = child.stderr.take().unwrap().read_to_string(&mut stderr);
+    (status, stderr)
 }
 
 #[tokio::test]
@@ -162,11 +181,8 @@ async fn under_a_low_file_limit_the_cap_keeps_accept_from_failing() {
     // The default cap does not fit 256 descriptors: refused at start, with a value that fits.
     let (mut cmd, _) = proxy_command(&[]);
     with_file_limit(&mut cmd, 256);
-    let refused = tokio::task::spawn_blocking(move || cmd.output().unwrap())
-        .await
-        .unwrap();
-    let stderr = String::from_utf8_lossy(&refused.stderr);
-    assert!(!refused.status.success(), "started: {stderr}");
+    let (status, stderr) = exit_of(cmd).await;
+    assert!(!status.success(), "{stderr}");
     assert!(
         stderr.contains("MAX_CONNECTIONS=2048")
             && stderr.contains("set MAX_CONNECTIONS to at most"),
