@@ -1,12 +1,13 @@
 //! Each operation alone, before the load, measured: an action (one widget watching its call),
-//! a webhook, a stream resume; less what the idle replicas cost in the same time.
+//! a webhook, a stream resume, a widget's refresh; less what the idle replicas cost in the
+//! same time.
 
 use std::time::Duration;
 
 use futures_util::StreamExt;
 
 use crate::report::wait_for;
-use crate::statements::{Cost, Meter};
+use crate::statements::{Cost, Meter, Sample};
 use crate::{Deployment, PREFIX, WEBHOOK_SECRET};
 
 /// How long the idle background is measured.
@@ -130,5 +131,31 @@ pub async fn run(d: &Deployment, client: &reqwest::Client, ops: usize) -> Vec<Co
         &meter.read(d),
         &idle,
     );
-    vec![actions, webhooks, resumes]
+    // What a widget reads when it hears an event: the list (MiniVoice's), the call's state and
+    // its story.
+    let meter = Meter::start(d);
+    for _ in 0..ops {
+        for what in ["recordings", "status", "timeline"] {
+            let status = client
+                .get(format!("{}/api/calls/{call}/{what}", d.base()))
+                .bearer_auth(&token)
+                .send()
+                .await
+                .map(|r| r.status().as_u16());
+            assert_eq!(status.ok(), Some(200), "calibration {what}");
+        }
+    }
+    let refreshes = Cost::of(
+        "widget refresh (list, status, timeline)",
+        ops,
+        &meter.read(d),
+        &idle,
+    );
+    let background = Cost::of(
+        "idle, per second (both replicas)",
+        idle.seconds.round() as usize,
+        &idle,
+        &Sample::default(),
+    );
+    vec![actions, webhooks, resumes, refreshes, background]
 }

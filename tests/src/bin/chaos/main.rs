@@ -100,9 +100,10 @@ impl Deployment {
         let mut replicas = vec![];
         for i in 0..2 {
             let log = logs.path().join(format!("replica-{i}.log"));
-            replicas.push(
-                procs::proxy_at(binary, &[], procs::loopback(), &replica_env, Some(&log)).await,
-            );
+            let replica =
+                procs::proxy_at(binary, &[], procs::loopback(), &replica_env, Some(&log)).await;
+            ready(replica.addr).await;
+            replicas.push(replica);
         }
         let backends: Vec<_> = replicas.iter().map(|r| r.addr).collect();
         let nginx = Nginx::start(&backends).await;
@@ -125,6 +126,7 @@ impl Deployment {
         let log = self.logs.path().join(format!("replica-{i}.log"));
         self.replicas[i] =
             procs::proxy_at(&self.binary, &[], addr, &self.replica_env, Some(&log)).await;
+        ready(addr).await;
     }
 
     pub fn base(&self) -> String {
@@ -161,6 +163,23 @@ impl Deployment {
             .json()
             .await
             .expect("the journal is JSON")
+    }
+}
+
+/// Until the replica at `addr` says it is ready (`/readyz`: its store answers, migrated).
+async fn ready(addr: std::net::SocketAddr) {
+    let client = reqwest::Client::new();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let answer = client.get(format!("http://{addr}/readyz")).send().await;
+        if answer.is_ok_and(|r| r.status().is_success()) {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the replica at {addr} never got ready"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
 

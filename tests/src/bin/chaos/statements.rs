@@ -127,7 +127,11 @@ impl Cost {
     /// `sample`'s cost per one of `ops`, less `idle` (a sample with nothing to do) scaled to
     /// the sample's length.
     pub fn of(name: &'static str, ops: usize, sample: &Sample, idle: &Sample) -> Cost {
-        let scale = sample.seconds / idle.seconds;
+        let scale = if idle.seconds > 0.0 {
+            sample.seconds / idle.seconds
+        } else {
+            0.0
+        };
         let n = ops as f64;
         let per = |busy: f64, quiet: f64| ((busy - quiet * scale) / n).max(0.0);
         let mut each: Vec<(String, f64, f64)> = sample
