@@ -44,7 +44,11 @@ impl Sender {
             tick.tick().await;
             let call = format!("{}_wh_{}", me.run, (n / 2) % 2);
             let recording = format!("rec_{}_wh_{}", me.run, n / 2);
-            let event = if n.is_multiple_of(2) { "started" } else { "stopped" };
+            let event = if n.is_multiple_of(2) {
+                "started"
+            } else {
+                "stopped"
+            };
             let body = serde_json::json!({
                 "event": format!("recording.{event}"),
                 "call": {"id": call, "status": "in_progress"},
