@@ -11,6 +11,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{middleware, Json, Router};
 use minivoice_shared::ProxyInfo;
+use tower::util::MapRequestLayer;
 use tower_http::compression::CompressionLayer;
 use tower_http::services::ServeDir;
 use utoipa_axum::router::{OpenApiRouter, UtoipaMethodRouterExt};
@@ -223,10 +224,9 @@ pub fn app(state: AppState) -> Router {
         .route("/embed", page)
         .nest("/api", api)
         .merge(assets)
-        .layer(middleware::from_fn_with_state(
+        .layer(MapRequestLayer::new(crate::serve::body_deadline(
             state.body_timeout,
-            crate::serve::body_deadline,
-        ))
+        )))
         .layer(middleware::from_fn(every_request))
         .with_state(state)
 }

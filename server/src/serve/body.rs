@@ -12,9 +12,7 @@ use std::task::{ready, Context, Poll};
 use std::time::Duration;
 
 use axum::body::{Body, Bytes};
-use axum::extract::{Request, State};
-use axum::middleware::Next;
-use axum::response::Response;
+use axum::extract::Request;
 use hyper::body::{Body as HttpBody, Frame, SizeHint};
 use tokio::time::{Instant, Sleep};
 
@@ -24,15 +22,18 @@ use tokio::time::{Instant, Sleep};
 #[error("the request body did not arrive within its deadline")]
 pub struct BodyDeadlinePassed;
 
-/// Middleware: the request's body ends in [`BodyDeadlinePassed`] once `limit` has passed.
-pub async fn body_deadline(State(limit): State<Duration>, req: Request, next: Next) -> Response {
-    if req.body().is_end_stream() {
-        // Nothing to wait for (a GET, an event stream's request): no timer either.
-        return next.run(req).await;
+/// What the router does to each request (`tower::util::MapRequestLayer`: no future to box, as
+/// `middleware::from_fn` would per request): its body ends in [`BodyDeadlinePassed`] once
+/// `limit` has passed.
+pub fn body_deadline(limit: Duration) -> impl Fn(Request) -> Request + Clone + Send + Sync {
+    move |req: Request| {
+        if req.body().is_end_stream() {
+            // Nothing to wait for (a GET, an event stream's request): no timer either.
+            return req;
+        }
+        let deadline = Instant::now() + limit;
+        req.map(|body| Body::new(DeadlineBody::new(body, deadline)))
     }
-    let deadline = Instant::now() + limit;
-    next.run(req.map(|body| Body::new(DeadlineBody::new(body, deadline))))
-        .await
 }
 
 struct DeadlineBody {
