@@ -59,18 +59,6 @@ pub fn served_to_others(cfg: &ServeConfig) -> bool {
     cfg.public_url.is_some() || !cfg.listen_addr.ip().is_loopback()
 }
 
-/// `PUBLIC_URL`: an `http://` or `https://` URL with a host, such as
-/// `https://recordings.example.com`.
-pub fn parse_public_url(s: &str) -> Result<reqwest::Url, String> {
-    let hint = "PUBLIC_URL (--public-url) must be the http:// or https:// address others reach \
-                the proxy at, such as https://recordings.example.com";
-    let url = reqwest::Url::parse(s.trim()).map_err(|e| format!("{hint}: {e}"))?;
-    if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none_or(str::is_empty) {
-        return Err(format!("{hint}; {s:?} is not"));
-    }
-    Ok(url)
-}
-
 /// `true` when the request comes from this machine ([`Trust::is_local`]).
 pub struct FromThisMachine(pub bool);
 
@@ -106,16 +94,6 @@ mod tests {
             extensions.insert(ConnectInfo(peer.parse::<SocketAddr>().unwrap()));
         }
         trust.is_local(&headers, &extensions)
-    }
-
-    #[test]
-    fn public_urls() {
-        assert!(parse_public_url("https://recordings.example.com").is_ok());
-        assert!(parse_public_url("http://10.0.0.5:8080/").is_ok());
-        for bad in ["recordings.example.com", "ftp://x.example", "https://", ""] {
-            let e = parse_public_url(bad).unwrap_err();
-            assert!(e.contains("PUBLIC_URL"), "{bad}: {e}");
-        }
     }
 
     #[test]

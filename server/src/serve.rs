@@ -23,8 +23,10 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tower::ServiceExt;
 
+/// Where `PER_CLIENT_CAP_EXEMPT` is parsed; re-exported beside the caps it exempts from.
+pub use crate::config::Exempt;
 pub use body::{body_deadline, BodyDeadlinePassed};
-pub use caps::{Cap, Caps, Exempt};
+pub use caps::{Cap, Caps};
 pub use limits::fit_file_limit;
 
 use backoff::AcceptBackoff;

@@ -10,7 +10,7 @@ use tokio::net::TcpListener;
 use crate::app::{app, AppState};
 use crate::config::ServeConfig;
 use crate::secret::Secret;
-use crate::store::Store;
+use crate::store::{self, Store};
 use crate::upstream::Upstream;
 use crate::widget::Widget;
 use crate::{local, sandbox, schedule, serve, webhooks};
@@ -166,7 +166,7 @@ fn refuse_unsafe_defaults(cfg: &ServeConfig, has_key: bool) -> Result<(), StartE
 
 async fn open_store(cfg: &ServeConfig) -> Result<Store, StartError> {
     let url = cfg.database().map_err(StartError::DataDir)?;
-    let store = Store::open(&url, cfg.store_limits())
+    let store = Store::open(&url, store_limits(cfg))
         .await
         .map_err(|source| StartError::Store {
             url: redact_password(&url),
@@ -174,7 +174,7 @@ async fn open_store(cfg: &ServeConfig) -> Result<Store, StartError> {
         })?;
     store.watch_health(
         HEALTH_CHECK_EVERY,
-        cfg.store_limits().acquire_timeout + Duration::from_secs(1),
+        store_limits(cfg).acquire_timeout + Duration::from_secs(1),
     );
     schedule::spawn(
         store.clone(),
@@ -187,6 +187,14 @@ async fn open_store(cfg: &ServeConfig) -> Result<Store, StartError> {
         },
     );
     Ok(store)
+}
+
+fn store_limits(cfg: &ServeConfig) -> store::Limits {
+    store::Limits {
+        max_connections: cfg.database_max_connections,
+        acquire_timeout: Duration::from_millis(cfg.database_acquire_timeout_ms),
+        statement_timeout: Duration::from_millis(cfg.database_statement_timeout_ms),
+    }
 }
 
 /// How often the store is checked, so `/api` refuses quickly while it is down.

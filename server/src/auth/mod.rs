@@ -25,6 +25,8 @@ pub const ALL_CALLS: &str = "*";
 const LEEWAY: u64 = 5;
 /// Longest agent name (`sub`), in characters: a name, not a payload.
 pub const MAX_AGENT_NAME: usize = 128;
+/// Who the audit trail and the widgets name for the automatic resume; no token may claim it.
+pub const SYSTEM_AGENT: &str = "system";
 
 /// An agent name as the trail, the timeline and the logs show it: 1 to [`MAX_AGENT_NAME`]
 /// characters, none of them a control character (a newline or an escape would forge log
@@ -41,7 +43,7 @@ pub fn check_agent_name(name: &str) -> Result<(), String> {
     if name.chars().any(char::is_control) {
         return Err("the agent name (sub) holds a control character".into());
     }
-    if name == crate::recordings::SYSTEM_AGENT {
+    if name == SYSTEM_AGENT {
         return Err(format!(
             "the agent name (sub) {name:?} is reserved for the automatic resume"
         ));

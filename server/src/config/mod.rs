@@ -9,11 +9,12 @@ use clap::{Args, Parser, Subcommand};
 
 pub mod ranges;
 mod serve;
+mod values;
 
 pub use serve::ServeConfig;
+pub use values::{parse_origin, parse_public_url, Exempt, LogFormat, TIMESTAMP_TOLERANCE};
 
 use crate::secret::Secret;
-use crate::telemetry::LogFormat;
 
 /// MiniVoice call-recording proxy: holds the API key, validates and forwards the widget's
 /// requests, and serves the widget.

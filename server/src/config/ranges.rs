@@ -12,7 +12,7 @@
 use std::time::Duration;
 
 use super::ServeConfig;
-use crate::webhooks::TIMESTAMP_TOLERANCE;
+use super::TIMESTAMP_TOLERANCE;
 
 /// What a bound counts, for the message.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -41,7 +41,7 @@ pub struct ServeConfig {
     pub sandbox_listen_addr: SocketAddr,
     /// Comma-separated origins (scheme://host[:port]) whose pages may call `/api`. Empty:
     /// same-origin only.
-    #[arg(long, env = "ALLOWED_ORIGINS", value_delimiter = ',', value_parser = crate::security::parse_origin)]
+    #[arg(long, env = "ALLOWED_ORIGINS", value_delimiter = ',', value_parser = super::parse_origin)]
     pub allowed_origins: Vec<axum::http::HeaderValue>,
     #[command(flatten)]
     pub token_secret: TokenSecret,
@@ -62,7 +62,7 @@ pub struct ServeConfig {
     /// The address others reach the proxy at through a reverse proxy
     /// (`https://recordings.example.com`). Set, no request counts as coming from this machine
     /// and every refusal of a non-loopback address applies, even listening on 127.0.0.1.
-    #[arg(long, env = "PUBLIC_URL", value_parser = crate::local::parse_public_url)]
+    #[arg(long, env = "PUBLIC_URL", value_parser = super::parse_public_url)]
     pub public_url: Option<reqwest::Url>,
     /// Directory for the proxy's own data (the audit database).
     #[arg(long, env = "DATA_DIR", default_value = "data")]
@@ -159,8 +159,8 @@ pub struct ServeConfig {
     /// comma-separated; `none`): reverse proxies, which bring many clients on one address.
     /// Behind the reference nginx every client is 127.0.0.1, hence the default. They still
     /// count towards MAX_CONNECTIONS.
-    #[arg(long, env = "PER_CLIENT_CAP_EXEMPT", default_value = "127.0.0.0/8,::1", value_parser = crate::serve::Exempt::parse)]
-    pub per_client_cap_exempt: crate::serve::Exempt,
+    #[arg(long, env = "PER_CLIENT_CAP_EXEMPT", default_value = "127.0.0.0/8,::1", value_parser = super::Exempt::parse)]
+    pub per_client_cap_exempt: super::Exempt,
     /// Interval of the keep-alive comments on live event streams, in milliseconds.
     /// Between 1000 and 300000 (keep it below the reverse proxy's read timeout).
     #[arg(long, env = "SSE_HEARTBEAT_MS", default_value_t = 15_000, value_parser = ranges::SSE_HEARTBEAT_MS.number::<u64>())]
@@ -190,14 +190,6 @@ impl ServeConfig {
             "sqlite://{}",
             self.data_dir.join("minivoice.db").display()
         ))
-    }
-
-    pub fn store_limits(&self) -> crate::store::Limits {
-        crate::store::Limits {
-            max_connections: self.database_max_connections,
-            acquire_timeout: Duration::from_millis(self.database_acquire_timeout_ms),
-            statement_timeout: Duration::from_millis(self.database_statement_timeout_ms),
-        }
     }
 
     /// How long a pause lasts before the server resumes by itself; `None`: never.
@@ -249,7 +241,7 @@ impl ServeConfig {
             body_timeout_ms: 10_000,
             max_connections: 2048,
             max_connections_per_client: 256,
-            per_client_cap_exempt: crate::serve::Exempt::loopback(),
+            per_client_cap_exempt: super::Exempt::loopback(),
             sse_heartbeat_ms: 15_000,
             metrics_token: None,
         }

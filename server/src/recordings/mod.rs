@@ -7,9 +7,10 @@ mod auto;
 mod gate;
 mod pause;
 
+pub use crate::auth::SYSTEM_AGENT;
 pub use auto::spawn as spawn_auto_resume;
 pub use gate::Outcome;
-pub use pause::{MAX_REASON_CHARS, SYSTEM_AGENT};
+pub use pause::MAX_REASON_CHARS;
 
 use axum::extract::State;
 use axum::http::header;

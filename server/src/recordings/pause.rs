@@ -25,8 +25,6 @@ use crate::upstream::Reply;
 
 /// Longest reason an agent may give, in characters: a few words, not a note field.
 pub const MAX_REASON_CHARS: usize = 200;
-/// Who the audit trail and the widgets name for the automatic resume.
-pub const SYSTEM_AGENT: &str = "system";
 
 /// What a step changed about the call's pause, announced once the result is on record.
 #[derive(Debug, Default)]

@@ -7,46 +7,8 @@ use std::collections::HashMap;
 use std::net::IpAddr;
 use std::sync::{Arc, Mutex};
 
-use ipnet::IpNet;
-
+use crate::config::Exempt;
 use crate::telemetry;
-
-/// Client addresses not held to the per-client cap (`PER_CLIENT_CAP_EXEMPT`): reverse
-/// proxies, which bring many clients on one address. Behind the reference nginx every client
-/// is 127.0.0.1, so loopback is the default; nginx limits its own clients.
-#[derive(Clone, Debug)]
-pub struct Exempt(Arc<[IpNet]>);
-
-impl Exempt {
-    /// `127.0.0.0/8,::1`-style lists (an address alone is its own range); `none` for none.
-    pub fn parse(s: &str) -> Result<Exempt, String> {
-        if s.trim().eq_ignore_ascii_case("none") {
-            return Ok(Exempt(Arc::new([])));
-        }
-        s.split(',')
-            .map(str::trim)
-            .filter(|part| !part.is_empty())
-            .map(|part| {
-                part.parse::<IpNet>()
-                    .or_else(|_| part.parse::<IpAddr>().map(IpNet::from))
-                    .map_err(|_| format!("{part:?} is neither an IP address nor a CIDR range"))
-            })
-            .collect::<Result<Vec<_>, _>>()
-            .map(|nets| Exempt(nets.into()))
-    }
-
-    pub fn loopback() -> Exempt {
-        Exempt::parse("127.0.0.0/8,::1").expect("a valid list")
-    }
-
-    pub fn none() -> Exempt {
-        Exempt(Arc::new([]))
-    }
-
-    pub fn contains(&self, ip: IpAddr) -> bool {
-        self.0.iter().any(|net| net.contains(&ip))
-    }
-}
 
 /// Which cap refused a connection: the metric's label and the log's words.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -143,19 +105,6 @@ mod tests {
 
     fn ip(s: &str) -> IpAddr {
         s.parse().unwrap()
-    }
-
-    #[test]
-    fn exempt_lists_parse_addresses_ranges_and_none() {
-        let list = Exempt::parse("10.0.0.0/8, 192.0.2.7,::1").unwrap();
-        assert!(list.contains(ip("10.1.2.3")));
-        assert!(list.contains(ip("192.0.2.7")));
-        assert!(!list.contains(ip("192.0.2.8")));
-        assert!(list.contains(ip("::1")));
-        assert!(!Exempt::parse("none").unwrap().contains(ip("127.0.0.1")));
-        assert!(Exempt::loopback().contains(ip("127.0.0.2")));
-        let err = Exempt::parse("10.0.0.0/33").unwrap_err();
-        assert!(err.contains("10.0.0.0/33"), "{err}");
     }
 
     #[test]

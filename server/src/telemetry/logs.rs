@@ -12,17 +12,7 @@ use tracing_subscriber::fmt::{FormatFields, MakeWriter};
 use tracing_subscriber::util::{SubscriberInitExt, TryInitError};
 use tracing_subscriber::EnvFilter;
 
-/// `LOG_FORMAT` / `--log-format`.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
-pub enum LogFormat {
-    /// One human-readable line per event, the request's span fields before it.
-    #[default]
-    Text,
-    /// One JSON object per line: `timestamp`, `level`, `fields` (the event's, with
-    /// `message`), `target`, `span` (the innermost span's fields: `request_id`, `call_id`,
-    /// `agent`, …) and `spans`.
-    Json,
-}
+pub use crate::config::LogFormat;
 
 /// What `RUST_LOG` does not override: INFO, so each request's answer line shows.
 pub const DEFAULT_FILTER: &str = "info,tower_http=info";

@@ -15,6 +15,7 @@ use axum::http::{HeaderMap, HeaderName};
 use minivoice_shared::timeline::KnownVerdict;
 use tokio::sync::Notify;
 
+pub use crate::config::TIMESTAMP_TOLERANCE;
 use crate::events::Hub;
 use crate::store::{InspectKeep, Store};
 
@@ -39,10 +40,6 @@ const BATCH: i64 = 64;
 const POLL: Duration = Duration::from_secs(1);
 /// A webhook body is a few hundred bytes.
 pub const MAX_WEBHOOK_BODY: usize = 64 * 1024;
-/// How far a delivery's timestamp may be from our clock, either way (Standard Webhooks' 5
-/// minutes): the verifier's, and what `WEBHOOK_RETENTION` must outlast (config/ranges.rs).
-pub const TIMESTAMP_TOLERANCE: Duration = Duration::from_secs(5 * 60);
-
 /// The header names carrying id, timestamp and signature.
 #[derive(Clone, Debug)]
 pub struct HeaderNames {
