@@ -10,6 +10,7 @@ pub mod events;
 pub mod extract;
 pub mod local;
 pub mod openapi;
+pub mod ops;
 pub mod recordings;
 pub mod request_id;
 pub mod sandbox;
@@ -17,6 +18,7 @@ pub mod schedule;
 pub mod secret;
 pub mod security;
 pub mod serve;
+pub mod state;
 pub mod store;
 pub mod telemetry;
 pub mod upstream;
@@ -25,7 +27,8 @@ pub mod widget;
 
 mod startup;
 
-pub use app::{app, AppState};
+pub use app::app;
 pub use config::ServeConfig;
 pub use secret::Secret;
 pub use startup::{start, start_on, Running, StartError};
+pub use state::AppState;

@@ -1,19 +1,27 @@
 //! Start-up, one step at a time: refuse what is unsafe, open the store, bind, reach MiniVoice
-//! (or start the sandbox in its place), assemble the state, serve.
+//! (or start the sandbox in its place), assemble the state and start the background tasks
+//! (retention, the webhook worker, the automatic resume of pauses), serve.
 
 use std::future::Future;
 use std::net::SocketAddr;
+use std::sync::Arc;
 use std::time::Duration;
 
+use minivoice_shared::ProxyInfo;
 use tokio::net::TcpListener;
 
-use crate::app::{app, AppState};
+use crate::app::app;
+use crate::auth::TokenKeys;
 use crate::config::ServeConfig;
+use crate::events::{self, Hub};
+use crate::local::Trust;
 use crate::secret::Secret;
+use crate::state::{AppState, Parts};
 use crate::store::{self, Store};
 use crate::upstream::Upstream;
+use crate::webhooks::{HeaderNames, Webhooks};
 use crate::widget::Widget;
-use crate::{local, sandbox, schedule, serve, webhooks};
+use crate::{local, recordings, sandbox, schedule, serve, webhooks};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StartError {
@@ -98,7 +106,7 @@ pub async fn start_on(
             (upstream, Some(sandbox_addr))
         }
     };
-    let state = AppState::new(
+    let state = assemble(
         &cfg,
         store,
         upstream,
@@ -119,6 +127,67 @@ pub async fn start_on(
         sandbox_addr,
         served,
     })
+}
+
+/// The one way to assemble the state (`start_on` and the unit tests alike); starts the
+/// webhook worker and the automatic resume of pauses (which first resumes any overdue one).
+async fn assemble(
+    cfg: &ServeConfig,
+    store: Store,
+    upstream: Upstream,
+    sandbox: bool,
+    webhook_secret: Option<&Secret>,
+) -> Result<AppState, StartError> {
+    let tokens = match cfg.token_secret.resolve().map_err(StartError::SecretFile)? {
+        Some(secret) => Some(Arc::new(
+            TokenKeys::with_policy(&secret, cfg.token_policy.clone())
+                .map_err(StartError::Invalid)?,
+        )),
+        None => None,
+    };
+    let store = if sandbox { store.in_sandbox() } else { store };
+    let hub = Hub::new(
+        store.clone(),
+        events::Limits {
+            max_streams: cfg.max_event_streams,
+            per_agent: cfg.max_streams_per_agent,
+            heartbeat: Duration::from_millis(cfg.sse_heartbeat_ms),
+        },
+    )
+    .await
+    .map_err(|source| StartError::Store {
+        url: "(listening for live events)".into(),
+        source,
+    })?;
+    let webhooks = Webhooks::start(
+        webhook_secret.map(Secret::expose),
+        HeaderNames::from(cfg),
+        store.clone(),
+        hub.clone(),
+        cfg.webhook_inspect_keep,
+    )
+    .await
+    .map_err(StartError::Invalid)?;
+    let state = AppState::new(Parts {
+        upstream,
+        info: ProxyInfo {
+            sandbox,
+            version: env!("CARGO_PKG_VERSION").into(),
+            event_streams: 0,
+        },
+        widget: Widget::new(cfg.widget_dir.as_deref()),
+        allowed_origins: cfg.allowed_origins.clone().into(),
+        tokens,
+        store,
+        hub,
+        webhooks,
+        body_timeout: Duration::from_millis(cfg.body_timeout_ms),
+        metrics_token: cfg.metrics_token.clone(),
+        pause_max: cfg.pause_max(),
+        trust: Trust::new(cfg),
+    });
+    recordings::spawn_auto_resume(state.clone());
+    Ok(state)
 }
 
 /// Served to others (off loopback, or behind a reverse proxy with `PUBLIC_URL`), what would
@@ -287,6 +356,25 @@ fn warn_about_settings(cfg: &ServeConfig, unsigned_webhooks: bool) {
              machine only unless --allow-unsigned-webhooks"
         );
     }
+}
+
+/// A state for the unit tests that drive `app` with `oneshot`: an in-memory store, no widget,
+/// and an upstream on port 9 of loopback, where nothing listens, so any forward fails loudly.
+#[cfg(test)]
+pub(crate) async fn test_state(sandbox: bool) -> AppState {
+    let store = Store::open("sqlite::memory:", Default::default())
+        .await
+        .unwrap();
+    let upstream = Upstream::new(
+        "http://127.0.0.1:9",
+        Secret::new("k"),
+        Duration::from_millis(200),
+    )
+    .unwrap();
+    let cfg = ServeConfig::sandbox_on_loopback("/nonexistent".into());
+    assemble(&cfg, store, upstream, sandbox, None)
+        .await
+        .unwrap()
 }
 
 #[cfg(test)]

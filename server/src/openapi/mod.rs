@@ -26,7 +26,7 @@ use utoipa_axum::routes;
 
 pub use refusals::*;
 
-use crate::app::AppState;
+use crate::auth::TokenKeys;
 use crate::error::AppError;
 
 /// The agent-token scheme's name in the document.
@@ -101,7 +101,10 @@ async fn serve(Extension(doc): Extension<Served>) -> Response {
 }
 
 /// The route that serves the document, and the handle to set what it serves.
-pub fn route() -> (UtoipaMethodRouter<AppState>, Served) {
+pub fn route<S>() -> (UtoipaMethodRouter<S>, Served)
+where
+    S: Clone + Send + Sync + 'static,
+{
     let served = Served::default();
     let handle = served.clone();
     (routes!(serve).map(|m| m.layer(Extension(handle))), served)
@@ -122,9 +125,12 @@ pub fn render(doc: &OpenApi) -> String {
 }
 
 /// Puts `routes` behind agent tokens: the token check, and the document's saying so.
-pub fn agent_only(routes: OpenApiRouter<AppState>, state: &AppState) -> OpenApiRouter<AppState> {
+pub fn agent_only<S>(routes: OpenApiRouter<S>, keys: Option<Arc<TokenKeys>>) -> OpenApiRouter<S>
+where
+    S: Clone + Send + Sync + 'static,
+{
     let mut routes = routes.route_layer(middleware::from_fn_with_state(
-        state.clone(),
+        keys,
         crate::auth::require_agent,
     ));
     for op in routes

@@ -7,7 +7,9 @@ use axum::body::Body;
 use axum::http::{Method, Request, StatusCode};
 use tower::ServiceExt;
 
-use crate::app::{app, test_state, AppState};
+use crate::app::app;
+use crate::startup::test_state;
+use crate::state::AppState;
 
 async fn state() -> AppState {
     test_state(true).await

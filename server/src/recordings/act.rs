@@ -14,8 +14,8 @@ use tracing::Instrument;
 
 use super::gate::{self, Outcome};
 use super::pause::{self, Changes};
-use crate::app::AppState;
 use crate::error::AppError;
+use crate::state::AppState;
 use crate::store::{Attempt, Finished, Store};
 use crate::telemetry;
 use crate::upstream::Reply;

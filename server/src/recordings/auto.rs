@@ -12,8 +12,8 @@ use minivoice_shared::Action;
 use tracing::Instrument;
 
 use super::act::{self, Intent};
-use crate::app::AppState;
 use crate::auth::SYSTEM_AGENT;
+use crate::state::AppState;
 use crate::store::{self, ClaimedPause};
 
 /// How often a replica looks for due pauses (one indexed read when none is due).

@@ -21,7 +21,6 @@ use minivoice_shared::{ActionRequest, ActionResult, ActivityEntry, CallState, Da
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use crate::app::AppState;
 use crate::auth::Agent;
 use crate::error::AppError;
 use crate::extract::{ApiJson, CallId, IdempotencyKey, RecordingRef};
@@ -29,6 +28,7 @@ use crate::openapi::{
     ActRefusals, CallPath, CallRefusals, IdempotencyKeyHeader, ListRefusals, MetadataRefusals,
     RecordingPath,
 };
+use crate::state::AppState;
 use crate::store::Store;
 use crate::upstream::{Reply, Upstream};
 

@@ -15,11 +15,11 @@ use minivoice_shared::{
 use serde::Deserialize;
 
 use super::act::{self, accepted, is_transient, Intent};
-use crate::app::AppState;
 use crate::auth::Agent;
 use crate::error::AppError;
 use crate::extract::{body_error, is_json, CallId, IdempotencyKey};
 use crate::openapi::{CallPath, IdempotencyKeyHeader, PauseRefusals, ResumeRefusals};
+use crate::state::AppState;
 use crate::store::{self, Pause};
 use crate::upstream::Reply;
 

@@ -40,7 +40,7 @@ pub mod prometheus;
 pub use access::Exchange;
 pub use connections::{accept_error, connection_refused, connections_max, connections_open};
 pub use logs::LogFormat;
-pub use prometheus::{handle, metrics};
+pub use prometheus::handle;
 
 pub const HTTP_REQUESTS: &str = "minivoice_http_requests_total";
 pub const HTTP_DURATION: &str = "minivoice_http_request_duration_seconds";

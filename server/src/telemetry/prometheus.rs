@@ -1,17 +1,10 @@
-//! The process's Prometheus recorder and `GET /metrics`.
+//! The process's Prometheus recorder; `crate::ops` serves what it renders at `GET /metrics`.
 
 use std::sync::OnceLock;
 use std::time::Duration;
 
-use axum::extract::State;
-use axum::http::{header, HeaderMap};
-use axum::response::{IntoResponse, Response};
 use metrics::Unit;
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
-use sha2::{Digest, Sha256};
-
-use crate::error::AppError;
-use crate::secret::Secret;
 
 /// Upper bounds, in seconds, of the latency buckets: from a cached answer to MiniVoice's
 /// default 10 s timeout.
@@ -22,8 +15,6 @@ const LATENCY_BUCKETS: [f64; 12] = [
 /// How often recorded latencies are folded into their buckets when nobody scrapes: until then
 /// each one is held in memory, so an unscraped proxy would grow without bound.
 const UPKEEP: Duration = Duration::from_secs(5);
-
-const CONTENT_TYPE: &str = "text/plain; version=0.0.4; charset=utf-8";
 
 static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
 
@@ -134,43 +125,4 @@ fn describe() {
         "1 while the store answers with every migration applied (as /readyz), else 0."
     );
     super::connections::describe();
-}
-
-/// `GET /metrics`: every metric of this process in the Prometheus text format. With
-/// `METRICS_TOKEN` set, only for `Authorization: Bearer <METRICS_TOKEN>`.
-#[utoipa::path(
-    get,
-    path = "/metrics",
-    tag = "operations",
-    responses(
-        (
-            status = 200,
-            description = "The metrics",
-            content_type = "text/plain; version=0.0.4; charset=utf-8",
-            body = String,
-        ),
-        crate::openapi::MetricsRefusals,
-    )
-)]
-pub async fn metrics(
-    State(token): State<Option<Secret>>,
-    headers: HeaderMap,
-) -> Result<Response, AppError> {
-    if let Some(token) = &token {
-        if !token_matches(token, crate::extract::bearer(&headers)) {
-            return Err(AppError::Unauthorized(
-                "/metrics takes METRICS_TOKEN as `Authorization: Bearer …`".into(),
-            ));
-        }
-    }
-    let body = handle().render();
-    Ok(([(header::CONTENT_TYPE, CONTENT_TYPE)], body).into_response())
-}
-
-/// Compares digests, not the tokens: `==` on the token itself returns sooner the shorter the
-/// matching prefix, which a patient caller could time; on digests that tells nothing.
-fn token_matches(expected: &Secret, given: Option<&str>) -> bool {
-    given.is_some_and(|given| {
-        Sha256::digest(given.as_bytes()) == Sha256::digest(expected.expose().as_bytes())
-    })
 }

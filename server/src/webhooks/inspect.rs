@@ -18,11 +18,11 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::Webhooks;
-use crate::app::AppState;
 use crate::auth::Agent;
 use crate::error::AppError;
 use crate::local::FromThisMachine;
 use crate::openapi::DeliveriesRefusals;
+use crate::state::AppState;
 use crate::store::{Received, Store};
 
 /// Deliveries listed when the query does not say.

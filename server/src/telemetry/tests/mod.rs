@@ -2,40 +2,21 @@
 //! app's request-ID layer, then over real sockets on the app as `start` builds it. Counters
 //! are per process and tests run in parallel: each looks for its own series, at least counts.
 
-use std::io::Write;
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use axum::routing::get;
 use axum::{middleware, Router};
+use testkit::Capture;
 use tower::ServiceExt;
 use tracing_subscriber::EnvFilter;
 
 use super::*;
 use crate::extract::CallId;
+use crate::ops::metrics;
 use crate::secret::Secret;
 use crate::ServeConfig;
-
-#[derive(Clone, Default)]
-struct Capture(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Capture {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl Capture {
-    fn text(&self) -> String {
-        String::from_utf8(self.0.lock().unwrap().clone()).unwrap()
-    }
-}
 
 /// A route that validates its call ID and records an agent, as the real ones do.
 fn calls() -> Router {
@@ -78,7 +59,7 @@ async fn logged(format: LogFormat, router: Router, req: Request<Body>) -> String
     // site on the path registered; rebuilding then asks our subscriber about each.
     send(router.clone(), get_req("/warm-up")).await;
     tracing::callsite::rebuild_interest_cache();
-    logs.0.lock().unwrap().clear();
+    logs.clear();
     send(router, req).await;
     logs.text()
 }
