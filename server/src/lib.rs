@@ -8,6 +8,7 @@ pub mod embed;
 pub mod error;
 pub mod events;
 pub mod extract;
+pub mod failures;
 pub mod local;
 pub mod openapi;
 pub mod ops;

@@ -1,5 +1,6 @@
 //! The only place that shapes error responses: every failure becomes a status and the shared
-//! `{"error":{"code","message"}}` body.
+//! `{"error":{"code","message"}}` body. Shaping only: what is counted is counted where it fails
+//! (`crate::failures`), and the request ID is added on the way out (`crate::request_id`).
 
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -57,14 +58,6 @@ pub enum AppError {
 }
 
 impl AppError {
-    /// The store failed during `op`: counted and logged with its detail, answered 503 without
-    /// it (a database error can name users, tables or hosts).
-    pub fn store(op: &'static str, e: sqlx::Error) -> Self {
-        crate::telemetry::store_error(op);
-        tracing::error!(op, error = %e, "store error");
-        AppError::StoreUnavailable
-    }
-
     /// A recording that is not the path's call's, answered as MiniVoice answers an unknown
     /// one, so the widget tells nothing of other calls.
     pub fn recording_not_found() -> Self {
@@ -123,11 +116,24 @@ impl IntoResponse for AppError {
         } else {
             tracing::debug!(%status, code = code.as_str(), %message, "request refused");
         }
-        let mut body = ErrorEnvelope::new(code, message);
-        if let Some(id) = crate::request_id::current() {
-            body.error.extra.insert("request_id".into(), id.into());
-        }
-        (status, axum::Json(body)).into_response()
+        let body = ErrorEnvelope::new(code, message);
+        let mut resp = (status, axum::Json(&body)).into_response();
+        resp.extensions_mut().insert(Shaped(body));
+        resp
+    }
+}
+
+/// An answer of ours in the shared error shape, kept beside its rendered body: the request-ID
+/// middleware renders it again with the ID among its fields (MiniVoice's own errors, passed
+/// through unchanged, carry none).
+#[derive(Clone, Debug)]
+pub struct Shaped(ErrorEnvelope);
+
+impl Shaped {
+    /// The body again, `request_id` after the code and message.
+    pub fn with_request_id(mut self, id: &str) -> Vec<u8> {
+        self.0.error.extra.insert("request_id".into(), id.into());
+        serde_json::to_vec(&self.0).unwrap_or_default()
     }
 }
 

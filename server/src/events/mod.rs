@@ -22,6 +22,7 @@ use minivoice_shared::LiveEvent;
 use tokio::sync::broadcast;
 
 use crate::error::AppError;
+use crate::failures;
 use crate::store::Store;
 use crate::telemetry;
 
@@ -196,7 +197,7 @@ impl Hub {
         call_id: &str,
         last_seen: u64,
     ) -> Result<Option<Vec<Stamped>>, AppError> {
-        let unavailable = |e| AppError::store("events", e);
+        let unavailable = |e| failures::store("events", e);
         let last = i64::try_from(last_seen).unwrap_or(i64::MAX);
         let (issued, oldest) = self
             .store

@@ -15,6 +15,7 @@ use tracing::Instrument;
 use super::gate::{self, Outcome};
 use super::pause::{self, Changes};
 use crate::error::AppError;
+use crate::failures;
 use crate::state::AppState;
 use crate::store::{Attempt, Finished, Store};
 use crate::telemetry;
@@ -47,7 +48,7 @@ pub(crate) async fn perform(app: AppState, intent: Intent) -> Result<Outcome, Ap
         .store
         .begin(&attempt)
         .await
-        .map_err(|e| AppError::store("begin", e))?;
+        .map_err(|e| failures::store("begin", e))?;
     let work = carry_out(app, intent, row).in_current_span();
     tokio::spawn(work)
         .await

@@ -11,6 +11,7 @@ use minivoice_shared::Action;
 use tokio::time::Instant;
 
 use crate::error::AppError;
+use crate::failures;
 use crate::store::{Claim, Store};
 use crate::upstream::Reply;
 
@@ -27,7 +28,7 @@ pub struct Outcome {
 }
 
 fn unavailable(e: sqlx::Error) -> AppError {
-    AppError::store("idempotency", e)
+    failures::store("idempotency", e)
 }
 
 /// Runs `forward` for `call_id` unless another action on that call is in flight (409

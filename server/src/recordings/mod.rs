@@ -24,6 +24,7 @@ use utoipa_axum::routes;
 use crate::auth::Agent;
 use crate::error::AppError;
 use crate::extract::{ApiJson, CallId, IdempotencyKey, RecordingRef};
+use crate::failures;
 use crate::openapi::{
     ActRefusals, CallPath, CallRefusals, IdempotencyKeyHeader, ListRefusals, MetadataRefusals,
     RecordingPath,
@@ -107,7 +108,7 @@ async fn belongs_to_call(
     let linked = store
         .call_of_recording(&r.recording_id)
         .await
-        .map_err(|e| AppError::store("call_of_recording", e))?;
+        .map_err(|e| failures::store("call_of_recording", e))?;
     if let Some(owner) = linked {
         return Ok(owner == r.call_id);
     }
@@ -166,7 +167,7 @@ async fn activity(
     let entries = store
         .history(&call_id)
         .await
-        .map_err(|e| AppError::store("history", e))?;
+        .map_err(|e| failures::store("history", e))?;
     Ok(Json(Data::new(entries)).into_response())
 }
 
@@ -185,7 +186,7 @@ async fn status(State(store): State<Store>, CallId(call_id): CallId) -> Result<R
     let state = store
         .call_state(&call_id)
         .await
-        .map_err(|e| AppError::store("call_state", e))?;
+        .map_err(|e| failures::store("call_state", e))?;
     Ok(Json(Data::new(state)).into_response())
 }
 
@@ -207,7 +208,7 @@ async fn timeline(
     let entries = store
         .timeline(&call_id)
         .await
-        .map_err(|e| AppError::store("timeline", e))?;
+        .map_err(|e| failures::store("timeline", e))?;
     Ok(Json(Data::new(entries)).into_response())
 }
 

@@ -18,6 +18,7 @@ use super::act::{self, accepted, is_transient, Intent};
 use crate::auth::Agent;
 use crate::error::AppError;
 use crate::extract::{body_error, is_json, CallId, IdempotencyKey};
+use crate::failures;
 use crate::openapi::{CallPath, IdempotencyKeyHeader, PauseRefusals, ResumeRefusals};
 use crate::state::AppState;
 use crate::store::{self, Pause};
@@ -98,7 +99,7 @@ pub(super) async fn resume(
 /// Under the call's lock, before anything is forwarded: the call's open pause, and whether
 /// the action makes sense with it.
 pub(super) async fn before(app: &AppState, intent: &Intent) -> Result<Option<Pause>, AppError> {
-    let unavailable = |e| AppError::store("pause_of", e);
+    let unavailable = |e| failures::store("pause_of", e);
     let open = app
         .store
         .pause_of(&intent.call_id)
@@ -114,7 +115,7 @@ pub(super) async fn before(app: &AppState, intent: &Intent) -> Result<Option<Pau
                 .store
                 .call_state(&intent.call_id)
                 .await
-                .map_err(|e| AppError::store("call_state", e))?;
+                .map_err(|e| failures::store("call_state", e))?;
             if state.status.as_deref().is_some_and(call_is_over) {
                 close(&app.store, &intent.call_id).await;
                 return Err(AppError::call_not_active());

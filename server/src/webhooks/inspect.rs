@@ -20,6 +20,7 @@ use utoipa_axum::routes;
 use super::Webhooks;
 use crate::auth::Agent;
 use crate::error::AppError;
+use crate::failures;
 use crate::local::FromThisMachine;
 use crate::openapi::DeliveriesRefusals;
 use crate::state::AppState;
@@ -242,7 +243,7 @@ async fn list(
     let rows = store
         .deliveries(limit, verdict)
         .await
-        .map_err(|e| AppError::store("deliveries", e))?;
+        .map_err(|e| failures::store("deliveries", e))?;
     Ok(Json(Data::new(rows)).into_response())
 }
 

@@ -17,6 +17,7 @@ use sha2::{Digest, Sha256};
 use super::inspect::Note;
 use super::{Webhooks, MAX_UNPROCESSED};
 use crate::error::AppError;
+use crate::failures;
 use crate::local::{FromThisMachine, Trust};
 use crate::openapi::WebhookRefusals;
 use crate::telemetry;
@@ -104,7 +105,7 @@ pub async fn receive(
     let fresh = match hooks.store.accept_delivery(&delivery, &body).await {
         Ok(fresh) => fresh,
         Err(err) => {
-            let e = AppError::store("accept_delivery", err);
+            let e = failures::store("accept_delivery", err);
             let note = Note::refused(KnownVerdict::StoreUnavailable, &e).verified(&hooks);
             hooks.note(&headers, &body, note).await;
             return Err(e);
