@@ -246,7 +246,7 @@ pub fn human_message(t: &Texts, err: &ApiError) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::i18n::catalog::{DE, EN, FR};
+    use minivoice_i18n::{DE, EN, FR};
 
     /// Stands in for `intl::duration`, which needs a browser.
     fn seconds(s: u64) -> String {

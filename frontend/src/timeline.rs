@@ -92,7 +92,7 @@ pub fn events_for(entries: &[Entry], recording_id: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::i18n::catalog::{DE, EN};
+    use minivoice_i18n::{DE, EN};
 
     fn action(what: &str, agent: &str, result: &str) -> Entry {
         Entry {

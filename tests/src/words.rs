@@ -3,12 +3,8 @@
 
 use crate::Harness;
 
-/// The one catalog, read as the widget is built from it: its English words must not show.
-#[path = "../../frontend/src/i18n/catalog.rs"]
-#[allow(dead_code)]
-pub mod catalog;
-#[path = "../../frontend/src/i18n/texts.rs"]
-mod texts;
+/// The one catalog, as the widget is built from it: its English words must not show.
+pub use minivoice_i18n as catalog;
 
 /// The words of each English text, as the widget could show them: its pieces around each
 /// `{}`, trimmed of punctuation; pieces of fewer than three letters ("by") are no evidence.

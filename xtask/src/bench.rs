@@ -4,13 +4,14 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use crate::{cargo, newest, precompress, root, tools, widget, Result, StatusOk};
+use crate::widget::{self, newest, precompress};
+use crate::{cargo, root, tools, Result, StatusOk};
 
 pub fn run() -> Result {
     let root = root();
     tools::ensure_all(&root)?;
     tools::ensure_bench_tools()?;
-    widget(false)?;
+    widget::build(false)?;
     let floor = hello_floor(&root)?;
     cargo(&root)
         .args(["build", "--release", "--package", "minivoice-proxy"])
@@ -51,7 +52,7 @@ fn hello_floor(root: &Path) -> Result<PathBuf> {
         // Trunk logs to stdout, which is the table's alone.
         .stdout(std::io::stderr())
         .status_ok()?;
-    crate::minify::minify_glue(root, &dist)?;
+    widget::minify_glue(root, &dist)?;
     precompress(&dist)?;
     std::fs::write(&stamp, b"").map_err(|e| format!("writing {}: {e}", stamp.display()))?;
     Ok(dist)

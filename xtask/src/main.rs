@@ -4,14 +4,12 @@
 mod bench;
 mod chaos;
 mod deny;
-mod i18n;
-mod minify;
 mod postgres;
 mod tools;
+mod widget;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
-use std::time::SystemTime;
 
 type Result<T = ()> = std::result::Result<T, String>;
 
@@ -63,7 +61,7 @@ fn main() -> ExitCode {
             .and_then(|_| tools::ensure_promtool(&root()))
             .map(drop),
         Some("postgres") => postgres::ensure().map(|url| println!("{url}")),
-        Some("widget") => tools::ensure_build_tools(&root()).and_then(|_| widget(true)),
+        Some("widget") => tools::ensure_build_tools(&root()).and_then(|_| widget::build(true)),
         _ => Err(USAGE.to_owned()),
     };
     match result {
@@ -85,7 +83,7 @@ pub fn root() -> PathBuf {
 fn run(args: &[String]) -> Result {
     let root = root();
     tools::ensure_build_tools(&root)?;
-    widget(false)?;
+    widget::build(false)?;
     eprintln!("xtask: starting the proxy; it prints the URL to open");
     cargo(&root)
         .args(["run", "--release", "--package", "minivoice-proxy", "--"])
@@ -102,7 +100,7 @@ fn test() -> Result {
     let schemathesis = tools::ensure_schemathesis(&root)?;
     // The alert rules' tests (tests/tests/alerts.rs) run it.
     let promtool = tools::ensure_promtool(&root)?;
-    widget(false)?;
+    widget::build(false)?;
     cargo(&root)
         .args(["test", "--workspace"])
         .env("WIDGET_DIR", root.join("dist"))
@@ -160,8 +158,8 @@ fn soak(calls: Option<&String>) -> Result {
         "--package",
         "minivoice-proxy",
         "--test",
-        "soak",
-        "soak_full",
+        "api",
+        "soak::soak_full",
         "--",
         "--ignored",
         "--nocapture",
@@ -205,84 +203,12 @@ fn lint() -> Result {
 fn install(args: &[String]) -> Result {
     let root = root();
     tools::ensure_build_tools(&root)?;
-    widget(false)?;
+    widget::build(false)?;
     cargo(&root)
         .args(["install", "--locked", "--path"])
         .arg(root.join("server"))
         .args(args)
         .status_ok()
-}
-
-/// Builds the widget with Trunk unless `dist/` is newer than every input.
-fn widget(force: bool) -> Result {
-    let root = root();
-    let stamp = root.join("dist/.built");
-    // xtask/src too: how the widget is built (minify.rs) changes what it is.
-    let inputs = [
-        "frontend",
-        "shared",
-        "style",
-        "xtask/src",
-        "Cargo.lock",
-        "Trunk.toml",
-        "Cargo.toml",
-    ];
-    let newest_input = inputs.iter().filter_map(|p| newest(&root.join(p))).max();
-    let built = std::fs::metadata(&stamp).and_then(|m| m.modified()).ok();
-    if !force && built.is_some() && built >= newest_input {
-        eprintln!("xtask: widget in dist/ is up to date");
-        return Ok(());
-    }
-    eprintln!("xtask: building the widget (trunk build --release)");
-    Command::new("trunk")
-        .args(["build", "--release"])
-        .current_dir(&root)
-        .env("PATH", tools::path_with_tools(&root))
-        .env("TRUNK_OFFLINE", "true")
-        .status_ok()?;
-    minify::minify_glue(&root, &root.join("dist"))?;
-    i18n::write_catalogs(&root.join("dist"))?;
-    precompress(&root.join("dist"))?;
-    std::fs::write(&stamp, b"").map_err(|e| format!("writing {}: {e}", stamp.display()))
-}
-
-/// `.br` and `.gz` beside every asset, at their best levels, for the proxy to serve to
-/// browsers that accept them (the page and the embed script are compressed per request).
-fn precompress(dist: &Path) -> Result {
-    tools::ensure_brotli()?;
-    let entries =
-        std::fs::read_dir(dist).map_err(|e| format!("reading {}: {e}", dist.display()))?;
-    for entry in entries.filter_map(|e| e.ok()) {
-        let path = entry.path();
-        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
-        let asset = [".wasm", ".js", ".css", ".json"]
-            .iter()
-            .any(|ext| name.ends_with(ext));
-        if !asset {
-            continue;
-        }
-        Command::new("gzip")
-            .args(["-9", "-k", "-f", "-n"])
-            .arg(&path)
-            .status_ok()?;
-        Command::new("brotli")
-            .args(["-q", "11", "-k", "-f"])
-            .arg(&path)
-            .status_ok()?;
-    }
-    Ok(())
-}
-
-fn newest(path: &Path) -> Option<SystemTime> {
-    let meta = std::fs::metadata(path).ok()?;
-    if meta.is_file() {
-        return meta.modified().ok();
-    }
-    std::fs::read_dir(path)
-        .ok()?
-        .filter_map(|e| e.ok())
-        .filter_map(|e| newest(&e.path()))
-        .max()
 }
 
 fn cargo(root: &Path) -> Command {

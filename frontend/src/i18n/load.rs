@@ -40,7 +40,7 @@ pub fn when_loaded(lang: Lang, assets: &str, then: Box<dyn FnOnce(Language)>) {
     let url = format!(
         "{assets}i18n-{}-{}.json",
         lang.tag(),
-        super::catalog::FINGERPRINT
+        minivoice_i18n::FINGERPRINT
     );
     // Not Leptos' `spawn_local`: before the first widget is mounted, Leptos has no executor.
     // Boxed as Leptos boxes its own, so the wasm has one `spawn_local` for both.

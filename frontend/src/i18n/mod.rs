@@ -1,22 +1,20 @@
 //! The widget in the agent's language: English, German or French, whichever comes first from
 //! the element's `lang` attribute (or the page's `?lang=`), then the browser's languages;
-//! English when none is one of them. The words are in [`catalog`]; numbers, sizes and times
-//! are the browser's `Intl` ([`intl`]).
+//! English when none is one of them. The words are in the catalog crate ([`minivoice_i18n`]);
+//! numbers, sizes and times are the browser's `Intl` ([`intl`]).
 //!
 //! Only English is in the wasm: the other catalogs are `i18n-de-<FINGERPRINT>.json` and
-//! `i18n-fr-<FINGERPRINT>.json` beside it (`cargo xtask widget` writes them from [`catalog`]),
-//! fetched when an agent needs one, so the cold load every English agent pays does not grow
-//! with each language.
+//! `i18n-fr-<FINGERPRINT>.json` beside it (`cargo xtask widget` writes them from the same
+//! catalog), fetched when an agent needs one, so the cold load every English agent pays does
+//! not grow with each language.
 
-pub mod catalog;
 pub mod intl;
 mod load;
-mod texts;
 
 use leptos::prelude::*;
 
-pub use catalog::{Texts, EN};
 pub use load::{choose_in_browser, when_loaded};
+pub use minivoice_i18n::{Texts, EN};
 
 /// A language the widget speaks.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -146,16 +144,5 @@ mod tests {
         );
         assert_eq!(fill("no slot", &["x"]), "no slot");
         assert_eq!(fill("{} and {}", &["a"]), "a and {}");
-    }
-
-    #[test]
-    fn every_language_says_everything_with_the_same_slots() {
-        let slots = |t: &str| t.matches("{}").count();
-        for texts in [&catalog::DE, &catalog::FR] {
-            for ((key, en), (_, other)) in EN.entries().into_iter().zip(texts.entries()) {
-                assert!(!other.trim().is_empty(), "{key} is empty");
-                assert_eq!(slots(en), slots(other), "{key}: {other:?}");
-            }
-        }
     }
 }

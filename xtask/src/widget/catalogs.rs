@@ -1,16 +1,12 @@
 //! The widget's German and French catalogs as the JSON files it fetches
-//! (`i18n-de-<fingerprint>.json`, … beside the wasm): written from the one catalog,
-//! `frontend/src/i18n/catalog.rs`, so a language is never out of step with the code. Only
-//! English is built into the wasm, which keeps a cold load within its byte budget
+//! (`i18n-de-<fingerprint>.json`, … beside the wasm): written from the one catalog, the
+//! `minivoice-i18n` crate, so a language is never out of step with the code. Only English is
+//! built into the wasm, which keeps a cold load within its byte budget
 //! (`frontend/src/i18n/mod.rs`).
 
 use std::path::Path;
 
-#[path = "../../frontend/src/i18n/catalog.rs"]
-#[allow(dead_code)]
-mod catalog;
-#[path = "../../frontend/src/i18n/texts.rs"]
-mod texts;
+use minivoice_i18n as catalog;
 
 /// Writes each language's texts, in the catalog's order, as a JSON array into `dist`.
 pub fn write_catalogs(dist: &Path) -> Result<(), String> {

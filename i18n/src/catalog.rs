@@ -1,13 +1,13 @@
 //! Every word the widget shows, in each language it speaks, side by side: an entry without
-//! one of them is a compile error (`super::texts` turns them into a type), and each is read by
-//! its name (`t.close()`). `{}` marks where a value goes, in order (`super::fill`). Plain data
-//! on purpose: `cargo xtask widget` writes the German and French lists from it
-//! (`i18n-de-<FINGERPRINT>.json`, …), and the browser tests include it to know the English
-//! words that must not show in another language.
+//! one of them is a compile error (`crate::texts` turns them into a type), and each is read by
+//! its name (`t.close()`). `{}` marks where a value goes, in order (the widget's `i18n::fill`).
+//! Plain data on purpose: `cargo xtask widget` writes the German and French lists from it
+//! (`i18n-de-<FINGERPRINT>.json`, …), and the browser tests read it to know the English words
+//! that must not show in another language.
 //!
 //! French typography: a no-break space (U+00A0) before `:`.
 
-super::texts::catalog! {
+crate::texts::catalog! {
     call_recordings {
         en: "Call recordings",
         de: "Anrufaufnahmen",

@@ -1,4 +1,4 @@
-//! How the catalog (`super::catalog`) becomes code: one type, `Texts`, with a method per text
+//! How the catalog (`crate::catalog`) becomes code: one type, `Texts`, with a method per text
 //! and a constant per language, and the fingerprint that names a build's fetched catalogs.
 //! Apart from the words themselves, so the catalog reads as the words alone.
 
@@ -42,7 +42,7 @@ macro_rules! catalog {
         /// wasm). It names the fetched catalogs (`i18n-de-<this>.json`), so a widget reads only
         /// the catalog built with it: behind several replicas mid-deploy, another build's list,
         /// read by position, would put its texts in the wrong places.
-        pub const FINGERPRINT: u32 = super::texts::fingerprint(&[&EN.0, &DE.0, &FR.0]);
+        pub const FINGERPRINT: u32 = $crate::texts::fingerprint(&[&EN.0, &DE.0, &FR.0]);
     };
 }
 
