@@ -1,26 +1,12 @@
 //! The API key never reaches a log line: every log of a full start / stop / error / timeout
 //! run, at TRACE for every crate, is captured and searched.
 
-mod common;
+use testkit::*;
 
-use std::io::Write;
-use std::sync::{Arc, Mutex};
-
-use common::*;
-
-#[derive(Clone, Default)]
-struct Capture(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Capture {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
+// Its own test binary, the one besides `api`: the subscriber it installs is the process's,
+// at TRACE for every crate, so every line of the run is caught whichever thread logs it. In a
+// binary shared with other tests it would catch (and slow) theirs too, and a subscriber for
+// this thread only misses the request spans tracing's callsite cache decided on elsewhere.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_key_is_never_logged() {
     let logs = Capture::default();
@@ -42,7 +28,7 @@ async fn the_key_is_never_logged() {
     assert_eq!(app.post_action("call_timeout", "start").await.status, 504);
     assert_eq!(app.post_action("bad.id", "start").await.status, 400);
 
-    let text = String::from_utf8(logs.0.lock().unwrap().clone()).unwrap();
+    let text = logs.text();
     assert!(
         text.contains("forwarding recording action") && text.contains("call_log"),
         "the capture must hold the run's logs:\n{text}"

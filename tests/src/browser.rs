@@ -1,22 +1,16 @@
 //! A browser per harness: its own chromedriver, headless Chromium and profile, on fresh
 //! loopback ports, so tests run in parallel without sharing state.
 
-use std::net::{SocketAddr, TcpListener};
+use std::net::SocketAddr;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use fantoccini::ClientBuilder;
 use serde_json::json;
 
-use crate::{Harness, DEADLINE};
+use testkit::free_port;
 
-pub fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
+use crate::{Harness, DEADLINE};
 
 impl Harness {
     /// A browser on a proxy (or a load balancer) this harness does not own.

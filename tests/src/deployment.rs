@@ -10,13 +10,14 @@ use std::time::{Duration, Instant};
 
 use minivoice_proxy::{Secret, ServeConfig};
 
-use crate::server::InProcess;
-use crate::{free_port, widget_dir, DEADLINE};
+use testkit::{free_port, required_test_database, InProcess, DEADLINE};
+
+use crate::widget_dir;
 
 const KEY: &str = "sk_replicas_test";
 /// The secrets and the name every replica of the reference deployment is given: behind a
 /// reverse proxy no request is local, so each is required (README, "Running several replicas").
-pub const WEBHOOK_SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+pub use testkit::WEBHOOK_SECRET;
 pub const TOKEN_SECRET: &str = "replicas-test-token-secret-0123456789abcdef";
 pub const PUBLIC_URL: &str = "https://recordings.example.com";
 
@@ -99,12 +100,6 @@ impl Drop for Nginx {
 /// A replica: a proxy in this process on the shared database.
 pub type Replica = InProcess;
 
-/// The PostgreSQL server the tests use (`cargo xtask test` starts it and sets the variable).
-pub fn postgres_server() -> String {
-    std::env::var("TEST_DATABASE_URL")
-        .expect("TEST_DATABASE_URL is not set: run `cargo xtask test`, which starts PostgreSQL")
-}
-
 impl Deployment {
     /// The reference deployment as documented: each replica with `WIDGET_TOKEN_SECRET`,
     /// `MINIVOICE_WEBHOOK_SECRET` and `PUBLIC_URL`.
@@ -115,7 +110,7 @@ impl Deployment {
     /// As [`Deployment::start`], each replica's configuration then adjusted (the secrets left
     /// out, say, as an operator might).
     pub async fn start_with(replicas: usize, adjust: impl Fn(&mut ServeConfig)) -> Deployment {
-        let database_url = minivoice_proxy::store::test_database(&postgres_server()).await;
+        let database_url = required_test_database().await;
         let minivoice =
             minivoice_proxy::sandbox::spawn("127.0.0.1:0".parse().unwrap(), Some(Secret::new(KEY)))
                 .await

@@ -16,23 +16,18 @@ mod page;
 pub mod procs;
 mod server;
 mod shadow;
-mod webhook;
 pub mod words;
 
 use std::net::SocketAddr;
 use std::process::Child;
-use std::time::Duration;
 
 use fantoccini::Client;
 use minivoice_proxy::ServeConfig;
 
-pub use browser::free_port;
-pub use server::{serve_crm_page, serve_crm_pages, widget_dir, InProcess};
+pub use server::{serve_crm_page, serve_crm_pages, widget_dir};
 pub use shadow::in_widget;
-pub use webhook::{send_webhook, try_send_webhook};
-
-/// How long any condition may take before a test fails.
-pub const DEADLINE: Duration = Duration::from_secs(15);
+// The generic harness lives in `testkit`; these are the parts browser tests use most.
+pub use testkit::{free_port, send_webhook, try_send_webhook, InProcess, DEADLINE};
 
 pub struct Harness {
     pub proxy: SocketAddr,
@@ -43,5 +38,5 @@ pub struct Harness {
     _profile: tempfile::TempDir,
     /// The proxy this harness started and its configuration (stopped when dropped); `None`
     /// for a browser on another's proxy.
-    own: Option<(server::InProcess, ServeConfig)>,
+    own: Option<(InProcess, ServeConfig)>,
 }

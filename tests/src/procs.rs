@@ -7,7 +7,7 @@ use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::free_port;
+use testkit::free_port;
 
 /// A child stopped with SIGTERM when dropped: nginx's master only takes its workers down on
 /// TERM, and the proxy exits cleanly on it too.

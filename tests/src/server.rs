@@ -6,51 +6,9 @@ use std::path::PathBuf;
 
 use minivoice_proxy::ServeConfig;
 
-use crate::{Harness, DEADLINE};
+use testkit::InProcess;
 
-/// A proxy started in this process, and the means to stop it.
-pub struct InProcess {
-    pub addr: SocketAddr,
-    /// Its built-in sandbox, in sandbox mode.
-    pub sandbox: Option<SocketAddr>,
-    stop: Option<tokio::sync::oneshot::Sender<()>>,
-    served: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
-}
-
-impl InProcess {
-    /// Starts on `listener`, or on `cfg.listen_addr` without one.
-    pub async fn start(cfg: ServeConfig, listener: Option<tokio::net::TcpListener>) -> InProcess {
-        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        let shutdown = async {
-            let _ = stopped.await;
-        };
-        let running = match listener {
-            Some(l) => minivoice_proxy::start_on(l, cfg, shutdown).await,
-            None => minivoice_proxy::start(cfg, shutdown).await,
-        }
-        .expect("the proxy starts");
-        InProcess {
-            addr: running.addr,
-            sandbox: running.sandbox_addr,
-            stop: Some(stop),
-            served: Some(running.served),
-        }
-    }
-
-    /// Stops it as a deploy would (its streams end, it refuses connections) and waits.
-    pub async fn stop(&mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
-        if let Some(served) = self.served.take() {
-            tokio::time::timeout(DEADLINE, served)
-                .await
-                .expect("the proxy stops")
-                .unwrap()
-                .unwrap();
-        }
-    }
-}
+use crate::Harness;
 
 /// The built widget: `WIDGET_DIR`, or `dist/` at the workspace root (`cargo xtask test` builds
 /// it first). Its absence fails the test rather than skipping it.

@@ -280,33 +280,11 @@ pub async fn test_stores() -> Vec<Store> {
     let mut stores = vec![Store::open("sqlite::memory:", Limits::default())
         .await
         .unwrap()];
-    if let Some(server) = std::env::var("TEST_DATABASE_URL")
-        .ok()
-        .filter(|s| !s.is_empty())
-    {
-        let url = test_database(&server).await;
+    if let Some(server) = testkit::database_server() {
+        let url = testkit::test_database(&server).await;
         stores.push(Store::open(&url, Limits::default()).await.unwrap());
     }
     stores
-}
-
-/// Creates a fresh database on the PostgreSQL server at `server` (a URL naming any database
-/// the role may connect to) and returns its URL.
-pub async fn test_database(server: &str) -> String {
-    let name = format!(
-        "mv_{:016x}{:08x}",
-        rand::random::<u64>(),
-        rand::random::<u32>()
-    );
-    let admin = PgPool::connect(server).await.expect("PostgreSQL for tests");
-    sqlx::query(&format!("CREATE DATABASE {name}"))
-        .execute(&admin)
-        .await
-        .unwrap();
-    admin.close().await;
-    let mut url = reqwest::Url::parse(server).expect("a postgres:// URL");
-    url.set_path(&name);
-    url.to_string()
 }
 
 #[cfg(test)]

@@ -11,11 +11,11 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use futures_util::StreamExt;
-use minivoice_e2e::deployment::{postgres_server, Deployment, Nginx, PUBLIC_URL, TOKEN_SECRET};
+use minivoice_e2e::deployment::{Deployment, Nginx, PUBLIC_URL, TOKEN_SECRET};
 use minivoice_e2e::{free_port, send_webhook};
+use testkit::{percentile, required_test_database, WEBHOOK_SECRET};
 
 const KEY: &str = "sk_replicas_bench";
-const SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
 
 struct Process(Child);
 
@@ -56,10 +56,6 @@ async fn launch(binary: &str, args: &[&str], env: &[(&str, String)]) -> (Process
     (child, addr)
 }
 
-fn percentile(sorted: &[Duration], p: f64) -> Duration {
-    sorted[((sorted.len() as f64 * p).ceil() as usize).clamp(1, sorted.len()) - 1]
-}
-
 #[tokio::main]
 async fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -76,13 +72,13 @@ async fn main() {
     let events = flag("--events", 1000) as usize;
     let seconds = flag("--seconds", 5);
 
-    let database = minivoice_proxy::store::test_database(&postgres_server()).await;
+    let database = required_test_database().await;
     let (_minivoice, minivoice) =
         launch(&binary, &["sandbox"], &[("SANDBOX_API_KEY", KEY.into())]).await;
     let env = [
         ("MINIVOICE_API_KEY", KEY.to_owned()),
         ("MINIVOICE_BASE_URL", format!("http://{minivoice}")),
-        ("MINIVOICE_WEBHOOK_SECRET", SECRET.to_owned()),
+        ("MINIVOICE_WEBHOOK_SECRET", WEBHOOK_SECRET.to_owned()),
         ("DATABASE_URL", database),
         // Behind nginx nothing is local: the documented deployment's token secret and name.
         ("WIDGET_TOKEN_SECRET", TOKEN_SECRET.to_owned()),
@@ -113,7 +109,7 @@ async fn main() {
         .to_string();
         let id = format!("msg_bench_{i}");
         let sent = Instant::now();
-        let status = send_webhook(&client, a, SECRET, &id, body).await;
+        let status = send_webhook(&client, a, WEBHOOK_SECRET, &id, body).await;
         assert_eq!(status, 202, "webhook {i}");
         let needle = format!("\"{rec}\"");
         while !buffer.contains(&needle) {

@@ -20,7 +20,7 @@ use minivoice_e2e::procs;
 /// Cold navigations per page for the first-render medians.
 const NAVIGATIONS: usize = 10;
 const SUBSCRIBERS: [usize; 2] = [1_000, 10_000];
-pub const WEBHOOK_SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+pub use testkit::{percentile, WEBHOOK_SECRET};
 
 pub struct Run {
     pub assets: [Vec<Option<bytes::Sizes>>; 2],
@@ -97,8 +97,4 @@ pub fn median(mut values: Vec<f64>) -> f64 {
     } else {
         values[mid]
     }
-}
-
-pub fn percentile(sorted: &[Duration], p: f64) -> Duration {
-    sorted[((sorted.len() as f64 * p).ceil() as usize).clamp(1, sorted.len()) - 1]
 }

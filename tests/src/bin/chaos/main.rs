@@ -30,6 +30,7 @@ use std::time::{Duration, Instant};
 
 use minivoice_e2e::deployment::Nginx;
 use minivoice_e2e::procs::{self, Process};
+use testkit::WEBHOOK_SECRET;
 
 use cluster::Cluster;
 use flaky::Flaky;
@@ -37,7 +38,6 @@ use log::Log;
 use relay::Relay;
 
 const KEY: &str = "sk_chaos";
-const WEBHOOK_SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
 const TOKEN_SECRET: &str = "chaos-run-token-secret-of-at-least-32-bytes";
 /// Calls with an agent acting on each (and two widgets watching it).
 const CALLS: usize = 6;

@@ -1,0 +1,49 @@
+//! The default text log escapes what clients wrote: a value with a newline or an escape
+//! sequence cannot forge a log line or colour the operator's terminal.
+
+use std::time::Duration;
+
+use testkit::*;
+
+#[tokio::test]
+async fn a_client_controlled_value_cannot_forge_a_log_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("stderr.log");
+    let addr: std::net::SocketAddr = format!("127.0.0.1:{}", free_port()).parse().unwrap();
+    let mut cmd = command(
+        &[],
+        &[
+            ("LISTEN_ADDR", addr.to_string()),
+            ("RUST_LOG", "info".into()),
+            ("DATABASE_URL", "sqlite::memory:".into()),
+            ("MINIVOICE_API_KEY", KEY.into()),
+            ("MINIVOICE_BASE_URL", dead_upstream()),
+            ("MINIVOICE_WEBHOOK_SECRET", WEBHOOK_SECRET.into()),
+        ],
+    );
+    cmd.stderr(std::fs::File::create(&log).unwrap());
+    let proxy = Proxy::run(cmd, addr, Duration::from_secs(20)).await;
+    // A body the worker cannot read is logged as it came (its first 512 bytes).
+    let body = "hello\nFORGED ERROR line\r\n\u{1b}[31mred\u{1b}[0m \u{85}";
+    assert_eq!(proxy.app().deliver("msg_log_forge", body).await, 202);
+    let read = || std::fs::read_to_string(&log).unwrap();
+    wait_until("the body logged", Duration::from_secs(10), || async {
+        read().contains("not understood")
+    })
+    .await;
+    proxy.kill_hard();
+    let text = read();
+    let line = text.lines().find(|l| l.contains("not understood")).unwrap();
+    assert!(
+        line.contains(r"hello\nFORGED ERROR line\r\n\u{1b}[31mred\u{1b}[0m \u{85}"),
+        "{line}"
+    );
+    assert!(
+        !text.lines().any(|l| l.starts_with("FORGED")),
+        "a forged line:\n{text}"
+    );
+    assert!(
+        !text.contains(['\u{1b}', '\u{85}', '\r']),
+        "raw control characters:\n{text}"
+    );
+}
