@@ -96,9 +96,9 @@ fn test() -> Result {
     let root = root();
     tools::ensure_all(&root)?;
     let postgres = postgres::ensure()?;
-    // The OpenAPI contract test (tests/tests/openapi.rs) fuzzes the proxy with it.
+    // The OpenAPI contract test (tests/tests/e2e/openapi.rs) fuzzes the proxy with it.
     let schemathesis = tools::ensure_schemathesis(&root)?;
-    // The alert rules' tests (tests/tests/alerts.rs) run it.
+    // The alert rules' tests (tests/tests/e2e/alerts.rs) run it.
     let promtool = tools::ensure_promtool(&root)?;
     widget::build(false)?;
     cargo(&root)

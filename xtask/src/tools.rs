@@ -177,7 +177,7 @@ fn ensure_wasm_opt(root: &Path) -> Result {
     ensure_npm_package(root, "binaryen", BINARYEN_VERSION, ".bin/wasm-opt")
 }
 
-/// The OpenAPI fuzzer the contract test runs (`tests/tests/openapi.rs`): an exact version, so
+/// The OpenAPI fuzzer the contract test runs (`tests/tests/e2e/openapi.rs`): an exact version, so
 /// a release with new checks cannot turn CI red on its own.
 const SCHEMATHESIS_VERSION: &str = "4.32.5";
 
@@ -212,7 +212,7 @@ pub fn ensure_schemathesis(root: &Path) -> Result<PathBuf> {
     Ok(exe)
 }
 
-/// promtool, which checks and unit-tests the alert rules (`tests/tests/alerts.rs`): one on
+/// promtool, which checks and unit-tests the alert rules (`tests/tests/e2e/alerts.rs`): one on
 /// PATH's usual place, else Debian's, taken out of its `prometheus` package into `.tools/bin/`.
 /// Not installed as a package: that is the Prometheus server too, whose service starts on
 /// install (and it recommends the node exporter, another); promtool alone needs only libc.

@@ -26,7 +26,7 @@
 //! | `minivoice_accept_errors_total` | counter | | [`connections`], each failed accept (EMFILE…) |
 //!
 //! The alert rules in `deploy/prometheus/alerts.yml` read these names: renaming one fails
-//! `tests/tests/alerts.rs`.
+//! `tests/tests/e2e/alerts.rs`.
 //!
 //! Label values are `&'static str` on purpose: a label takes a value from a small fixed set
 //! (an error message or an ID there would make one series per value, without bound).
