@@ -186,7 +186,7 @@ async fn assemble(
         pause_max: cfg.pause_max(),
         trust: Trust::new(cfg),
     });
-    recordings::spawn_auto_resume(state.clone());
+    recordings::spawn_auto_resume(recordings::Actions::from_state(&state));
     Ok(state)
 }
 

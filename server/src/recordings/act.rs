@@ -3,8 +3,12 @@
 //! a task that outlives the request, the call's gate (one action in flight, idempotency
 //! answers), the step under the call's lock, the result on record, and every widget told.
 
-use std::sync::Mutex;
+use std::convert::Infallible;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
+use axum::extract::{FromRef, FromRequestParts};
+use axum::http::request::Parts;
 use axum::http::{HeaderValue, StatusCode};
 use axum::response::Response;
 use minivoice_shared::{
@@ -15,11 +19,54 @@ use tracing::Instrument;
 use super::gate::{self, Outcome};
 use super::pause::{self, Changes};
 use crate::error::AppError;
+use crate::events::Hub;
 use crate::failures;
-use crate::state::AppState;
 use crate::store::{Attempt, Finished, Store};
 use crate::telemetry;
-use crate::upstream::Reply;
+use crate::upstream::{Reply, Upstream};
+
+/// What carrying out an action needs, taken from any state that has these parts: the
+/// handlers extract it, and the automatic resume is given it at start-up.
+#[derive(Clone)]
+pub struct Actions {
+    pub upstream: Upstream,
+    pub store: Store,
+    pub hub: Arc<Hub>,
+    /// How long a pause lasts before the server resumes by itself; `None`: never.
+    pub pause_max: Option<Duration>,
+}
+
+impl Actions {
+    pub fn from_state<S>(state: &S) -> Actions
+    where
+        Upstream: FromRef<S>,
+        Store: FromRef<S>,
+        Arc<Hub>: FromRef<S>,
+        Option<Duration>: FromRef<S>,
+    {
+        Actions {
+            upstream: Upstream::from_ref(state),
+            store: Store::from_ref(state),
+            hub: Arc::<Hub>::from_ref(state),
+            pause_max: Option::<Duration>::from_ref(state),
+        }
+    }
+}
+
+impl<S> FromRequestParts<S> for Actions
+where
+    S: Send + Sync,
+    Upstream: FromRef<S>,
+    Store: FromRef<S>,
+    Arc<Hub>: FromRef<S>,
+    Option<Duration>: FromRef<S>,
+{
+    type Rejection = Infallible;
+
+    async fn from_request_parts(_: &mut Parts, state: &S) -> Result<Self, Infallible> {
+        Ok(Actions::from_state(state))
+    }
+}
 
 /// An action as asked for.
 #[derive(Clone, Debug)]
@@ -34,7 +81,7 @@ pub(crate) struct Intent {
 
 /// Records the attempt, then carries it out in a task of its own: MiniVoice may act on it,
 /// so its answer must reach the trail and every widget even if the asker goes away.
-pub(crate) async fn perform(app: AppState, intent: Intent) -> Result<Outcome, AppError> {
+pub(crate) async fn perform(app: Actions, intent: Intent) -> Result<Outcome, AppError> {
     let request_id = crate::request_id::current();
     let attempt = Attempt {
         agent: &intent.agent,
@@ -69,7 +116,7 @@ pub(crate) fn respond(outcome: Outcome) -> Response {
 }
 
 /// Gate → the step under the call's lock → the result on record → link and publish.
-async fn carry_out(app: AppState, intent: Intent, row: i64) -> Result<Outcome, AppError> {
+async fn carry_out(app: Actions, intent: Intent, row: i64) -> Result<Outcome, AppError> {
     // A request waits for another with its key at most as long as that one can take.
     let wait = app.upstream.timeout() + std::time::Duration::from_secs(1);
     let changes = Mutex::new(Changes::default());
@@ -107,11 +154,7 @@ async fn carry_out(app: AppState, intent: Intent, row: i64) -> Result<Outcome, A
 
 /// Runs under the call's lock, so what it reads of the call's pause holds until it is done.
 /// MiniVoice is sent `start` or `stop` only, whatever the action.
-async fn step(
-    app: &AppState,
-    intent: &Intent,
-    changes: &Mutex<Changes>,
-) -> Result<Reply, AppError> {
+async fn step(app: &Actions, intent: &Intent, changes: &Mutex<Changes>) -> Result<Reply, AppError> {
     let open = pause::before(app, intent).await?;
     let forwarded = ActionRequest {
         action: intent.action.forwarded(),

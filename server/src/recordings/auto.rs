@@ -11,9 +11,8 @@ use futures_util::future::join_all;
 use minivoice_shared::Action;
 use tracing::Instrument;
 
-use super::act::{self, Intent};
+use super::act::{self, Actions, Intent};
 use crate::auth::SYSTEM_AGENT;
-use crate::state::AppState;
 use crate::store::{self, ClaimedPause};
 
 /// How often a replica looks for due pauses (one indexed read when none is due).
@@ -25,7 +24,7 @@ const RETRY_AFTER: Duration = Duration::from_secs(5);
 const BATCH: i64 = 16;
 
 /// Runs until the hub closes (shutdown).
-pub fn spawn(app: AppState) {
+pub fn spawn(app: Actions) {
     let mut closing = app.hub.closing();
     tokio::spawn(async move {
         loop {
@@ -38,7 +37,7 @@ pub fn spawn(app: AppState) {
     });
 }
 
-async fn resume_due(app: &AppState) {
+async fn resume_due(app: &Actions) {
     // While the store is known to be down its health check says so, once; four warnings a
     // second from here would bury that.
     if !app.store.is_healthy() {
@@ -66,7 +65,7 @@ async fn resume_due(app: &AppState) {
     join_all(claimed.into_iter().map(|c| resume(app, c))).await;
 }
 
-async fn resume(app: &AppState, claimed: ClaimedPause) {
+async fn resume(app: &Actions, claimed: ClaimedPause) {
     let span = tracing::info_span!("auto_resume", call_id = %claimed.call_id);
     let intent = Intent {
         agent: SYSTEM_AGENT.into(),

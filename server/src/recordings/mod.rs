@@ -8,11 +8,15 @@ mod gate;
 mod pause;
 
 pub use crate::auth::SYSTEM_AGENT;
+pub use act::Actions;
 pub use auto::spawn as spawn_auto_resume;
 pub use gate::Outcome;
 pub use pause::MAX_REASON_CHARS;
 
-use axum::extract::State;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::extract::{FromRef, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
@@ -23,18 +27,25 @@ use utoipa_axum::routes;
 
 use crate::auth::Agent;
 use crate::error::AppError;
+use crate::events::Hub;
 use crate::extract::{ApiJson, CallId, IdempotencyKey, RecordingRef};
 use crate::failures;
 use crate::openapi::{
     ActRefusals, CallPath, CallRefusals, IdempotencyKeyHeader, ListRefusals, MetadataRefusals,
     RecordingPath,
 };
-use crate::state::AppState;
 use crate::store::Store;
 use crate::upstream::{Reply, Upstream};
 
 /// Each route with its description (`#[utoipa::path]` on the handler): the OpenAPI document.
-pub fn routes() -> OpenApiRouter<AppState> {
+pub fn routes<S>() -> OpenApiRouter<S>
+where
+    S: Clone + Send + Sync + 'static,
+    Upstream: FromRef<S>,
+    Store: FromRef<S>,
+    Arc<Hub>: FromRef<S>,
+    Option<Duration>: FromRef<S>,
+{
     OpenApiRouter::new()
         .routes(routes!(list, start_or_stop))
         .routes(routes!(metadata))
@@ -133,7 +144,7 @@ async fn belongs_to_call(
     )
 )]
 async fn start_or_stop(
-    State(app): State<AppState>,
+    app: act::Actions,
     Extension(agent): Extension<Agent>,
     CallId(call_id): CallId,
     IdempotencyKey(key): IdempotencyKey,

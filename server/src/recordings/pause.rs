@@ -6,7 +6,7 @@
 //! interleave.
 
 use axum::body::Bytes;
-use axum::extract::{FromRequest, Request, State};
+use axum::extract::{FromRequest, Request};
 use axum::response::Response;
 use axum::Extension;
 use minivoice_shared::{
@@ -14,13 +14,12 @@ use minivoice_shared::{
 };
 use serde::Deserialize;
 
-use super::act::{self, accepted, is_transient, Intent};
+use super::act::{self, accepted, is_transient, Actions, Intent};
 use crate::auth::Agent;
 use crate::error::AppError;
 use crate::extract::{body_error, is_json, CallId, IdempotencyKey};
 use crate::failures;
 use crate::openapi::{CallPath, IdempotencyKeyHeader, PauseRefusals, ResumeRefusals};
-use crate::state::AppState;
 use crate::store::{self, Pause};
 use crate::upstream::Reply;
 
@@ -53,7 +52,7 @@ pub(crate) struct Changes {
     )
 )]
 pub(super) async fn pause(
-    State(app): State<AppState>,
+    app: Actions,
     Extension(agent): Extension<Agent>,
     CallId(call_id): CallId,
     IdempotencyKey(key): IdempotencyKey,
@@ -81,7 +80,7 @@ pub(super) async fn pause(
     )
 )]
 pub(super) async fn resume(
-    State(app): State<AppState>,
+    app: Actions,
     Extension(agent): Extension<Agent>,
     CallId(call_id): CallId,
     IdempotencyKey(key): IdempotencyKey,
@@ -98,7 +97,7 @@ pub(super) async fn resume(
 
 /// Under the call's lock, before anything is forwarded: the call's open pause, and whether
 /// the action makes sense with it.
-pub(super) async fn before(app: &AppState, intent: &Intent) -> Result<Option<Pause>, AppError> {
+pub(super) async fn before(app: &Actions, intent: &Intent) -> Result<Option<Pause>, AppError> {
     let unavailable = |e| failures::store("pause_of", e);
     let open = app
         .store
@@ -128,7 +127,7 @@ pub(super) async fn before(app: &AppState, intent: &Intent) -> Result<Option<Pau
 
 /// Under the call's lock, once MiniVoice has answered: what that means for the pause.
 pub(super) async fn after(
-    app: &AppState,
+    app: &Actions,
     intent: &Intent,
     open: Option<Pause>,
     reply: &Reply,
@@ -183,7 +182,7 @@ async fn close(store: &crate::store::Store, call_id: &str) -> bool {
 
 /// Tells every widget on the call what changed, once the result is on record.
 pub(super) async fn announce(
-    app: &AppState,
+    app: &Actions,
     intent: &Intent,
     changes: Changes,
     recording: Option<Recording>,

@@ -6,7 +6,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use axum::extract::{Query, State};
+use axum::extract::{FromRef, Query, State};
 use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
@@ -21,9 +21,8 @@ use super::Webhooks;
 use crate::auth::Agent;
 use crate::error::AppError;
 use crate::failures;
-use crate::local::FromThisMachine;
+use crate::local::{FromThisMachine, Trust};
 use crate::openapi::DeliveriesRefusals;
-use crate::state::AppState;
 use crate::store::{Received, Store};
 
 /// Deliveries listed when the query does not say.
@@ -38,7 +37,12 @@ const HIDDEN: &[&str] = &["authorization", "proxy-authorization", "cookie"];
 /// can send costs little to keep.
 pub(crate) const REFUSED_BODY_BYTES: usize = 1024;
 
-pub fn routes() -> OpenApiRouter<AppState> {
+pub fn routes<S>() -> OpenApiRouter<S>
+where
+    S: Clone + Send + Sync + 'static,
+    Store: FromRef<S>,
+    Trust: FromRef<S>,
+{
     OpenApiRouter::new().routes(routes!(list))
 }
 
