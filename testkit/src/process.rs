@@ -9,6 +9,8 @@ use std::time::Duration;
 use super::app::TestApp;
 use super::raw::free_port;
 use super::wait::wait_until;
+use super::webhook::WEBHOOK_SECRET;
+use super::KEY;
 
 /// The `minivoice-proxy` binary of this build. Cargo builds a package's binaries next to its
 /// integration tests' (`target/<profile>/`, the tests in `deps/` below it) and names them
@@ -57,6 +59,17 @@ pub fn with_file_limit(cmd: &mut Command, n: u64) {
     unsafe {
         cmd.pre_exec(move || setrlimit(Resource::Nofile, limit).map_err(Into::into));
     }
+}
+
+/// The environment of a replica, as several share one service: [`KEY`], `upstream` as
+/// MiniVoice, [`WEBHOOK_SECRET`], and the database they all use.
+pub fn replica_env(database_url: &str, upstream: &str) -> Vec<(&'static str, String)> {
+    vec![
+        ("MINIVOICE_API_KEY", KEY.into()),
+        ("MINIVOICE_BASE_URL", upstream.into()),
+        ("MINIVOICE_WEBHOOK_SECRET", WEBHOOK_SECRET.into()),
+        ("DATABASE_URL", database_url.into()),
+    ]
 }
 
 pub struct Proxy {

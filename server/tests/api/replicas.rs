@@ -16,12 +16,7 @@ async fn replica(database_url: &str, upstream: &str) -> Proxy {
 
 /// [`replica`] with more of the environment.
 async fn replica_with(database_url: &str, upstream: &str, more: &[(&str, String)]) -> Proxy {
-    let mut env = vec![
-        ("MINIVOICE_API_KEY", KEY.into()),
-        ("MINIVOICE_BASE_URL", upstream.into()),
-        ("MINIVOICE_WEBHOOK_SECRET", WEBHOOK_SECRET.into()),
-        ("DATABASE_URL", database_url.into()),
-    ];
+    let mut env = replica_env(database_url, upstream);
     env.extend_from_slice(more);
     Proxy::launch(&[], &env).await
 }

@@ -6,55 +6,15 @@
 //! `cargo xtask replicas [--events N] [--seconds S]` (it builds the release proxy, starts
 //! PostgreSQL, and installs nginx and wrk when missing).
 
-use std::net::SocketAddr;
-use std::process::{Child, Command, Stdio};
+use std::path::Path;
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 use futures_util::StreamExt;
 use minivoice_e2e::deployment::{Deployment, Nginx, PUBLIC_URL, TOKEN_SECRET};
-use minivoice_e2e::{free_port, send_webhook};
-use testkit::{percentile, required_test_database, WEBHOOK_SECRET};
-
-const KEY: &str = "sk_replicas_bench";
-
-struct Process(Child);
-
-impl Drop for Process {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-async fn launch(binary: &str, args: &[&str], env: &[(&str, String)]) -> (Process, SocketAddr) {
-    let addr: SocketAddr = format!("127.0.0.1:{}", free_port()).parse().unwrap();
-    let listen = if args.first() == Some(&"sandbox") {
-        "SANDBOX_LISTEN_ADDR"
-    } else {
-        "LISTEN_ADDR"
-    };
-    let mut cmd = Command::new(binary);
-    cmd.args(args)
-        .env_clear()
-        .env("RUST_LOG", "warn")
-        .env("WIDGET_DIR", "/nonexistent")
-        .env(listen, addr.to_string())
-        .stdout(Stdio::null())
-        .stderr(Stdio::inherit());
-    for (k, v) in env {
-        cmd.env(k, v);
-    }
-    let child = Process(cmd.spawn().expect("start the proxy"));
-    let started = Instant::now();
-    while tokio::net::TcpStream::connect(addr).await.is_err() {
-        assert!(
-            started.elapsed() < Duration::from_secs(20),
-            "{args:?} did not listen"
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    (child, addr)
-}
+use minivoice_e2e::procs::{loopback, proxy_at};
+use minivoice_e2e::send_webhook;
+use testkit::{percentile, replica_env, required_test_database, KEY, WEBHOOK_SECRET};
 
 #[tokio::main]
 async fn main() {
@@ -73,20 +33,17 @@ async fn main() {
     let seconds = flag("--seconds", 5);
 
     let database = required_test_database().await;
-    let (_minivoice, minivoice) =
-        launch(&binary, &["sandbox"], &[("SANDBOX_API_KEY", KEY.into())]).await;
-    let env = [
-        ("MINIVOICE_API_KEY", KEY.to_owned()),
-        ("MINIVOICE_BASE_URL", format!("http://{minivoice}")),
-        ("MINIVOICE_WEBHOOK_SECRET", WEBHOOK_SECRET.to_owned()),
-        ("DATABASE_URL", database),
-        // Behind nginx nothing is local: the documented deployment's token secret and name.
-        ("WIDGET_TOKEN_SECRET", TOKEN_SECRET.to_owned()),
-        ("PUBLIC_URL", PUBLIC_URL.to_owned()),
-    ];
+    let binary = Path::new(&binary);
+    let sandbox_env = [("SANDBOX_API_KEY", KEY.to_owned())];
+    let minivoice = proxy_at(binary, &["sandbox"], loopback(), &sandbox_env, None).await;
+    let mut env = replica_env(&database, &format!("http://{}", minivoice.addr));
+    // Behind nginx nothing is local: the documented deployment's token secret and name.
+    env.push(("WIDGET_TOKEN_SECRET", TOKEN_SECRET.to_owned()));
+    env.push(("PUBLIC_URL", PUBLIC_URL.to_owned()));
     let bearer = format!("Bearer {}", Deployment::token("bench", &["bench_call"]));
-    let (_a, a) = launch(&binary, &[], &env).await;
-    let (_b, b) = launch(&binary, &[], &env).await;
+    let replica_a = proxy_at(binary, &[], loopback(), &env, None).await;
+    let replica_b = proxy_at(binary, &[], loopback(), &env, None).await;
+    let (a, b) = (replica_a.addr, replica_b.addr);
 
     // Cross-replica delivery: a webhook to A, its live event read on B's stream.
     let client = reqwest::Client::new();
