@@ -211,17 +211,51 @@ async fn record_result(store: &Store, row: i64, outcome: &Result<Outcome, AppErr
         Ok(o) => summarise(&o.reply),
         Err(e) => (None, Some(e.code())),
     };
-    let result = Finished {
-        recording_id: recording_id.as_deref(),
-        error_code: error_code.as_deref(),
-        replayed: outcome.as_ref().is_ok_and(|o| o.replayed),
+    let replayed = outcome.as_ref().is_ok_and(|o| o.replayed);
+    let finish = move |store: Store| {
+        let (recording_id, error_code) = (recording_id.clone(), error_code.clone());
+        async move {
+            let result = Finished {
+                recording_id: recording_id.as_deref(),
+                error_code: error_code.as_deref(),
+                replayed,
+            };
+            store.finish(row, &result).await
+        }
     };
-    if let Err(e) = store.finish(row, &result).await {
-        // The row stays pending: the trail says the answer is unknown rather than nothing.
-        telemetry::store_error("finish");
-        tracing::error!(error = %e, "could not record the action's result");
-    }
+    let Err(e) = finish(store.clone()).await else {
+        return;
+    };
+    telemetry::store_error("finish");
+    tracing::error!(error = %e, "could not record the action's result; retrying until the store answers");
+    // The answer is known and the asker gets it now; the trail gets it as soon as the store is
+    // back (a PostgreSQL restart or a cut connection lasts seconds). Only a replica that dies
+    // meanwhile leaves the row pending: on record as "answer unknown", never as nothing.
+    let store = store.clone();
+    let retry = async move {
+        let mut gap = FINISH_RETRY_FIRST;
+        let deadline = tokio::time::Instant::now() + FINISH_RETRY_FOR;
+        while tokio::time::Instant::now() < deadline {
+            tokio::time::sleep(gap).await;
+            if finish(store.clone()).await.is_ok() {
+                tracing::info!(row, "the action's result is on record after a retry");
+                return;
+            }
+            gap = (gap * 2).min(FINISH_RETRY_MAX_GAP);
+        }
+        tracing::error!(
+            row,
+            "gave up recording the action's result: the row stays pending"
+        );
+    };
+    tokio::spawn(retry.in_current_span());
 }
+
+/// How the result of an action is retried while the store is away: soon at first, then every
+/// few seconds, for longer than an outage its operators would call short.
+const FINISH_RETRY_FIRST: Duration = Duration::from_millis(100);
+const FINISH_RETRY_MAX_GAP: Duration = Duration::from_secs(5);
+const FINISH_RETRY_FOR: Duration = Duration::from_secs(600);
 
 /// MiniVoice's accepted action, from a successful answer.
 pub(crate) fn accepted(reply: &Reply) -> Option<ActionResult> {
