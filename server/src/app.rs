@@ -1,20 +1,18 @@
 //! `app(state) -> Router`: the whole HTTP surface in one place, so tests can drive it with
-//! `oneshot` or over a real socket.
+//! `oneshot` or over a real socket. The routers are their modules'; here they are merged and
+//! given their layers.
 
 use axum::extract::{DefaultBodyLimit, Request};
 use axum::middleware::Next;
 use axum::response::Response;
-use axum::routing::get;
 use axum::{middleware, Router};
 use tower::util::MapRequestLayer;
-use tower_http::compression::CompressionLayer;
-use tower_http::services::ServeDir;
 use utoipa_axum::router::{OpenApiRouter, UtoipaMethodRouterExt};
 use utoipa_axum::routes;
 
 use crate::error::AppError;
 use crate::state::AppState;
-use crate::{embed, openapi, ops, recordings, request_id, security, webhooks, widget};
+use crate::{openapi, ops, recordings, request_id, security, site, webhooks};
 
 /// The recording action body is a few bytes; anything near this is hostile.
 pub const MAX_REQUEST_BODY: usize = 16 * 1024;
@@ -61,31 +59,8 @@ pub fn app(state: AppState) -> Router {
     if let Some(cors) = security::cors(&state.allowed_origins) {
         api = api.layer(cors);
     }
-    let assets = Router::new()
-        .route(
-            "/minivoice-recordings.js",
-            get(embed::element_script).layer(CompressionLayer::new()),
-        )
-        .route("/minivoice-recordings.d.ts", get(embed::element_types));
-    // The `.br` / `.gz` files `cargo xtask` writes beside each asset, when the browser
-    // accepts them (the answer then varies by Accept-Encoding, and says so).
-    let assets = match &state.widget {
-        widget::Widget::Dir(dir) => assets.fallback_service(
-            ServeDir::new(dir.as_ref())
-                .precompressed_br()
-                .precompressed_gzip(),
-        ),
-        widget::Widget::Embedded => assets.fallback(widget::serve_embedded),
-    }
-    .layer(middleware::from_fn(widget::cache_headers))
-    .layer(middleware::from_fn(embed::shareable));
-    // The page is written per request (its CSP names the loader's hash): compressed likewise.
-    let page = get(widget::index).layer(CompressionLayer::new());
-    root.route("/", page.clone())
-        .route("/index.html", page.clone())
-        .route("/embed", page)
-        .nest("/api", api)
-        .merge(assets)
+    root.nest("/api", api)
+        .merge(site::routes(&state.widget))
         .layer(MapRequestLayer::new(crate::serve::body_deadline(
             state.body_timeout,
         )))

@@ -19,6 +19,7 @@ pub mod schedule;
 pub mod secret;
 pub mod security;
 pub mod serve;
+pub mod site;
 pub mod state;
 pub mod store;
 pub mod telemetry;
