@@ -46,6 +46,22 @@ pub fn command(args: &[&str], env: &[(&str, String)]) -> Command {
     cmd
 }
 
+/// Runs `minivoice-proxy [args]` with `env` to its end (a subcommand such as `token`): what it
+/// printed, or the test fails with what it said on stderr.
+pub fn stdout_of(args: &[&str], env: &[(&str, String)]) -> String {
+    let out = command(args, env)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
 /// Makes `cmd` start with at most `n` open files (soft and hard RLIMIT_NOFILE, `ulimit -n`).
 pub fn with_file_limit(cmd: &mut Command, n: u64) {
     use rustix::process::{setrlimit, Resource, Rlimit};

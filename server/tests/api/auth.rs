@@ -102,22 +102,12 @@ async fn listening_beyond_loopback_needs_a_secret_or_an_explicit_opt_out() {
 
 #[tokio::test]
 async fn the_token_command_mints_what_the_proxy_accepts() {
-    let out = command(
+    let minted = stdout_of(
         &[
             "token", "--agent", "alice", "--call", "call_123", "--call", "call_7", "--ttl", "15m",
         ],
         &[("WIDGET_TOKEN_SECRET", TOKEN_SECRET.into())],
-    )
-    .stdout(Stdio::piped())
-    .stderr(Stdio::piped())
-    .output()
-    .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
     );
-    let minted = String::from_utf8(out.stdout).unwrap();
     let agent = keys().verify(minted.trim()).unwrap();
     assert_eq!(agent.name, "alice");
     assert!(agent.may_act_on("call_7") && !agent.may_act_on("call_8"));

@@ -2,7 +2,6 @@
 //! verifies, the first signs; a token's `kid` picks its secret; a signature header may carry
 //! several signatures), and a verified delivery is acknowledged whatever its bytes.
 
-use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use minivoice_proxy::auth::{key_id, unix_now, TokenKeys};
@@ -189,17 +188,9 @@ async fn token_secrets_rotate_and_a_kid_picks_its_secret() {
         ("WIDGET_TOKEN_SECRET", rotating.clone()),
         ("WIDGET_TOKEN_SECRET_FILE", file),
     ] {
-        let out = command(&["token", "--agent", "alice", "--call", call], &[env])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        let minted = String::from_utf8(out.stdout).unwrap().trim().to_owned();
+        let minted = stdout_of(&["token", "--agent", "alice", "--call", call], &[env])
+            .trim()
+            .to_owned();
         assert_eq!(kid_of(&minted), Some(key_id(NEW_TOKEN_SECRET)));
         assert!(
             new_keys.verify(&minted).is_ok(),
