@@ -1,7 +1,7 @@
-//! The reference deployment on loopback (README, "Running several replicas"): replicas of the
-//! proxy sharing one fresh PostgreSQL database, MiniVoice's sandbox as their upstream, and
-//! nginx with `deploy/nginx.conf` in front. The replicas run in this process, each with its
-//! own listener, hub, workers and store pool: nothing is shared but the database.
+//! The reference deployment on loopback (docs/operations.md, "Running several replicas"):
+//! replicas of the proxy sharing one fresh PostgreSQL database, MiniVoice's sandbox as their
+//! upstream, and nginx with `deploy/nginx.conf` in front. The replicas run in this process,
+//! each with its own listener, hub, workers and store pool: nothing is shared but the database.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -16,7 +16,8 @@ use crate::widget_dir;
 
 const KEY: &str = "sk_replicas_test";
 /// The secrets and the name every replica of the reference deployment is given: behind a
-/// reverse proxy no request is local, so each is required (README, "Running several replicas").
+/// reverse proxy no request is local, so each is required (docs/operations.md, "Running several
+/// replicas").
 pub use testkit::WEBHOOK_SECRET;
 pub const TOKEN_SECRET: &str = "replicas-test-token-secret-0123456789abcdef";
 pub const PUBLIC_URL: &str = "https://recordings.example.com";
