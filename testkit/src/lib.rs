@@ -10,6 +10,7 @@
 //! - [`raw`]: raw sockets, for requests and answers an HTTP client would normalise, clients
 //!   that trickle, and connections the server closes.
 //! - [`process`]: the binary as its own process.
+//! - [`procs`]: any build's binaries as processes, and their memory and CPU time (benches).
 //! - [`wait`]: waiting on a condition, with a deadline.
 //! - [`story`]: the stores a test runs on; pause, resume, state, timeline, deliveries.
 //! - [`postgres`]: the server `TEST_DATABASE_URL` names, and fresh databases on it.
@@ -21,6 +22,7 @@ pub mod capture;
 pub mod fake;
 pub mod postgres;
 pub mod process;
+pub mod procs;
 pub mod raw;
 pub mod sse;
 pub mod stats;

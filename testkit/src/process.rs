@@ -7,6 +7,7 @@ use std::process::{Child, Command, Output, Stdio};
 use std::time::Duration;
 
 use super::app::TestApp;
+use super::procs::rss_kib;
 use super::raw::free_port;
 use super::wait::wait_until;
 use super::webhook::WEBHOOK_SECRET;
@@ -33,7 +34,12 @@ pub fn proxy_binary() -> PathBuf {
 /// `minivoice-proxy [args]` with only `env` (after a quiet log and no widget, so `env` can
 /// change those), its stdout discarded and its stderr the test's.
 pub fn command(args: &[&str], env: &[(&str, String)]) -> Command {
-    let mut cmd = Command::new(proxy_binary());
+    command_for(&proxy_binary(), args, env)
+}
+
+/// [`command`] for the proxy binary at `binary` (a release build, say).
+pub fn command_for(binary: &Path, args: &[&str], env: &[(&str, String)]) -> Command {
+    let mut cmd = Command::new(binary);
     cmd.args(args)
         .env_clear()
         .env("RUST_LOG", "warn")
@@ -88,6 +94,16 @@ pub fn replica_env(database_url: &str, upstream: &str) -> Vec<(&'static str, Str
     ]
 }
 
+/// Where `minivoice-proxy [args]` is told its address: `sandbox` listens where
+/// SANDBOX_LISTEN_ADDR says, the proxy at LISTEN_ADDR.
+pub fn listen_var(args: &[&str]) -> &'static str {
+    if args.first() == Some(&"sandbox") {
+        "SANDBOX_LISTEN_ADDR"
+    } else {
+        "LISTEN_ADDR"
+    }
+}
+
 pub struct Proxy {
     pub addr: SocketAddr,
     /// `None` once waited for.
@@ -99,14 +115,8 @@ impl Proxy {
     /// most) until it accepts connections.
     pub async fn launch(args: &[&str], env: &[(&str, String)]) -> Proxy {
         let addr: SocketAddr = format!("127.0.0.1:{}", free_port()).parse().unwrap();
-        // `sandbox` listens where SANDBOX_LISTEN_ADDR says, the proxy at LISTEN_ADDR.
-        let listen = if args.first() == Some(&"sandbox") {
-            "SANDBOX_LISTEN_ADDR"
-        } else {
-            "LISTEN_ADDR"
-        };
         let mut cmd = command(args, env);
-        cmd.env(listen, addr.to_string());
+        cmd.env(listen_var(args), addr.to_string());
         Proxy::run(cmd, addr, Duration::from_secs(20)).await
     }
 
@@ -141,13 +151,7 @@ impl Proxy {
 
     /// Resident memory, from /proc.
     pub fn rss_kb(&self) -> u64 {
-        let pid = self.pid();
-        let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
-        status
-            .lines()
-            .find_map(|l| l.strip_prefix("VmRSS:"))
-            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-            .unwrap()
+        rss_kib(self.pid())
     }
 
     /// `kill -9`: no shutdown, no flush, as a crash or an OOM kill.

@@ -7,13 +7,14 @@
 //! proxy it drives, the sample CRM page), `browser` (chromedriver and Chromium), `page`
 //! (waiting, reading and clicking), `shadow` (queries into an embedded widget's shadow root)
 //! and `axe` (accessibility checks); `deployment` is several replicas behind nginx; `words`
-//! finds English words where another language is expected.
+//! finds English words where another language is expected. What is not about browsers (the
+//! proxy in process and as a process, signed webhooks, ports, PostgreSQL databases) is the
+//! `testkit` crate's, shared with the proxy's own integration tests.
 
 mod axe;
 mod browser;
 pub mod deployment;
 mod page;
-pub mod procs;
 mod server;
 mod shadow;
 pub mod words;
@@ -27,7 +28,7 @@ use minivoice_proxy::ServeConfig;
 pub use server::{serve_crm_page, serve_crm_pages, widget_dir};
 pub use shadow::in_widget;
 // The generic harness lives in `testkit`; these are the parts browser tests use most.
-pub use testkit::{free_port, send_webhook, try_send_webhook, InProcess, DEADLINE};
+pub use testkit::{free_port, procs, send_webhook, try_send_webhook, InProcess, DEADLINE};
 
 pub struct Harness {
     pub proxy: SocketAddr,

@@ -1,13 +1,15 @@
-//! Release binaries as processes (proxies, the sandbox, the passthrough floor), each on a
-//! loopback port and stopped when dropped, and what is read from them (RSS): for `cargo xtask
-//! bench` and `cargo xtask chaos`.
+//! Any build's binaries as processes (proxies, the sandbox, the passthrough floor), each on a
+//! loopback port and stopped when dropped, and what is read from them (RSS, CPU time): for
+//! `cargo xtask bench`, `chaos` and `replicas`, which run the release build. The tests' own
+//! proxy process, [`Proxy`](crate::Proxy), starts from the same [`command_for`].
 
 use std::net::SocketAddr;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use testkit::free_port;
+use crate::process::{command_for, listen_var};
+use crate::raw::free_port;
 
 /// A child stopped with SIGTERM when dropped: nginx's master only takes its workers down on
 /// TERM, and the proxy exits cleanly on it too.
@@ -88,31 +90,18 @@ pub async fn proxy_at(
     env: &[(&str, String)],
     log: Option<&Path>,
 ) -> Process {
-    let listen = if args.first() == Some(&"sandbox") {
-        "SANDBOX_LISTEN_ADDR"
-    } else {
-        "LISTEN_ADDR"
-    };
     let data = tempfile::tempdir().unwrap();
-    let mut cmd = Command::new(binary);
-    cmd.args(args)
-        .env_clear()
-        .env("RUST_LOG", "warn")
-        .env("WIDGET_DIR", "/nonexistent")
-        .env("DATA_DIR", data.path())
-        .env(listen, addr.to_string())
-        .stdout(Stdio::null());
-    match log {
-        Some(path) => {
-            let file = std::fs::OpenOptions::new()
-                .create(true)
-                .append(true)
-                .open(path)
-                .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-            cmd.stderr(file)
-        }
-        None => cmd.stderr(Stdio::inherit()),
-    };
+    let mut cmd = command_for(binary, args, &[]);
+    cmd.env("DATA_DIR", data.path())
+        .env(listen_var(args), addr.to_string());
+    if let Some(path) = log {
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(path)
+            .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        cmd.stderr(file);
+    }
     for (k, v) in env {
         cmd.env(k, v);
     }
@@ -136,7 +125,7 @@ pub async fn passthrough(upstream: SocketAddr) -> Process {
     listening(child, addr, None).await
 }
 
-/// Resident memory of `pid`, in KiB.
+/// Resident memory of `pid`, in KiB (VmRSS).
 pub fn rss_kib(pid: u32) -> u64 {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
     status
