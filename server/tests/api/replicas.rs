@@ -175,6 +175,32 @@ async fn an_automatic_resume_runs_once_with_two_replicas() {
     }
 }
 
+/// A proxy on a fresh database that it reaches through a [`Relay`] the test can cut.
+async fn behind_a_relay(fake: &Fake) -> (Proxy, Relay) {
+    let db = required_test_database().await;
+    let url: reqwest::Url = db.parse().unwrap();
+    let target: SocketAddr = format!("{}:{}", url.host_str().unwrap(), url.port().unwrap_or(5432))
+        .parse()
+        .unwrap();
+    let relay = Relay::to(target).await;
+    let through_relay = db.replacen(
+        &format!("{}:{}", target.ip(), target.port()),
+        &relay.addr.to_string(),
+        1,
+    );
+    let proxy = Proxy::launch(
+        &[],
+        &[
+            ("MINIVOICE_API_KEY", KEY.into()),
+            ("MINIVOICE_BASE_URL", fake.base_url()),
+            ("MINIVOICE_WEBHOOK_SECRET", WEBHOOK_SECRET.into()),
+            ("DATABASE_URL", through_relay),
+        ],
+    )
+    .await;
+    (proxy, relay)
+}
+
 /// A TCP relay to PostgreSQL that the test can cut, as a network fault or a database restart
 /// would, without stopping the server other tests use.
 struct Relay {
@@ -216,27 +242,7 @@ impl Relay {
 #[tokio::test]
 async fn with_the_database_gone_the_api_refuses_at_once_and_recovers_without_a_restart() {
     let fake = Fake::start(Script::Reply(StatusCode::OK, r#"{"data":[]}"#)).await;
-    let db = required_test_database().await;
-    let url: reqwest::Url = db.parse().unwrap();
-    let target: SocketAddr = format!("{}:{}", url.host_str().unwrap(), url.port().unwrap_or(5432))
-        .parse()
-        .unwrap();
-    let relay = Relay::to(target).await;
-    let through_relay = db.replacen(
-        &format!("{}:{}", target.ip(), target.port()),
-        &relay.addr.to_string(),
-        1,
-    );
-    let proxy = Proxy::launch(
-        &[],
-        &[
-            ("MINIVOICE_API_KEY", KEY.into()),
-            ("MINIVOICE_BASE_URL", fake.base_url()),
-            ("MINIVOICE_WEBHOOK_SECRET", WEBHOOK_SECRET.into()),
-            ("DATABASE_URL", through_relay),
-        ],
-    )
-    .await;
+    let (proxy, relay) = behind_a_relay(&fake).await;
     let app = proxy.app();
     assert_eq!(app.get("/api/calls/call_db/recordings").await.status, 200);
     assert_eq!(app.get("/readyz").await.status, 200);
@@ -288,4 +294,32 @@ async fn store_up(app: &TestApp) -> String {
         .find_map(|line| line.strip_prefix("minivoice_store_up "))
         .unwrap_or_else(|| panic!("no minivoice_store_up in:\n{}", metrics.text))
         .to_owned()
+}
+
+/// Found by the chaos run: MiniVoice started the recording and the agent was told so, but the
+/// store went away before the result was written, and the trail said "pending" for good.
+#[tokio::test]
+async fn a_result_the_store_missed_reaches_the_trail_once_the_store_is_back() {
+    let slow = Duration::from_millis(1500);
+    let fake = Fake::start(Script::Slow(slow, StatusCode::OK, started_response())).await;
+    let (proxy, relay) = behind_a_relay(&fake).await;
+    let app = proxy.app();
+    let asked = {
+        let app = app.clone();
+        tokio::spawn(async move { app.post_action("call_123", "start").await })
+    };
+    wait_until("MiniVoice to be asked", DEADLINE, || async {
+        !fake.requests().is_empty()
+    })
+    .await;
+    // While MiniVoice takes its time, the database goes away.
+    relay.up.store(false, Ordering::SeqCst);
+    let answer = asked.await.unwrap();
+    assert_eq!(answer.status, 200, "MiniVoice acted: {}", answer.text);
+    relay.up.store(true, Ordering::SeqCst);
+    wait_until("the result on record", Duration::from_secs(20), || async {
+        let entry = app.activity("call_123", None).await.json()["data"][0].clone();
+        entry["recording_id"] == "rec_call_123" && entry.get("pending").is_none()
+    })
+    .await;
 }
