@@ -102,14 +102,24 @@ pub fn refresh(root: &Path, source: Option<&String>) -> Result {
     Ok(())
 }
 
-/// Every package name in `Cargo.lock`.
 fn locked_crates(root: &Path) -> Result<BTreeSet<String>> {
     let lock = std::fs::read_to_string(root.join("Cargo.lock")).map_err(|e| e.to_string())?;
-    Ok(lock
-        .lines()
-        .filter_map(|l| l.strip_prefix("name = \"")?.strip_suffix('"'))
+    Ok(registry_crates(&lock))
+}
+
+/// Every package name in a `Cargo.lock` that comes from a registry or a repository. The
+/// workspace's own crates (no `source`) are not the crates.io crates that may share their
+/// names, so RustSec's advisories do not apply to them.
+fn registry_crates(lock: &str) -> BTreeSet<String> {
+    lock.split("[[package]]")
+        .filter(|package| package.lines().any(|l| l.starts_with("source = ")))
+        .filter_map(|package| {
+            package
+                .lines()
+                .find_map(|l| l.strip_prefix("name = \"")?.strip_suffix('"'))
+        })
         .map(str::to_owned)
-        .collect())
+        .collect()
 }
 
 fn read_lines(path: &Path) -> Result<BTreeSet<String>> {
@@ -141,4 +151,16 @@ fn copy_dir(from: &Path, to: &Path) -> Result {
 fn write(path: &Path, text: &str) -> Result {
     std::fs::create_dir_all(path.parent().unwrap()).map_err(|e| e.to_string())?;
     std::fs::write(path, text).map_err(|e| format!("writing {}: {e}", path.display()))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_workspace_s_own_crates_need_no_advisories() {
+        let lock = "version = 4\n\n[[package]]\nname = \"testkit\"\nversion = \"0.1.0\"\n\n\
+                    [[package]]\nname = \"serde\"\nversion = \"1.0.0\"\n\
+                    source = \"registry+https://github.com/rust-lang/crates.io-index\"\n";
+        let crates: Vec<_> = super::registry_crates(lock).into_iter().collect();
+        assert_eq!(crates, ["serde"]);
+    }
 }
