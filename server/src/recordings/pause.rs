@@ -5,6 +5,8 @@
 //! is decided under the call's lock, so a pause, a resume and the automatic resume cannot
 //! interleave.
 
+use std::time::Duration;
+
 use axum::body::Bytes;
 use axum::extract::{FromRequest, Request};
 use axum::response::Response;
@@ -145,10 +147,28 @@ pub(super) async fn after(
             recording_id: accepted(reply).map(|r| r.recording.id),
         };
         // MiniVoice has stopped the segment: its answer goes back whatever happens here;
-        // without the row the call shows idle and is not resumed by itself.
-        match app.store.open_pause(&pause).await {
-            Ok(()) => changes.paused = Some(pause),
-            Err(e) => tracing::error!(error = %e, "pause not recorded; no automatic resume"),
+        // without the row the call shows idle and is not resumed by itself. So a store that is
+        // away for a moment (a restart, a cut connection) is waited for, still under the
+        // call's lock, so that no other action on the call can come between.
+        let deadline = tokio::time::Instant::now() + OPEN_PAUSE_RETRY_FOR;
+        let mut gap = Duration::from_millis(100);
+        loop {
+            match app.store.open_pause(&pause).await {
+                Ok(()) => {
+                    changes.paused = Some(pause);
+                    break;
+                }
+                Err(e) => {
+                    crate::telemetry::store_error("open_pause");
+                    if tokio::time::Instant::now() + gap >= deadline {
+                        tracing::error!(error = %e, "pause not recorded; no automatic resume");
+                        break;
+                    }
+                    tracing::warn!(error = %e, "pause not recorded yet; retrying");
+                    tokio::time::sleep(gap).await;
+                    gap = (gap * 2).min(Duration::from_secs(2));
+                }
+            }
         }
         return changes;
     }
@@ -171,6 +191,11 @@ pub(super) async fn after(
     }
     changes
 }
+
+/// How long a pause MiniVoice has made waits for the store to take its row: longer than a
+/// database restart; bounded, because the agent's request waits with it (a longer outage
+/// leaves the pause unrecorded, and says so in the log).
+const OPEN_PAUSE_RETRY_FOR: Duration = Duration::from_secs(10);
 
 async fn close(store: &crate::store::Store, call_id: &str) -> bool {
     store.close_pause(call_id).await.unwrap_or_else(|e| {

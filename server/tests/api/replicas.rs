@@ -323,3 +323,44 @@ async fn a_result_the_store_missed_reaches_the_trail_once_the_store_is_back() {
     })
     .await;
 }
+
+/// A pause MiniVoice has made while the store is away for a moment is on record once it is
+/// back: without its row the call would show idle and never be resumed by itself.
+#[tokio::test]
+async fn a_pause_made_while_the_store_is_away_is_on_record_once_it_is_back() {
+    let slow = Duration::from_millis(1500);
+    let fake = Fake::start(Script::Slow(slow, StatusCode::OK, started_response())).await;
+    let (proxy, relay) = behind_a_relay(&fake).await;
+    let app = proxy.app();
+    let asked = {
+        let app = app.clone();
+        tokio::spawn(async move { app.pause("call_123", None, None).await })
+    };
+    wait_until("MiniVoice to be asked", DEADLINE, || async {
+        !fake.requests().is_empty()
+    })
+    .await;
+    relay.up.store(false, Ordering::SeqCst);
+    wait_until(
+        "the pause's row to fail",
+        Duration::from_secs(10),
+        || async {
+            app.get("/metrics")
+                .await
+                .text
+                .contains("minivoice_store_errors_total{op=\"open_pause\"}")
+        },
+    )
+    .await;
+    relay.up.store(true, Ordering::SeqCst);
+    let answer = asked.await.unwrap();
+    assert_eq!(answer.status, 200, "MiniVoice acted: {}", answer.text);
+    // The store's health check lets `/api` answer again within a moment.
+    wait_until("the call paused on record", DEADLINE, || async {
+        let status = app.get("/api/calls/call_123/status").await;
+        status.status == 200 && status.json()["data"]["recording"] == "paused"
+    })
+    .await;
+    let state = app.state("call_123", None).await;
+    assert!(state["resume_at"].is_string(), "{state}");
+}
