@@ -138,12 +138,19 @@ pub(super) async fn after(
     let mut changes = Changes::default();
     let ok = reply.status.is_success();
     if intent.action == Action::Pause && ok {
+        let (paused_at, resume_at) = match app.pause_max {
+            Some(max) => {
+                let (at, due) = store::now_and_later(max);
+                (at, Some(due))
+            }
+            None => (store::now(), None),
+        };
         let pause = Pause {
             call_id: intent.call_id.clone(),
             paused_by: intent.agent.clone(),
             reason: intent.reason.clone(),
-            paused_at: store::now(),
-            resume_at: app.pause_max.map(store::later),
+            paused_at,
+            resume_at,
             recording_id: accepted(reply).map(|r| r.recording.id),
         };
         // MiniVoice has stopped the segment: its answer goes back whatever happens here;

@@ -247,13 +247,25 @@ pub fn now() -> String {
 
 /// `after` from now, in the same format, for leases and pause deadlines.
 pub fn later(after: Duration) -> String {
+    stamp(add_saturating(time::OffsetDateTime::now_utc(), after))
+}
+
+/// Now, and `after` from that same instant: a pause's start and its deadline. Two readings of
+/// the clock can be a millisecond or more apart, and a pause of 180 s would then last 180.001 s
+/// on record (the widget's countdown starting at 3:01).
+pub fn now_and_later(after: Duration) -> (String, String) {
+    let now = time::OffsetDateTime::now_utc();
+    (stamp(now), stamp(add_saturating(now, after)))
+}
+
+fn add_saturating(from: time::OffsetDateTime, after: Duration) -> time::OffsetDateTime {
     // Saturating: `+` panicked past year 9999 ("overflow adding duration to date") when a
     // pause lasted u64::MAX seconds. The ranges (config/ranges.rs) keep such values out;
     // this keeps a slip from becoming a panic halfway through an action.
-    let due = time::Duration::try_from(after)
+    time::Duration::try_from(after)
         .ok()
-        .and_then(|after| time::OffsetDateTime::now_utc().checked_add(after));
-    stamp(due.unwrap_or(time::macros::datetime!(9999-12-31 23:59:59.999 UTC)))
+        .and_then(|after| from.checked_add(after))
+        .unwrap_or(time::macros::datetime!(9999-12-31 23:59:59.999 UTC))
 }
 
 /// `age` ago, in the same format, for retention cut-offs.
@@ -301,6 +313,20 @@ mod tests {
             super::ago(Duration::from_secs(99_999_999_999 * 86_400)),
             super::ago(forever)
         );
+    }
+
+    #[test]
+    fn a_pause_s_start_and_deadline_are_read_from_one_instant() {
+        // `YYYY-MM-DDTHH:MM:SS.mmmZ`: milliseconds into the day.
+        let ms_of_day = |s: &str| {
+            let n = |r: std::ops::Range<usize>| s[r].parse::<i64>().unwrap();
+            ((n(11..13) * 60 + n(14..16)) * 60 + n(17..19)) * 1000 + n(20..23)
+        };
+        for _ in 0..1000 {
+            let (at, due) = super::now_and_later(Duration::from_secs(180));
+            let apart = (ms_of_day(&due) - ms_of_day(&at)).rem_euclid(86_400_000);
+            assert_eq!(apart, 180_000, "{at} {due}");
+        }
     }
 
     #[tokio::test]
