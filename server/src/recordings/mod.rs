@@ -6,12 +6,13 @@ mod act;
 mod auto;
 mod gate;
 mod pause;
+mod pause_body;
 
 pub use crate::auth::SYSTEM_AGENT;
 pub use act::Actions;
 pub use auto::spawn as spawn_auto_resume;
 pub use gate::Outcome;
-pub use pause::MAX_REASON_CHARS;
+pub use pause_body::MAX_REASON_CHARS;
 
 use std::sync::Arc;
 use std::time::Duration;
