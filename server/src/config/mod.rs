@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
 
+mod range;
 pub mod ranges;
 mod serve;
 mod values;
