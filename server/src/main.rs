@@ -11,26 +11,36 @@ use minivoice_proxy::{sandbox, start, telemetry, ServeConfig};
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-#[tokio::main]
-async fn main() -> ExitCode {
-    match run().await {
+fn main() -> ExitCode {
+    // Parsed first, since the log format is an option; clap reports its own errors.
+    let cli = Cli::parse();
+    let logs = match telemetry::logs::init(cli.log_format) {
+        Ok(guard) => guard,
+        Err(e) => return failed(&e),
+    };
+    let result = tokio::runtime::Runtime::new()
+        .map_err(Box::<dyn Error>::from)
+        .and_then(|runtime| runtime.block_on(run(cli)));
+    // Outside the runtime, once it and its tasks are gone: every queued line, the shutdown's
+    // last among them, is written before the process ends (and before an error printed below).
+    drop(logs);
+    match result {
         Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("minivoice-proxy: {e}");
-            let mut cause = e.source();
-            while let Some(c) = cause {
-                eprintln!("  caused by: {c}");
-                cause = c.source();
-            }
-            ExitCode::FAILURE
-        }
+        Err(e) => failed(&*e),
     }
 }
 
-async fn run() -> Result<(), Box<dyn Error>> {
-    // Parsed first, since the log format is an option; clap reports its own errors.
-    let cli = Cli::parse();
-    telemetry::logs::init(cli.log_format)?;
+fn failed(e: &dyn Error) -> ExitCode {
+    eprintln!("minivoice-proxy: {e}");
+    let mut cause = e.source();
+    while let Some(c) = cause {
+        eprintln!("  caused by: {c}");
+        cause = c.source();
+    }
+    ExitCode::FAILURE
+}
+
+async fn run(cli: Cli) -> Result<(), Box<dyn Error>> {
     telemetry::panics::log_panics();
     match cli.command {
         Some(Command::Sandbox(cfg)) => {
@@ -62,7 +72,10 @@ async fn serve(cfg: ServeConfig) -> Result<(), Box<dyn Error>> {
     let running = start(cfg, shutdown_signal()).await?;
     tracing::info!("widget and API on http://{}/", running.addr);
     println!("Open http://{}/?call_id=call_123", running.addr);
-    Ok(running.served.await??)
+    running.served.await??;
+    // The log's last word: a log that ends without it was cut short.
+    tracing::info!("stopped");
+    Ok(())
 }
 
 /// SIGTERM (what orchestrators send) or Ctrl-C.

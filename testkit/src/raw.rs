@@ -171,3 +171,22 @@ pub async fn trickle(
     trickling.abort();
     (answer, took)
 }
+
+/// Whether the server side of the connection from `client` to `server` (a socket of this
+/// process, the in-process proxy's) has `TCP_NODELAY` set: read from the socket itself, found
+/// among this process's descriptors by its two addresses. `None` when no such socket is open.
+pub fn accepted_nodelay(server: SocketAddr, client: SocketAddr) -> Option<bool> {
+    use std::os::fd::FromRawFd;
+    for entry in std::fs::read_dir("/proc/self/fd").ok()?.flatten() {
+        let Some(fd) = entry.file_name().to_str().and_then(|n| n.parse().ok()) else {
+            continue;
+        };
+        // SAFETY: only borrowed for a few read-only socket calls, never closed here
+        // (`ManuallyDrop`); a descriptor that is not a TCP socket fails those calls.
+        let socket = std::mem::ManuallyDrop::new(unsafe { std::net::TcpStream::from_raw_fd(fd) });
+        if socket.local_addr().ok() == Some(server) && socket.peer_addr().ok() == Some(client) {
+            return socket.nodelay().ok();
+        }
+    }
+    None
+}

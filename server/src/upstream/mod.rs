@@ -41,6 +41,9 @@ impl Upstream {
             // A redirect would re-send an action (and our key) somewhere we did not choose.
             .redirect(reqwest::redirect::Policy::none())
             .user_agent(concat!("minivoice-proxy/", env!("CARGO_PKG_VERSION")))
+            // reqwest's default, said here: a request in two segments (head, then body) must
+            // not wait for MiniVoice's delayed ACK.
+            .tcp_nodelay(true)
             .build()?;
         Ok(Upstream {
             client,

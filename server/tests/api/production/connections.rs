@@ -5,6 +5,7 @@
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
 use testkit::*;
@@ -273,4 +274,19 @@ async fn out_of_descriptors_the_accept_loop_backs_off_and_recovers() {
         recovered < Duration::from_secs(2),
         "recovered after {recovered:?}"
     );
+}
+
+/// A response written in more than one segment on a kept-alive connection must not wait for
+/// the client's delayed ACK (40 ms on Linux): every accepted socket has Nagle's algorithm off.
+/// Read from the server's own socket (the proxy runs in this process).
+#[tokio::test]
+async fn accepted_connections_have_tcp_nodelay() {
+    let app = TestApp::spawn(sandbox_config()).await;
+    let mut client = TcpStream::connect(app.addr).await.unwrap();
+    client.write_all(HEALTHZ).await.unwrap();
+    let mut head = [0u8; 12];
+    client.read_exact(&mut head).await.unwrap();
+    assert_eq!(&head, b"HTTP/1.1 200");
+    let nodelay = accepted_nodelay(app.addr, client.local_addr().unwrap());
+    assert_eq!(nodelay, Some(true), "TCP_NODELAY on the accepted socket");
 }
