@@ -4,6 +4,12 @@ use serde::{Deserialize, Serialize};
 
 use crate::recording::Action;
 
+/// Who the trail, the timeline and the widgets name for the automatic resume; no token may
+/// claim it.
+pub const SYSTEM_AGENT: &str = "system";
+/// Who acts when the proxy runs without agent tokens.
+pub const ANONYMOUS_AGENT: &str = "anonymous";
+
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ActivityEntry {

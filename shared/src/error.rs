@@ -63,11 +63,26 @@ known_strings! {
     }
 }
 
-/// Any error code: MiniVoice's, the proxy's, or one we do not know (kept verbatim).
+known_strings! {
+    /// Codes a client of the proxy (the widget) raises itself when no answer of the proxy can
+    /// be read, or before one is asked for; the proxy never sends them.
+    pub enum ClientCode {
+        /// No answer: the network failed, or the request timed out.
+        NetworkError = "network_error",
+        /// An answer that is not the JSON its route promises.
+        BadResponse = "bad_response",
+        /// An element's method called with no widget mounted for a call.
+        WidgetUnavailable = "widget_unavailable",
+    }
+}
+
+/// Any error code: MiniVoice's, the proxy's, a client's own, or one we do not know (kept
+/// verbatim).
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum ErrorCode {
     MiniVoice(MiniVoiceCode),
     Proxy(ProxyCode),
+    Client(ClientCode),
     Unknown(String),
 }
 
@@ -76,6 +91,7 @@ impl ErrorCode {
         match self {
             ErrorCode::MiniVoice(c) => c.as_str(),
             ErrorCode::Proxy(c) => c.as_str(),
+            ErrorCode::Client(c) => c.as_str(),
             ErrorCode::Unknown(s) => s,
         }
     }
@@ -87,6 +103,8 @@ impl From<String> for ErrorCode {
             ErrorCode::MiniVoice(c)
         } else if let Some(c) = ProxyCode::from_known(&s) {
             ErrorCode::Proxy(c)
+        } else if let Some(c) = ClientCode::from_known(&s) {
+            ErrorCode::Client(c)
         } else {
             ErrorCode::Unknown(s)
         }
@@ -96,6 +114,12 @@ impl From<String> for ErrorCode {
 impl From<ProxyCode> for ErrorCode {
     fn from(c: ProxyCode) -> Self {
         ErrorCode::Proxy(c)
+    }
+}
+
+impl From<ClientCode> for ErrorCode {
+    fn from(c: ClientCode) -> Self {
+        ErrorCode::Client(c)
     }
 }
 
@@ -128,14 +152,20 @@ pub struct ErrorEnvelope {
     pub error: ErrorBody,
 }
 
+impl ErrorBody {
+    pub fn new(code: impl Into<ErrorCode>, message: impl Into<String>) -> Self {
+        ErrorBody {
+            code: code.into(),
+            message: message.into(),
+            extra: Extra::new(),
+        }
+    }
+}
+
 impl ErrorEnvelope {
     pub fn new(code: impl Into<ErrorCode>, message: impl Into<String>) -> Self {
         ErrorEnvelope {
-            error: ErrorBody {
-                code: code.into(),
-                message: message.into(),
-                extra: Extra::new(),
-            },
+            error: ErrorBody::new(code, message),
         }
     }
 }

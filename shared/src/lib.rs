@@ -18,12 +18,12 @@ pub mod recording;
 pub mod timeline;
 pub mod webhook;
 
-pub use activity::ActivityEntry;
-pub use error::{ErrorBody, ErrorCode, ErrorEnvelope, ProxyCode};
+pub use activity::{ActivityEntry, ANONYMOUS_AGENT, SYSTEM_AGENT};
+pub use error::{ClientCode, ErrorBody, ErrorCode, ErrorEnvelope, ProxyCode};
 pub use live::{call_is_over, CallState, LiveEvent, RecordingState, CALL_COMPLETED, CALL_ENDED};
 pub use minivoice::{EventType, MiniVoiceCode, RecordingStatus};
 pub use proxy::ProxyInfo;
-pub use recording::{Action, ActionRequest, ActionResult, Data, Recording};
+pub use recording::{Action, ActionRequest, ActionResult, Data, PauseRequest, Recording};
 pub use timeline::{TimelineEntry, TimelineKind, Verdict, WebhookDelivery};
 pub use webhook::{WebhookCall, WebhookEvent};
 

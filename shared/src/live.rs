@@ -40,14 +40,19 @@ pub enum LiveEvent {
 }
 
 impl LiveEvent {
+    /// Every event's name, in the order of the variants: a client listens for each (an
+    /// `EventSource` hears only the names it listens for).
+    pub const NAMES: [&'static str; 5] = ["recording", "call", "resync", "pause", "resume"];
+
+    /// The SSE event name, which is also the `type` in its data.
     pub fn name(&self) -> &'static str {
-        match self {
-            LiveEvent::Recording { .. } => "recording",
-            LiveEvent::Call { .. } => "call",
-            LiveEvent::Resync { .. } => "resync",
-            LiveEvent::Pause { .. } => "pause",
-            LiveEvent::Resume { .. } => "resume",
-        }
+        Self::NAMES[match self {
+            LiveEvent::Recording { .. } => 0,
+            LiveEvent::Call { .. } => 1,
+            LiveEvent::Resync { .. } => 2,
+            LiveEvent::Pause { .. } => 3,
+            LiveEvent::Resume { .. } => 4,
+        }]
     }
 }
 
@@ -127,6 +132,46 @@ mod tests {
             serde_json::json!({"call_id":"c","recording":"paused",
                                 "resume_at":"2026-01-01T00:00:00.000Z"})
         );
+    }
+
+    #[test]
+    fn every_event_is_named_as_its_tag() {
+        let recording = Recording {
+            id: "r".into(),
+            status: crate::RecordingStatus::STARTED,
+            duration_seconds: 0,
+            size_bytes: 0,
+            extra: crate::Extra::new(),
+        };
+        let c = || "c".to_owned();
+        let all = [
+            LiveEvent::Recording {
+                call_id: c(),
+                recording,
+            },
+            LiveEvent::Call {
+                call_id: c(),
+                status: c(),
+            },
+            LiveEvent::Resync { call_id: c() },
+            LiveEvent::Pause {
+                call_id: c(),
+                paused_by: c(),
+                reason: None,
+                resume_at: None,
+            },
+            LiveEvent::Resume {
+                call_id: c(),
+                resumed_by: c(),
+                recording: None,
+            },
+        ];
+        for (e, name) in all.iter().zip(LiveEvent::NAMES) {
+            assert_eq!(
+                (e.name(), serde_json::to_value(e).unwrap()["type"].as_str()),
+                (name, Some(name))
+            );
+        }
     }
 
     #[test]

@@ -84,6 +84,22 @@ fn minivoice_action<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Action, D:
     }
 }
 
+// The body of `POST …/pause`, which may also be empty: a pause without a reason. (A `//`
+// comment: a doc comment would become the OpenAPI schema's description.) The proxy checks the
+// reason's bounds (`server/src/recordings/pause_body.rs`), as the schema states them.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PauseRequest {
+    /// Why, in a few words: at most 200 characters, none of them control characters.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(max_length = 200, pattern = "^[^\\x00-\\x1f\\x7f-\\x9f]*$")
+    )]
+    pub reason: Option<String>,
+}
+
 /// `data` of MiniVoice's answer to a start or stop.
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

@@ -39,6 +39,12 @@ pub struct TimelineEntry {
     pub extra: Extra,
 }
 
+/// An action's `result` when MiniVoice accepted it; otherwise it is the error code, or
+/// [`RESULT_PENDING`].
+pub const RESULT_OK: &str = "ok";
+/// An action's `result` while it is forwarded and no answer is recorded yet.
+pub const RESULT_PENDING: &str = "pending";
+
 open_strings! {
     /// Whether a timeline entry is an action or a webhook; a kind a newer proxy adds is kept.
     pub enum TimelineKind {

@@ -24,7 +24,7 @@ const LEEWAY: u64 = 5;
 /// Longest agent name (`sub`), in characters: a name, not a payload.
 pub const MAX_AGENT_NAME: usize = 128;
 /// Who the audit trail and the widgets name for the automatic resume; no token may claim it.
-pub const SYSTEM_AGENT: &str = "system";
+pub use minivoice_shared::SYSTEM_AGENT;
 
 /// An agent name as the trail, the timeline and the logs show it: 1 to [`MAX_AGENT_NAME`]
 /// characters, none of them a control character (a newline or an escape would forge log
@@ -83,7 +83,7 @@ impl Agent {
     /// The identity recorded when no token secret is configured.
     pub fn anonymous() -> Self {
         Agent {
-            name: "anonymous".into(),
+            name: minivoice_shared::ANONYMOUS_AGENT.into(),
             calls: vec![ALL_CALLS.into()],
             expires_at: None,
         }

@@ -10,11 +10,11 @@ use std::time::Duration;
 use axum::response::Response;
 use axum::Extension;
 use minivoice_shared::{
-    call_is_over, Action, ActionResult, Data, LiveEvent, MiniVoiceCode, Recording,
+    call_is_over, Action, ActionResult, Data, LiveEvent, MiniVoiceCode, PauseRequest, Recording,
 };
 
 use super::act::{self, accepted, is_transient, Actions, Intent};
-use super::pause_body::{PauseBody, PauseRequest};
+use super::pause_body::PauseBody;
 use crate::auth::Agent;
 use crate::error::AppError;
 use crate::extract::{CallId, IdempotencyKey};

@@ -2,7 +2,7 @@
 
 use axum::body::Bytes;
 use axum::extract::{FromRequest, Request};
-use serde::Deserialize;
+use minivoice_shared::PauseRequest;
 
 use crate::error::AppError;
 use crate::extract::{body_error, is_json};
@@ -10,17 +10,9 @@ use crate::extract::{body_error, is_json};
 /// Longest reason an agent may give, in characters: a few words, not a note field.
 pub const MAX_REASON_CHARS: usize = 200;
 
-/// A pause's body: empty, or `{"reason":"…"}` (JSON, nothing else in it).
+/// A pause's body: empty, or `{"reason":"…"}` (JSON, nothing else in it): the shared
+/// [`PauseRequest`], which the widget sends.
 pub(crate) struct PauseBody(pub Option<String>);
-
-#[derive(Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-pub(crate) struct PauseRequest {
-    /// Why, in a few words: at most 200 characters, none of them control characters.
-    #[serde(default)]
-    #[schema(max_length = 200, pattern = "^[^\\x00-\\x1f\\x7f-\\x9f]*$")]
-    reason: Option<String>,
-}
 
 impl<S: Send + Sync> FromRequest<S> for PauseBody {
     type Rejection = AppError;

@@ -1,6 +1,7 @@
 //! A call's whole story: its actions (the audit trail) and the webhooks about it (the inbox
 //! rows whose IDs name the call, or a recording linked to it), merged in time.
 
+use minivoice_shared::timeline::{RESULT_OK, RESULT_PENDING};
 use minivoice_shared::{TimelineEntry, TimelineKind};
 
 use super::{with_pool, Store};
@@ -77,9 +78,9 @@ impl Store {
 impl ActionRow {
     fn entry(self) -> TimelineEntry {
         let result = if self.pending {
-            "pending".to_owned()
+            RESULT_PENDING.to_owned()
         } else {
-            self.error_code.unwrap_or_else(|| "ok".into())
+            self.error_code.unwrap_or_else(|| RESULT_OK.into())
         };
         TimelineEntry {
             at: self.at,
