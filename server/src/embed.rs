@@ -1,6 +1,7 @@
 //! Embedding: `<script type="module" src="…/minivoice-recordings.js">` defines the
-//! `<minivoice-recordings>` element for any page (typed by `/minivoice-recordings.d.ts`), and
-//! `/embed?call_id=…` serves the widget alone for an iframe.
+//! `<minivoice-recordings>` element for any page (typed by `/minivoice-recordings.d.ts`, and
+//! for React's JSX by `/minivoice-recordings.react.d.ts`), and `/embed?call_id=…` serves the
+//! widget alone for an iframe.
 //!
 //! The element script is written per request from the built `index.html`, so it always names
 //! the current content-hashed bundle.
@@ -19,9 +20,21 @@ const ELEMENT_JS: &str = include_str!("embed/minivoice-recordings.js");
 /// The element's TypeScript declarations: its attributes, methods and events.
 const ELEMENT_TYPES: &str = include_str!("embed/minivoice-recordings.d.ts");
 
+/// React's JSX entry for the element; it imports the declarations above from beside it.
+const ELEMENT_REACT_TYPES: &str = include_str!("embed/minivoice-recordings.react.d.ts");
+
 /// `GET /minivoice-recordings.d.ts`, for a CRM's build to fetch beside the script (e.g. into
 /// its `types/`); the same for every build of the widget.
 pub async fn element_types() -> Response {
+    typescript(ELEMENT_TYPES)
+}
+
+/// `GET /minivoice-recordings.react.d.ts`, saved beside `minivoice-recordings.d.ts`.
+pub async fn element_react_types() -> Response {
+    typescript(ELEMENT_REACT_TYPES)
+}
+
+fn typescript(source: &'static str) -> Response {
     (
         [
             (
@@ -30,7 +43,7 @@ pub async fn element_types() -> Response {
             ),
             (header::CACHE_CONTROL, "no-cache"),
         ],
-        ELEMENT_TYPES,
+        source,
     )
         .into_response()
 }

@@ -26,7 +26,11 @@ where
             "/minivoice-recordings.js",
             get(embed::element_script).layer(CompressionLayer::new()),
         )
-        .route("/minivoice-recordings.d.ts", get(embed::element_types));
+        .route("/minivoice-recordings.d.ts", get(embed::element_types))
+        .route(
+            "/minivoice-recordings.react.d.ts",
+            get(embed::element_react_types),
+        );
     // The `.br` / `.gz` files `cargo xtask` writes beside each asset, when the browser
     // accepts them (the answer then varies by Accept-Encoding, and says so).
     let assets = match widget {

@@ -57,6 +57,28 @@ impl Harness {
         h
     }
 
+    /// A proxy on a known port allowing the sample CRM's origin, and the browser on the CRM's
+    /// `page` (`/`: `examples/crm/index.html`, two English widgets `w1` and `w2`; `/payment`),
+    /// once the page has defined the element.
+    pub async fn on_crm_page(page: &str) -> Harness {
+        let proxy: SocketAddr = format!("127.0.0.1:{}", testkit::free_port())
+            .parse()
+            .unwrap();
+        let crm = serve_crm_page(proxy).await;
+        let h = Self::start_with(|c| {
+            c.listen_addr = proxy;
+            c.allowed_origins = vec![format!("http://{crm}").parse().unwrap()];
+        })
+        .await;
+        h.client.goto(&format!("http://{crm}{page}")).await.unwrap();
+        h.wait_js(
+            "the element is defined",
+            "!!customElements.get('minivoice-recordings')",
+        )
+        .await;
+        h
+    }
+
     /// Stops the proxy (gracefully) and starts a new one on the same address, as a deploy
     /// would: open widgets lose their connection and must find their way back.
     pub async fn restart_proxy(&mut self) {

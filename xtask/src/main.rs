@@ -4,6 +4,7 @@
 mod bench;
 mod chaos;
 mod deny;
+mod playwright;
 mod postgres;
 mod tools;
 mod widget;
@@ -100,6 +101,10 @@ fn test() -> Result {
     let schemathesis = tools::ensure_schemathesis(&root)?;
     // The alert rules' tests (tests/tests/e2e/alerts.rs) run it.
     let promtool = tools::ensure_promtool(&root)?;
+    // The element's typings compiled as a CRM's TypeScript (tests/tests/e2e/element.rs), and
+    // the CRM-style Playwright suite run after the workspace's tests.
+    tools::ensure_npm_ci(&root, "examples/typescript")?;
+    tools::ensure_npm_ci(&root, playwright::DIR)?;
     widget::build(false)?;
     cargo(&root)
         .args(["test", "--workspace"])
@@ -108,6 +113,7 @@ fn test() -> Result {
         .env("SCHEMATHESIS", schemathesis)
         .env("PROMTOOL", promtool)
         .status_ok()?;
+    playwright::run(&root)?;
     // The fault run's short form, alone after the suite (it starts its own PostgreSQL and
     // loads both cores), on the debug binaries the suite just built.
     chaos::short()

@@ -57,6 +57,29 @@ fn ensure_npm_package(root: &Path, name: &str, version: &str, probe: &str) -> Re
         .status_ok()
 }
 
+/// The npm packages `dir`'s `package-lock.json` pins, installed there by `npm ci`, unless they
+/// were installed from that same lockfile already (a copy of it is kept in `node_modules`).
+pub fn ensure_npm_ci(root: &Path, dir: &str) -> Result {
+    let dir = root.join(dir);
+    let lock = std::fs::read(dir.join("package-lock.json"))
+        .map_err(|e| format!("{}: {e}", dir.join("package-lock.json").display()))?;
+    let stamp = dir.join("node_modules/.installed-from-lock.json");
+    if std::fs::read(&stamp).is_ok_and(|installed| installed == lock) {
+        return Ok(());
+    }
+    if version_of(root, "npm", "--version").is_none() {
+        apt_install(&["nodejs", "npm"])?;
+    }
+    eprintln!("xtask: npm ci in {}", dir.display());
+    Command::new("npm")
+        .args(["ci", "--no-audit", "--no-fund"])
+        .current_dir(&dir)
+        // Playwright drives the machine's Chromium (`ensure_browser`), never one it downloads.
+        .env("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1")
+        .status_ok()?;
+    std::fs::write(&stamp, lock).map_err(|e| e.to_string())
+}
+
 /// `.tools/node_modules/.bin` and cargo's bin directory first, then the caller's PATH.
 pub fn path_with_tools(root: &Path) -> String {
     let mut dirs = vec![root.join(".tools/node_modules/.bin"), cargo_bin()];

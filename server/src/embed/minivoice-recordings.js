@@ -3,22 +3,50 @@
 // reach in, its CSS cannot leak out), speaks its own `lang` (else the browser's language),
 // re-renders when call-id, api-base, token or lang change, releases everything when
 // removed, and dispatches bubbling, composed events to the page:
-// minivoice-recording-started, -stopped, -paused, -resumed, and minivoice-error.
+// minivoice-ready, minivoice-recording-started, -stopped, -paused, -resumed, and minivoice-error.
 // The page may also act: start(), stop(), pause({reason}), resume(), each a Promise of the
-// recording ({callId, recordingId, status}) that rejects with an Error carrying `code`.
+// recording ({callId, recordingId, status}) that rejects with an Error carrying `code`; every
+// rejection is also dispatched as minivoice-error. A method called while the widget loads (a
+// German or French catalog on its way) or re-renders waits for it, up to READY_WITHIN_MS.
 // Types: minivoice-recordings.d.ts beside this script.
 const origin = new URL(import.meta.url);
 const bundle = await import(new URL("__JS__", origin).href);
 await bundle.default({ module_or_path: new URL("__WASM__", origin).href });
 const css = await fetch(new URL("__CSS__", origin).href).then((r) => r.text());
 
+/** How long a method waits for the widget (its words fetched, a re-render) before refusing. */
+const READY_WITHIN_MS = 10_000;
+
+function deferred() {
+  let resolve;
+  const promise = new Promise((r) => (resolve = r));
+  return { promise, resolve };
+}
+
 class MiniVoiceRecordings extends HTMLElement {
   static observedAttributes = ["call-id", "api-base", "token", "lang"];
+
+  /** The mounted widget (a `WidgetHandle`), from connection to removal. */
+  #handle = null;
+  /** Watches the mount point until the widget is in it (see `#whenMounted`). */
+  #watch = null;
+  /** The current widget is mounted for a call: its methods act at once. */
+  #isReady = false;
+  /** `ready`'s promise while the widget is not ready. */
+  #readyWaiting = null;
+  /** Resolved (and replaced) at every change of state, for methods waiting on one. */
+  #changes = deferred();
 
   constructor() {
     super();
     this.attachShadow({ mode: "open" });
-    this.handle = null;
+  }
+
+  /** Resolves once the widget for the current attributes can act (now, if it can already). */
+  get ready() {
+    if (this.#isReady) return Promise.resolve();
+    this.#readyWaiting ??= deferred();
+    return this.#readyWaiting.promise;
   }
 
   connectedCallback() {
@@ -31,15 +59,19 @@ class MiniVoiceRecordings extends HTMLElement {
 
   attributeChangedCallback(_name, before, after) {
     // Attributes present at upgrade arrive before connectedCallback: render once, there.
-    if (this.handle && before !== after) this.render();
+    if (this.#handle && before !== after) this.render();
   }
 
   release() {
-    if (this.handle) {
-      this.handle.unmount();
-      this.handle.free();
-      this.handle = null;
+    this.#watch?.disconnect();
+    this.#watch = null;
+    this.#isReady = false;
+    if (this.#handle) {
+      this.#handle.unmount();
+      this.#handle.free();
+      this.#handle = null;
     }
+    this.#changed();
   }
 
   start() {
@@ -59,14 +91,50 @@ class MiniVoiceRecordings extends HTMLElement {
   }
 
   // The widget's own action, as its buttons take it: shown, announced and dispatched as an
-  // event, whoever asked. Not connected (or no call-id): nothing to act on.
-  #act(action, reason) {
-    if (!this.handle) {
-      const e = new Error("the element is not connected to a page");
-      e.code = "widget_unavailable";
-      return Promise.reject(e);
+  // event, whoever asked. While the widget loads or re-renders, the call waits for it; what
+  // cannot wait (not connected, no call-id, not ready in time) is refused here, and told to
+  // the page as the widget tells its own refusals.
+  async #act(action, reason) {
+    const until = Date.now() + READY_WITHIN_MS;
+    for (;;) {
+      const callId = this.getAttribute("call-id") || "";
+      const refused = !this.isConnected
+        ? "the element is not connected to a page"
+        : !callId
+          ? "the element names no call: set its call-id"
+          : Date.now() >= until
+            ? `the widget was not ready within ${READY_WITHIN_MS / 1000} s`
+            : null;
+      if (refused) throw this.#refuse(callId, action, refused);
+      // Checked and called in one step: nothing can re-render in between.
+      if (this.#isReady) return this.#handle.act(action, reason);
+      await this.#nextChange(until - Date.now());
     }
-    return this.handle.act(action, reason);
+  }
+
+  #refuse(callId, action, message) {
+    const e = new Error(message);
+    e.code = "widget_unavailable";
+    this.dispatchEvent(
+      new CustomEvent("minivoice-error", {
+        bubbles: true,
+        composed: true,
+        detail: { callId, action, code: e.code, message },
+      }),
+    );
+    return e;
+  }
+
+  #nextChange(ms) {
+    let timer;
+    const late = new Promise((r) => (timer = setTimeout(r, ms)));
+    return Promise.race([this.#changes.promise, late]).finally(() => clearTimeout(timer));
+  }
+
+  #changed() {
+    const { resolve } = this.#changes;
+    this.#changes = deferred();
+    resolve();
   }
 
   render() {
@@ -77,16 +145,42 @@ class MiniVoiceRecordings extends HTMLElement {
     style.textContent = css;
     const mount = document.createElement("div");
     root.append(style, mount);
+    const callId = this.getAttribute("call-id") || "";
     const apiBase = this.getAttribute("api-base") || new URL("/api", origin).href;
-    this.handle = bundle.mount_widget(
+    this.#handle = bundle.mount_widget(
       mount,
       this,
-      this.getAttribute("call-id") || "",
+      callId,
       apiBase,
       this.getAttribute("token") || undefined,
       this.getAttribute("lang") || "",
       // The language catalogs are beside this script.
       new URL("/", origin).href,
+    );
+    if (callId) this.#whenMounted(mount, callId);
+  }
+
+  // The widget offers its action to the methods as it is built, before it is put into
+  // `mount`: once `mount` has content, the methods act. That is at once in English (or in a
+  // language already fetched), else when its catalog has arrived.
+  #whenMounted(mount, callId) {
+    if (mount.firstChild) return this.#becameReady(callId);
+    this.#watch = new MutationObserver(() => {
+      if (!mount.firstChild) return;
+      this.#watch.disconnect();
+      this.#watch = null;
+      this.#becameReady(callId);
+    });
+    this.#watch.observe(mount, { childList: true });
+  }
+
+  #becameReady(callId) {
+    this.#isReady = true;
+    this.#readyWaiting?.resolve();
+    this.#readyWaiting = null;
+    this.#changed();
+    this.dispatchEvent(
+      new CustomEvent("minivoice-ready", { bubbles: true, composed: true, detail: { callId } }),
     );
   }
 }

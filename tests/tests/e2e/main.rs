@@ -6,7 +6,9 @@
 mod alerts;
 mod budget;
 mod crm;
+mod element;
 mod embed;
+mod guide;
 mod i18n;
 mod live;
 mod openapi;
