@@ -25,7 +25,10 @@ const METRICS_TEXT: &str = "text/plain; version=0.0.4; charset=utf-8";
 const TEXT: &str = "text/plain; charset=utf-8";
 
 /// Liveness: the process answers.
-#[utoipa::path(get, path = "/healthz", tag = "operations", responses(
+///
+/// For an orchestrator's liveness probe: `ok` whenever the process serves HTTP, whatever the
+/// store or MiniVoice do (`/readyz` says whether it can take traffic).
+#[utoipa::path(get, path = "/healthz", tag = "operations", operation_id = "checkLiveness", responses(
     (status = 200, description = "`ok`", content_type = TEXT, body = String),
     openapi::EdgeRefusals,
 ))]
@@ -33,9 +36,11 @@ pub async fn healthz() -> &'static str {
     "ok"
 }
 
-/// `/readyz`: 200 when the store answers and every migration is applied, else 503 (a load
-/// balancer sends no traffic here meanwhile). `/healthz` stays liveness only.
-#[utoipa::path(get, path = "/readyz", tag = "operations", responses(
+/// Readiness: the store answers and every migration is applied.
+///
+/// 200 `ready`, else 503: a load balancer sends no traffic here meanwhile. `/healthz` stays
+/// liveness only.
+#[utoipa::path(get, path = "/readyz", tag = "operations", operation_id = "checkReadiness", responses(
     (status = 200, description = "`ready`", content_type = TEXT, body = String),
     (status = 503, description = "`store_unavailable`: the store does not answer, or a \
         migration is not applied", body = minivoice_shared::ErrorEnvelope),
@@ -60,7 +65,9 @@ pub async fn store_available(State(store): State<Store>, req: Request, next: Nex
 }
 
 /// Whether this is the sandbox, the proxy's version, and its open event streams.
-#[utoipa::path(get, path = "/info", tag = "proxy", responses(
+///
+/// No token needed: the widget reads it before it has one, to label a sandbox.
+#[utoipa::path(get, path = "/info", tag = "proxy", operation_id = "getProxyInfo", responses(
     (status = 200, description = "About the proxy", body = ProxyInfo),
     openapi::ApiRefusals,
 ))]
@@ -71,12 +78,17 @@ pub async fn info(State(info): State<ProxyInfo>, State(hub): State<Arc<Hub>>) ->
     })
 }
 
-/// `GET /metrics`: every metric of this process in the Prometheus text format. With
-/// `METRICS_TOKEN` set, only for `Authorization: Bearer <METRICS_TOKEN>`.
+/// Every metric of this process, in the Prometheus text format.
+///
+/// With `METRICS_TOKEN` set, only for `Authorization: Bearer <METRICS_TOKEN>`; without it,
+/// to anyone who reaches the port.
 #[utoipa::path(
     get,
     path = "/metrics",
     tag = "operations",
+    operation_id = "getMetrics",
+    // With METRICS_TOKEN set the token, else nothing.
+    security(("metrics_token" = []), ()),
     responses(
         (
             status = 200,

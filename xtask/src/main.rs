@@ -4,6 +4,7 @@
 mod bench;
 mod chaos;
 mod deny;
+mod pip;
 mod playwright;
 mod postgres;
 mod tools;
@@ -58,7 +59,9 @@ fn main() -> ExitCode {
         Some("bench") => bench::run(),
         Some("chaos") => chaos::run(&args[1..]),
         Some("setup") => tools::ensure_all(&root())
-            .and_then(|_| tools::ensure_schemathesis(&root()))
+            .and_then(|_| pip::ensure_schemathesis(&root()))
+            .and_then(|_| pip::ensure_openapi_spec_validator(&root()))
+            .and_then(|_| tools::ensure_npm_ci(&root(), "tests/contract"))
             .and_then(|_| tools::ensure_promtool(&root()))
             .map(drop),
         Some("postgres") => postgres::ensure().map(|url| println!("{url}")),
@@ -98,7 +101,11 @@ fn test() -> Result {
     tools::ensure_all(&root)?;
     let postgres = postgres::ensure()?;
     // The OpenAPI contract test (tests/tests/e2e/openapi.rs) fuzzes the proxy with it.
-    let schemathesis = tools::ensure_schemathesis(&root)?;
+    let schemathesis = pip::ensure_schemathesis(&root)?;
+    // …and holds its document to what integrators' tools accept: openapi-spec-validator,
+    // and tests/contract's redocly, openapi-typescript, openapi-fetch and tsc.
+    let spec_validator = pip::ensure_openapi_spec_validator(&root)?;
+    tools::ensure_npm_ci(&root, "tests/contract")?;
     // The alert rules' tests (tests/tests/e2e/alerts.rs) run it.
     let promtool = tools::ensure_promtool(&root)?;
     // The element's typings compiled as a CRM's TypeScript (tests/tests/e2e/element.rs), and
@@ -111,6 +118,7 @@ fn test() -> Result {
         .env("WIDGET_DIR", root.join("dist"))
         .env("TEST_DATABASE_URL", postgres)
         .env("SCHEMATHESIS", schemathesis)
+        .env("OPENAPI_SPEC_VALIDATOR", spec_validator)
         .env("PROMTOOL", promtool)
         .status_ok()?;
     playwright::run(&root)?;

@@ -200,41 +200,6 @@ fn ensure_wasm_opt(root: &Path) -> Result {
     ensure_npm_package(root, "binaryen", BINARYEN_VERSION, ".bin/wasm-opt")
 }
 
-/// The OpenAPI fuzzer the contract test runs (`tests/tests/e2e/openapi.rs`): an exact version, so
-/// a release with new checks cannot turn CI red on its own.
-const SCHEMATHESIS_VERSION: &str = "4.32.5";
-
-/// schemathesis in a virtualenv of its own in `.tools/` (PyPI, with pip), unless that version
-/// is there already; returns its executable.
-pub fn ensure_schemathesis(root: &Path) -> Result<PathBuf> {
-    let venv = root.join(".tools/schemathesis");
-    let exe = venv.join("bin/schemathesis");
-    let reported = Command::new(&exe).arg("--version").output().ok();
-    let installed = reported
-        .filter(|o| o.status.success())
-        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned());
-    if installed.is_some_and(|v| v.ends_with(&format!("version {SCHEMATHESIS_VERSION}"))) {
-        return Ok(exe);
-    }
-    eprintln!("xtask: installing schemathesis {SCHEMATHESIS_VERSION} into .tools/schemathesis");
-    let make_venv = || {
-        Command::new("python3")
-            .args(["-m", "venv", "--clear"])
-            .arg(&venv)
-            .status_ok()
-    };
-    // Debian's python3 makes virtualenvs only with python3-venv.
-    if make_venv().is_err() {
-        apt_install(&["python3", "python3-venv"])?;
-        make_venv()?;
-    }
-    Command::new(venv.join("bin/pip"))
-        .args(["install", "--quiet", "--disable-pip-version-check"])
-        .arg(format!("schemathesis=={SCHEMATHESIS_VERSION}"))
-        .status_ok()?;
-    Ok(exe)
-}
-
 /// promtool, which checks and unit-tests the alert rules (`tests/tests/e2e/alerts.rs`): one on
 /// PATH's usual place, else Debian's, taken out of its `prometheus` package into `.tools/bin/`.
 /// Not installed as a package: that is the Prometheus server too, whose service starts on

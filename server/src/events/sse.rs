@@ -47,14 +47,17 @@ fn resync(call_id: &str) -> Event {
     get,
     path = "/calls/{call_id}/events",
     tag = "calls",
+    operation_id = "streamCallEvents",
     params(crate::openapi::CallPath, crate::openapi::EventsParams),
     security(("agent_token" = []), ("access_token" = [])),
     responses(
         (
             status = 200,
-            description = "The event stream: `recording`, `call`, `pause`, `resume`, `resync`",
+            description = "Server-sent events, each one's `data` a `LiveEvent` and its name \
+                that event's `type`: `recording` (`RecordingEvent`), `call` (`CallEvent`), \
+                `pause` (`PauseEvent`), `resume` (`ResumeEvent`), `resync` (`ResyncEvent`)",
             content_type = "text/event-stream",
-            body = String,
+            body = LiveEvent,
         ),
         crate::openapi::EventsRefusals,
     )

@@ -2,8 +2,12 @@
 //! `openapi.json`. Its paths come from the routes themselves: `utoipa_axum::routes!` adds a
 //! handler to the router and its `#[utoipa::path]` to the document in one call, so the two
 //! cannot drift. This module adds what the routes share: the agent-token security scheme (set
-//! where the token check is layered on), the one error shape, the `x-request-id` header.
+//! where the token check is layered on), the one error shape, the `x-request-id` header
+//! (`document.rs`), and component names that client generators turn into good type names
+//! (`names.rs`).
 
+mod document;
+mod names;
 mod refusals;
 
 use std::sync::{Arc, OnceLock};
@@ -12,15 +16,11 @@ use axum::body::Bytes;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use axum::{middleware, Extension};
-use minivoice_shared::{ErrorEnvelope, LiveEvent};
 use serde::Deserialize;
 use utoipa::openapi::path::{Operation, PathItem};
-use utoipa::openapi::schema::{ObjectBuilder, Schema, SchemaType, Type};
-use utoipa::openapi::security::{
-    ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityRequirement, SecurityScheme,
-};
-use utoipa::openapi::{HeaderBuilder, InfoBuilder, OpenApi, OpenApiBuilder, RefOr, Required};
-use utoipa::{IntoParams, PartialSchema, ToSchema};
+use utoipa::openapi::security::SecurityRequirement;
+use utoipa::openapi::OpenApi;
+use utoipa::IntoParams;
 use utoipa_axum::router::{OpenApiRouter, UtoipaMethodRouter, UtoipaMethodRouterExt};
 use utoipa_axum::routes;
 
@@ -33,6 +33,8 @@ use crate::error::AppError;
 const AGENT_TOKEN: &str = "agent_token";
 /// The event stream's other way to carry it (`?access_token=`).
 const ACCESS_TOKEN: &str = "access_token";
+/// `/metrics`' bearer, when `METRICS_TOKEN` is set.
+const METRICS_TOKEN: &str = "metrics_token";
 
 /// `{call_id}` in a path.
 #[derive(Deserialize, IntoParams)]
@@ -84,13 +86,16 @@ pub struct EventsParams {
 pub struct Served(Arc<OnceLock<Bytes>>);
 
 /// This document: every route of the proxy's API, its parameters, bodies and answers.
+///
+/// No token needed. The same document is committed as `openapi.json` in the repository.
 #[utoipa::path(
     get,
     path = "/openapi.json",
     tag = "proxy",
+    operation_id = "getOpenApiDocument",
     responses(
         (status = 200, description = "The OpenAPI 3.1 document", body = serde_json::Value),
-        ApiRefusals,
+        DocumentRefusals,
     )
 )]
 async fn serve(Extension(doc): Extension<Served>) -> Response {
@@ -162,135 +167,13 @@ fn operations(item: &mut PathItem) -> impl Iterator<Item = &mut Operation> {
     .flatten()
 }
 
-/// What every route shares: the title, the security schemes, the error shape, and the
-/// `x-request-id` header on every answer (`idempotent-replayed` where a key may be sent).
-fn finish(mut doc: OpenApi) -> OpenApi {
-    doc = OpenApiBuilder::new()
-        .info(
-            InfoBuilder::new()
-                .title("MiniVoice recording proxy")
-                .version(env!("CARGO_PKG_VERSION"))
-                .description(Some(
-                    "The proxy between the recording widget and MiniVoice: start, stop, pause \
-                     and resume recording a call, its recordings, state, story and live events, \
-                     and MiniVoice's webhooks. Errors have one shape, `ErrorEnvelope`; the \
-                     codes each status is given for are listed with it.",
-                )),
-        )
-        .build()
-        .merge_from(doc);
-    let components = doc.components.get_or_insert_with(Default::default);
-    components.add_security_scheme(
-        AGENT_TOKEN,
-        SecurityScheme::Http(
-            HttpBuilder::new()
-                .scheme(HttpAuthScheme::Bearer)
-                .bearer_format("JWT")
-                .description(Some(
-                    "An HS256 agent token (`sub`, `calls`, `exp`) signed with \
-                     WIDGET_TOKEN_SECRET; without a secret the proxy is anonymous.",
-                ))
-                .build(),
-        ),
-    );
-    components.add_security_scheme(
-        ACCESS_TOKEN,
-        SecurityScheme::ApiKey(ApiKey::Query(ApiKeyValue::with_description(
-            "access_token",
-            "The agent token, for the event stream only (EventSource cannot send headers).",
-        ))),
-    );
-    let mut schemas = vec![
-        (ErrorEnvelope::name().into(), ErrorEnvelope::schema()),
-        (<LiveEvent as ToSchema>::name().into(), LiveEvent::schema()),
-    ];
-    ErrorEnvelope::schemas(&mut schemas);
-    LiveEvent::schemas(&mut schemas);
-    components.schemas.extend(schemas);
-    // Our errors carry the request's ID; MiniVoice's, passed through, do not.
-    if let Some(RefOr::T(Schema::Object(body))) = components.schemas.get_mut("ErrorBody") {
-        body.properties.insert(
-            "request_id".into(),
-            ObjectBuilder::new()
-                .schema_type(Type::String)
-                .description(Some("The request's ID (also the x-request-id header)"))
-                .into(),
-        );
-    }
-    for (_, item) in doc.paths.paths.iter_mut() {
-        for op in operations(item) {
-            not_null(op);
-            let idempotent = op
-                .parameters
-                .iter()
-                .flatten()
-                .any(|p| p.name == "Idempotency-Key");
-            for response in op.responses.responses.values_mut() {
-                let RefOr::T(response) = response else {
-                    continue;
-                };
-                response
-                    .headers
-                    .insert(crate::request_id::HEADER.into(), request_id_header());
-                if idempotent {
-                    response
-                        .headers
-                        .insert("idempotent-replayed".into(), replayed_header());
-                }
-            }
-        }
-    }
+/// The routes' document completed: what they share (`document.rs`), and names generators
+/// use well (`names.rs`).
+fn finish(doc: OpenApi) -> OpenApi {
+    let mut doc = document::describe(doc);
+    names::name_envelopes(&mut doc);
+    names::name_live_events(&mut doc);
     doc
-}
-
-/// utoipa spells an optional parameter or body (`Option<T>`) as one that may be `null`; an
-/// absent one is what is meant: a header or query value cannot be JSON `null`, and a body of
-/// `null` is refused like any other that is not the documented shape.
-fn not_null(op: &mut Operation) {
-    for p in op.parameters.iter_mut().flatten() {
-        if let Some(RefOr::T(Schema::Object(o))) = &mut p.schema {
-            if let SchemaType::Array(types) = &o.schema_type {
-                if let [t, Type::Null] | [Type::Null, t] = types.as_slice() {
-                    o.schema_type = SchemaType::Type(t.clone());
-                }
-            }
-        }
-    }
-    let Some(body) = &mut op.request_body else {
-        return;
-    };
-    for content in body.content.values_mut() {
-        if let Some(RefOr::T(Schema::OneOf(one))) = &content.schema {
-            if let [RefOr::T(Schema::Object(null)), other] = one.items.as_slice() {
-                if null.schema_type == SchemaType::Type(Type::Null) {
-                    content.schema = Some(other.clone());
-                    body.required = Some(Required::False);
-                }
-            }
-        }
-    }
-}
-
-fn request_id_header() -> utoipa::openapi::Header {
-    HeaderBuilder::new()
-        .schema(String::schema())
-        .description(Some(
-            "The request's ID: the caller's own when it sent a sane one, else a new one",
-        ))
-        .build()
-}
-
-fn replayed_header() -> utoipa::openapi::Header {
-    HeaderBuilder::new()
-        .schema(
-            ObjectBuilder::new()
-                .schema_type(Type::String)
-                .enum_values(Some(["true"])),
-        )
-        .description(Some(
-            "`true` when this is the answer first given for the same Idempotency-Key",
-        ))
-        .build()
 }
 
 #[cfg(test)]

@@ -22,7 +22,7 @@ fn minivoice(status: StatusCode, code: MiniVoiceCode) -> AppError {
 
 /// Any request, whatever its route: the header limit.
 fn edge() -> Vec<AppError> {
-    vec![AppError::HeadersTooLarge]
+    vec![AppError::HeadersTooLarge, AppError::MethodNotAllowed]
 }
 
 /// Anything under `/api`: the store guard and, anonymous with a real key, the loopback guard.
@@ -72,12 +72,14 @@ fn json_body() -> Vec<AppError> {
     ]
 }
 
-/// Start, stop, pause and resume: the per-call gate, idempotency keys, MiniVoice's refusals.
+/// Start, stop, pause and resume: the per-call gate, idempotency keys, MiniVoice's refusals,
+/// and the action's task failing unforeseen (`act.rs`).
 fn action() -> Vec<AppError> {
     let mut v = call();
     v.extend(upstream());
     v.extend([
         AppError::InvalidIdempotencyKey,
+        AppError::Internal(String::new()),
         AppError::IdempotencyKeyReused,
         AppError::ActionInProgress,
         minivoice(StatusCode::CONFLICT, MiniVoiceCode::RecordingAlreadyStarted),
@@ -141,9 +143,11 @@ refusals! {
     EdgeRefusals = [edge()];
     /// `GET /metrics`, with `METRICS_TOKEN` set.
     MetricsRefusals = [edge(), vec![AppError::Unauthorized(String::new())]];
-    /// `GET /api/info`, `GET /api/openapi.json`.
+    /// `GET /api/info`.
     ApiRefusals = [api()];
     /// Reads of our own records: activity, status, timeline.
+    /// `GET /api/openapi.json`: also before the document is rendered (never, once serving).
+    DocumentRefusals = [api(), vec![AppError::Internal(String::new())]];
     CallRefusals = [call()];
     /// `GET …/recordings`.
     ListRefusals = [call(), upstream()];

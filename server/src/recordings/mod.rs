@@ -59,10 +59,13 @@ where
 }
 
 /// The call's recordings, as MiniVoice lists them (oldest first).
+///
+/// Asked of MiniVoice each time; its refusals are passed on with its status.
 #[utoipa::path(
     get,
     path = "/calls/{call_id}/recordings",
     tag = "recordings",
+    operation_id = "listRecordings",
     params(CallPath),
     responses(
         (status = 200, description = "MiniVoice's list", body = Data<Vec<Recording>>),
@@ -74,10 +77,13 @@ async fn list(State(up): State<Upstream>, CallId(call_id): CallId) -> Result<Res
 }
 
 /// One recording's metadata, when it belongs to the call in the path.
+///
+/// A recording of another call is answered 404 `recording_not_found`, as an unknown one is.
 #[utoipa::path(
     get,
     path = "/calls/{call_id}/recordings/{recording_id}",
     tag = "recordings",
+    operation_id = "getRecording",
     params(RecordingPath),
     responses(
         (status = 200, description = "MiniVoice's metadata, as it sent it", body = Data<Recording>),
@@ -129,7 +135,7 @@ async fn belongs_to_call(
         .is_ok_and(|d| d.data.iter().any(|rec| rec.id == r.recording_id)))
 }
 
-/// `POST …/recordings`: `{"action":"start"}` or `{"action":"stop"}`, as MiniVoice takes them.
+/// Start or stop recording: `{"action":"start"}` or `{"action":"stop"}`, as MiniVoice takes them.
 ///
 /// On record (the audit trail) before it is forwarded; one action per call at a time. Other
 /// refusals MiniVoice gives are passed on with its status.
@@ -137,6 +143,7 @@ async fn belongs_to_call(
     post,
     path = "/calls/{call_id}/recordings",
     tag = "recordings",
+    operation_id = "changeRecording",
     params(CallPath, IdempotencyKeyHeader),
     request_body = ActionRequest,
     responses(
@@ -162,10 +169,13 @@ async fn start_or_stop(
 }
 
 /// The proxy's audit trail for the call: its latest 50 actions, newest first.
+///
+/// Every start, stop, pause and resume asked of the proxy, by whom, and how it ended.
 #[utoipa::path(
     get,
     path = "/calls/{call_id}/activity",
     tag = "calls",
+    operation_id = "listCallActivity",
     params(CallPath),
     responses(
         (status = 200, description = "The call's actions", body = Data<Vec<ActivityEntry>>),
@@ -184,10 +194,13 @@ async fn activity(
 }
 
 /// What the proxy knows of the call: its status from webhooks; recording, paused or idle.
+///
+/// From the proxy's own records: MiniVoice is not asked.
 #[utoipa::path(
     get,
     path = "/calls/{call_id}/status",
     tag = "calls",
+    operation_id = "getCallStatus",
     params(CallPath),
     responses(
         (status = 200, description = "The call's state", body = Data<CallState>),
@@ -202,11 +215,14 @@ async fn status(State(store): State<Store>, CallId(call_id): CallId) -> Result<R
     Ok(Json(Data::new(state)).into_response())
 }
 
-/// `GET …/timeline`: the call's actions and webhooks, oldest first (the latest 500).
+/// The call's story: its actions and webhooks, oldest first.
+///
+/// The latest 500 entries, from the proxy's own records.
 #[utoipa::path(
     get,
     path = "/calls/{call_id}/timeline",
     tag = "calls",
+    operation_id = "getCallTimeline",
     params(CallPath),
     responses(
         (status = 200, description = "The call's story", body = Data<Vec<TimelineEntry>>),

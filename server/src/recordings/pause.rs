@@ -42,6 +42,7 @@ pub(crate) struct Changes {
     path = "/calls/{call_id}/pause",
     tag = "recordings",
     params(CallPath, IdempotencyKeyHeader),
+    operation_id = "pauseRecording",
     request_body(content = Option<PauseRequest>, description = "Empty, or a reason"),
     responses(
         (status = 200, description = "MiniVoice stopped the segment", body = Data<ActionResult>),
@@ -65,12 +66,15 @@ pub(super) async fn pause(
     Ok(act::respond(act::perform(app, intent).await?))
 }
 
-/// Resume a paused call: start its next segment (any body is ignored: there is nothing to say).
+/// Resume a paused call: start its next segment.
+///
+/// Any body is ignored: there is nothing to say. The pause ends whoever resumes it.
 #[utoipa::path(
     post,
     path = "/calls/{call_id}/resume",
     tag = "recordings",
     params(CallPath, IdempotencyKeyHeader),
+    operation_id = "resumeRecording",
     responses(
         (status = 200, description = "MiniVoice started a segment", body = Data<ActionResult>),
         ResumeRefusals,

@@ -208,6 +208,7 @@ fn printable_text(s: &str) -> String {
     get,
     path = "/webhooks/deliveries",
     tag = "webhooks",
+    operation_id = "listWebhookDeliveries",
     params(DeliveriesQuery),
     responses(
         (status = 200, description = "The deliveries", body = Data<Vec<WebhookDelivery>>),

@@ -34,6 +34,7 @@ use crate::telemetry;
     post,
     path = "/webhooks/minivoice",
     tag = "webhooks",
+    operation_id = "receiveMiniVoiceWebhook",
     params(
         ("webhook-id" = String, Header, description = "The delivery's ID (de-duplication key)"),
         ("webhook-timestamp" = String, Header, description = "Unix seconds; within 5 minutes"),
