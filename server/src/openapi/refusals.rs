@@ -20,7 +20,8 @@ fn minivoice(status: StatusCode, code: MiniVoiceCode) -> AppError {
     }
 }
 
-/// Any request, whatever its route: the header limit.
+/// Any request, whatever its route: the header limit, and a method the path does not take
+/// (every path answers one in the error shape).
 fn edge() -> Vec<AppError> {
     vec![AppError::HeadersTooLarge, AppError::MethodNotAllowed]
 }
@@ -78,8 +79,8 @@ fn action() -> Vec<AppError> {
     let mut v = call();
     v.extend(upstream());
     v.extend([
-        AppError::InvalidIdempotencyKey,
         AppError::Internal(String::new()),
+        AppError::InvalidIdempotencyKey,
         AppError::IdempotencyKeyReused,
         AppError::ActionInProgress,
         minivoice(StatusCode::CONFLICT, MiniVoiceCode::RecordingAlreadyStarted),
@@ -145,9 +146,9 @@ refusals! {
     MetricsRefusals = [edge(), vec![AppError::Unauthorized(String::new())]];
     /// `GET /api/info`.
     ApiRefusals = [api()];
-    /// Reads of our own records: activity, status, timeline.
     /// `GET /api/openapi.json`: also before the document is rendered (never, once serving).
     DocumentRefusals = [api(), vec![AppError::Internal(String::new())]];
+    /// Reads of our own records: activity, status, timeline.
     CallRefusals = [call()];
     /// `GET …/recordings`.
     ListRefusals = [call(), upstream()];

@@ -41,8 +41,8 @@ pub(crate) struct Changes {
     post,
     path = "/calls/{call_id}/pause",
     tag = "recordings",
-    params(CallPath, IdempotencyKeyHeader),
     operation_id = "pauseRecording",
+    params(CallPath, IdempotencyKeyHeader),
     request_body(content = Option<PauseRequest>, description = "Empty, or a reason"),
     responses(
         (status = 200, description = "MiniVoice stopped the segment", body = Data<ActionResult>),
@@ -73,8 +73,8 @@ pub(super) async fn pause(
     post,
     path = "/calls/{call_id}/resume",
     tag = "recordings",
-    params(CallPath, IdempotencyKeyHeader),
     operation_id = "resumeRecording",
+    params(CallPath, IdempotencyKeyHeader),
     responses(
         (status = 200, description = "MiniVoice started a segment", body = Data<ActionResult>),
         ResumeRefusals,
