@@ -12,7 +12,7 @@ use utoipa_axum::routes;
 
 use crate::error::AppError;
 use crate::state::AppState;
-use crate::{openapi, ops, recordings, request_id, security, site, webhooks};
+use crate::{openapi, ops, recordings, request_id, security, site, supervisor, webhooks};
 
 /// The recording action body is a few bytes; anything near this is hostile.
 pub const MAX_REQUEST_BODY: usize = 16 * 1024;
@@ -26,7 +26,9 @@ pub fn app(state: AppState) -> Router {
         .routes(routes!(ops::info))
         .routes(document)
         .merge(openapi::agent_only(
-            recordings::routes().merge(webhooks::inspect::routes()),
+            recordings::routes()
+                .merge(webhooks::inspect::routes())
+                .merge(supervisor::routes()),
             state.tokens.clone(),
         ))
         .split_for_parts();

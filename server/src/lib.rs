@@ -22,6 +22,7 @@ pub mod serve;
 pub mod site;
 pub mod state;
 pub mod store;
+pub mod supervisor;
 pub mod telemetry;
 pub mod upstream;
 pub mod webhooks;

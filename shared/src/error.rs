@@ -34,6 +34,12 @@ known_strings! {
         SupervisorRequired = "supervisor_required",
         /// A query parameter out of range (e.g. `limit`).
         InvalidQuery = "invalid_query",
+        /// A report's `from` or `to` is missing or not an RFC 3339 time.
+        InvalidRange = "invalid_range",
+        /// A report's `to` is not after its `from`.
+        InvertedRange = "inverted_range",
+        /// A report's range spans more than 31 days.
+        RangeTooLong = "range_too_long",
         HeadersTooLarge = "headers_too_large",
         /// A webhook whose signature, timestamp or headers do not verify.
         InvalidSignature = "invalid_signature",

@@ -15,6 +15,7 @@ pub mod minivoice;
 mod openapi;
 pub mod proxy;
 pub mod recording;
+pub mod supervisor;
 pub mod timeline;
 pub mod webhook;
 
@@ -24,6 +25,7 @@ pub use live::{call_is_over, CallState, LiveEvent, RecordingState, CALL_COMPLETE
 pub use minivoice::{EventType, MiniVoiceCode, RecordingStatus};
 pub use proxy::ProxyInfo;
 pub use recording::{Action, ActionRequest, ActionResult, Data, PauseRequest, Recording};
+pub use supervisor::{LiveCall, LiveCallPage, PauseEnd, PauseReportRow};
 pub use timeline::{TimelineEntry, TimelineKind, Verdict, WebhookDelivery};
 pub use webhook::{WebhookCall, WebhookEvent};
 

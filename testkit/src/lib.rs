@@ -13,6 +13,7 @@
 //! - [`procs`]: any build's binaries as processes, and their memory and CPU time (benches).
 //! - [`wait`]: waiting on a condition, with a deadline.
 //! - [`story`]: the stores a test runs on; pause, resume, state, timeline, deliveries.
+//! - [`supervisor`]: the calls recorded or paused now, every call's events, the pause report.
 //! - [`postgres`]: the server `TEST_DATABASE_URL` names, and fresh databases on it.
 //! - [`capture`]: log lines caught for a test to search.
 //! - [`stats`]: percentiles of a run.
@@ -27,6 +28,7 @@ pub mod raw;
 pub mod sse;
 pub mod stats;
 pub mod story;
+pub mod supervisor;
 pub mod token;
 pub mod wait;
 pub mod webhook;

@@ -29,6 +29,10 @@ pub enum AppError {
     InvalidReason(String),
     SupervisorRequired,
     InvalidQuery(String),
+    /// A report's range: `from` or `to` missing or not RFC 3339.
+    InvalidRange(String),
+    InvertedRange,
+    RangeTooLong,
     HeadersTooLarge,
     InvalidSignature(String),
     WebhookQueueFull,

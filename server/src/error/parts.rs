@@ -99,6 +99,21 @@ impl AppError {
                 ProxyCode::InvalidQuery,
                 format!("invalid query: {m}"),
             ),
+            InvalidRange(m) => (
+                StatusCode::BAD_REQUEST,
+                ProxyCode::InvalidRange,
+                format!("invalid range: {m}"),
+            ),
+            InvertedRange => (
+                StatusCode::BAD_REQUEST,
+                ProxyCode::InvertedRange,
+                "`to` must be after `from`".into(),
+            ),
+            RangeTooLong => (
+                StatusCode::BAD_REQUEST,
+                ProxyCode::RangeTooLong,
+                "a report spans at most 31 days".into(),
+            ),
             HeadersTooLarge => (
                 StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
                 ProxyCode::HeadersTooLarge,

@@ -30,6 +30,9 @@ use crate::telemetry;
 const CHANNEL_CAPACITY: usize = 64;
 /// Most events replayed on a resume; a longer gap gets `resync` (refetch everything).
 const MAX_BACKLOG: i64 = 100;
+/// The stream of every call's events, for supervisors (`GET /api/events`): stored and
+/// resumed like a call's, under a name no call ID can have.
+pub const EVERY_CALL: &str = "*";
 
 /// An event ready to send: its place in its call's sequence (the SSE `id`; 0 for a resync,
 /// which has none), its SSE name and its JSON. Rendered once however many streams send it, and
@@ -124,15 +127,20 @@ impl Hub {
         Ok(hub)
     }
 
-    /// Stores the event and announces it to every stream on the call, on every replica. A
-    /// store failure is logged: widgets catch up at their next event or poll.
+    /// Stores the event and announces it to every stream on the call, and to supervisors'
+    /// stream of every call ([`EVERY_CALL`]), on every replica. A store failure is logged:
+    /// widgets catch up at their next event or poll.
     pub async fn publish(&self, call_id: &str, event: LiveEvent) {
         let body = serde_json::to_string(&event).unwrap_or_default();
-        match self.store.append_event(call_id, &body).await {
-            // PostgreSQL's NOTIFY brings it back to this replica too.
-            Ok(_) if self.store.is_postgres() => {}
-            Ok(seq) => self.deliver(call_id, Stamped::rendered(seq as u64, &event, body)),
-            Err(e) => tracing::error!(error = %e, %call_id, "live event not stored"),
+        for stream in [call_id, EVERY_CALL] {
+            match self.store.append_event(stream, &body).await {
+                // PostgreSQL's NOTIFY brings it back to this replica too.
+                Ok(_) if self.store.is_postgres() => {}
+                Ok(seq) => {
+                    self.deliver(stream, Stamped::rendered(seq as u64, &event, body.clone()))
+                }
+                Err(e) => tracing::error!(error = %e, %call_id, "live event not stored"),
+            }
         }
     }
 

@@ -16,7 +16,7 @@ use super::{operations, ACCESS_TOKEN, AGENT_TOKEN, METRICS_TOKEN};
 
 /// Every tag an operation may name, with what it groups (a test holds every operation to
 /// these).
-const TAGS: [(&str, &str); 5] = [
+const TAGS: [(&str, &str); 6] = [
     (
         "recordings",
         "Start, stop, pause and resume recording a call, and its recordings as MiniVoice \
@@ -30,6 +30,11 @@ const TAGS: [(&str, &str); 5] = [
     (
         "webhooks",
         "MiniVoice's signed webhooks, and the inspector of every delivery (supervisors).",
+    ),
+    (
+        "supervisor",
+        "Every call at once, for supervisors (a token for every call, `[\"*\"]`): the calls \
+         being recorded or paused, their live events, and the pause report.",
     ),
     (
         "proxy",

@@ -179,6 +179,36 @@ refusals! {
             AppError::InvalidQuery(String::new()),
         ],
     ];
+    /// `GET /api/calls`.
+    SupervisorRefusals = [
+        api(),
+        vec![
+            AppError::Unauthorized(String::new()),
+            AppError::SupervisorRequired,
+            AppError::InvalidQuery(String::new()),
+        ],
+    ];
+    /// `GET /api/events`.
+    SupervisorEventsRefusals = [
+        api(),
+        vec![
+            AppError::Unauthorized(String::new()),
+            AppError::SupervisorRequired,
+            AppError::EventsUnavailable,
+            AppError::TooManyStreams,
+        ],
+    ];
+    /// `GET /api/reports/pauses`.
+    PauseReportRefusals = [
+        api(),
+        vec![
+            AppError::Unauthorized(String::new()),
+            AppError::SupervisorRequired,
+            AppError::InvalidRange(String::new()),
+            AppError::InvertedRange,
+            AppError::RangeTooLong,
+        ],
+    ];
     /// `POST /webhooks/minivoice`.
     WebhookRefusals = [
         edge(),

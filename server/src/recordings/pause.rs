@@ -10,7 +10,8 @@ use std::time::Duration;
 use axum::response::Response;
 use axum::Extension;
 use minivoice_shared::{
-    call_is_over, Action, ActionResult, Data, LiveEvent, MiniVoiceCode, PauseRequest, Recording,
+    call_is_over, Action, ActionResult, Data, LiveEvent, MiniVoiceCode, PauseEnd, PauseRequest,
+    Recording,
 };
 
 use super::act::{self, accepted, is_transient, Actions, Intent};
@@ -20,7 +21,7 @@ use crate::error::AppError;
 use crate::extract::{CallId, IdempotencyKey};
 use crate::failures;
 use crate::openapi::{CallPath, IdempotencyKeyHeader, PauseRefusals, ResumeRefusals};
-use crate::store::{self, Pause};
+use crate::store::{self, Ended, Pause};
 use crate::upstream::Reply;
 
 /// What a step changed about the call's pause, announced once the result is on record.
@@ -117,7 +118,8 @@ pub(super) async fn before(app: &Actions, intent: &Intent) -> Result<Option<Paus
                 .await
                 .map_err(|e| failures::store("call_state", e))?;
             if state.status.as_deref().is_some_and(call_is_over) {
-                close(&app.store, &intent.call_id).await;
+                let end = Ended::without_resume(PauseEnd::CallCompleted);
+                close(&app.store, &intent.call_id, &end).await;
                 return Err(AppError::call_not_active());
             }
             Ok(open)
@@ -193,7 +195,16 @@ pub(super) async fn after(
         Action::Pause => over,
     };
     if ends {
-        changes.pause_ended = close(&app.store, &intent.call_id).await;
+        let next = accepted(reply).map(|r| r.recording.id);
+        let end = if over {
+            Ended::without_resume(PauseEnd::CallCompleted)
+        } else if matches!(intent.action, Action::Start | Action::Resume) && (ok || already) {
+            Ended::resumed(&intent.agent, next.as_deref())
+        } else {
+            // Stop while paused, or a resume MiniVoice refused for good: no next segment.
+            Ended::without_resume(PauseEnd::Stopped)
+        };
+        changes.pause_ended = close(&app.store, &intent.call_id, &end).await;
     }
     changes
 }
@@ -203,8 +214,8 @@ pub(super) async fn after(
 /// leaves the pause unrecorded, and says so in the log).
 const OPEN_PAUSE_RETRY_FOR: Duration = Duration::from_secs(10);
 
-async fn close(store: &crate::store::Store, call_id: &str) -> bool {
-    store.close_pause(call_id).await.unwrap_or_else(|e| {
+async fn close(store: &crate::store::Store, call_id: &str, end: &Ended<'_>) -> bool {
+    store.close_pause(call_id, end).await.unwrap_or_else(|e| {
         crate::telemetry::store_error("close_pause");
         tracing::error!(error = %e, "could not end the pause");
         false

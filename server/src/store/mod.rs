@@ -6,12 +6,14 @@
 //! [`with_pool!`]; the few statements that must differ say so where they are.
 
 mod actions;
+mod call_list;
 mod calls;
 mod deliveries;
 mod events;
 mod idempotency;
 mod inbox;
 mod locks;
+mod pause_log;
 mod pauses;
 mod timeline;
 
@@ -25,11 +27,13 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, S
 use sqlx::{PgPool, SqlitePool};
 
 pub use actions::{Attempt, Finished, HISTORY_LIMIT};
+pub use call_list::ListPlace;
 pub use deliveries::{InspectKeep, Received, REFUSED_KEEP};
 pub use events::{StoredEvent, NOTIFY_CHANNEL};
 pub use idempotency::{Claim, KeyAnswer};
 pub use inbox::{Batch, Delivery, Processed};
 pub use locks::CallLock;
+pub use pause_log::{Ended, ReportPlace};
 pub use pauses::{ClaimedPause, Pause};
 pub use timeline::TIMELINE_LIMIT;
 
@@ -278,7 +282,8 @@ pub fn ago(age: Duration) -> String {
     stamp(cutoff.unwrap_or(time::OffsetDateTime::UNIX_EPOCH))
 }
 
-fn stamp(t: time::OffsetDateTime) -> String {
+/// `t` as the store writes times (a report's bounds are compared with them as text).
+pub fn stamp(t: time::OffsetDateTime) -> String {
     let format = time::macros::format_description!(
         "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z"
     );

@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use minivoice_shared::{CALL_COMPLETED, CALL_ENDED};
 
+use super::pause_log::Ended;
 use super::{later, with_pool, Store};
 
 #[derive(Clone, Debug, PartialEq, sqlx::FromRow)]
@@ -28,9 +29,11 @@ pub struct ClaimedPause {
 }
 
 impl Store {
-    /// Records the call's pause (under the call's lock, so no other action races it).
+    /// Records the call's pause (under the call's lock, so no other action races it), and
+    /// logs it for the pause report in the same transaction.
     pub async fn open_pause(&self, p: &Pause) -> Result<(), sqlx::Error> {
         with_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
             sqlx::query(
                 "INSERT INTO pauses
                      (call_id, paused_by, reason, paused_at, resume_at, recording_id)
@@ -46,9 +49,18 @@ impl Store {
             .bind(&p.paused_at)
             .bind(&p.resume_at)
             .bind(&p.recording_id)
-            .execute(pool)
-            .await
-            .map(|_| ())
+            .execute(&mut *tx)
+            .await?;
+            sqlx::query(super::pause_log::LOG_OPEN)
+                .bind(&p.call_id)
+                .bind(&p.paused_by)
+                .bind(&p.reason)
+                .bind(&p.paused_at)
+                .bind(&p.resume_at)
+                .bind(&p.recording_id)
+                .execute(&mut *tx)
+                .await?;
+            tx.commit().await
         })
     }
 
@@ -64,14 +76,30 @@ impl Store {
         })
     }
 
-    /// Ends the call's pause (resumed, cancelled, or the call ended); whether there was one.
-    pub async fn close_pause(&self, call_id: &str) -> Result<bool, sqlx::Error> {
+    /// Ends the call's pause (resumed, cancelled, or the call ended) and logs how, in one
+    /// transaction; whether there was one.
+    pub async fn close_pause(&self, call_id: &str, end: &Ended<'_>) -> Result<bool, sqlx::Error> {
+        let now = super::now();
         with_pool!(self, p => {
-            sqlx::query("DELETE FROM pauses WHERE call_id = $1")
+            let mut tx = p.begin().await?;
+            let closed = sqlx::query("DELETE FROM pauses WHERE call_id = $1")
                 .bind(call_id)
-                .execute(p)
-                .await
-                .map(|r| r.rows_affected() == 1)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected()
+                == 1;
+            if closed {
+                sqlx::query(super::pause_log::LOG_END)
+                    .bind(&now)
+                    .bind(end.how.as_str())
+                    .bind(end.by)
+                    .bind(end.next_recording_id)
+                    .bind(call_id)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            tx.commit().await?;
+            Ok(closed)
         })
     }
 
@@ -185,8 +213,9 @@ mod tests {
             tokio::time::sleep(Duration::from_millis(5)).await;
             let again = store.claim_due_pauses(LEASE, 10).await.unwrap();
             assert_eq!(again.len(), 1, "due again once given back");
-            assert!(store.close_pause("a").await.unwrap());
-            assert!(!store.close_pause("a").await.unwrap());
+            let resumed = Ended::resumed("alice", Some("rec_2"));
+            assert!(store.close_pause("a", &resumed).await.unwrap());
+            assert!(!store.close_pause("a", &resumed).await.unwrap());
             let open = store.pause_of("c").await.unwrap().unwrap();
             assert_eq!(
                 (open.resume_at, open.reason.as_deref()),

@@ -4,14 +4,14 @@ use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;
 
 use minivoice_shared::minivoice::KnownEvent;
-use minivoice_shared::{EventType, LiveEvent, WebhookEvent};
+use minivoice_shared::{EventType, LiveEvent, PauseEnd, WebhookEvent};
 use serde_json::Value;
 use tokio::sync::Notify;
 
 use super::{facts, BATCH, POLL};
 use crate::events::Hub;
 use crate::extract::is_valid_id;
-use crate::store::{Processed, Store};
+use crate::store::{Ended, Processed, Store};
 use crate::telemetry;
 
 /// Drains the inbox in order and marks each batch processed once its effects are stored. On
@@ -173,7 +173,8 @@ async fn apply(
         store.set_call_status(&call_id, &status).await?;
         changed.push(format!("call {}", printable(&status)));
         // A call that is over is never resumed: its pause ends with it.
-        if store.close_pause(&call_id).await? {
+        let end = Ended::without_resume(PauseEnd::CallCompleted);
+        if store.close_pause(&call_id, &end).await? {
             changed.push("pause ended".into());
         }
         let event = LiveEvent::Call {

@@ -19,5 +19,6 @@ mod sandbox;
 mod signatures;
 mod single_binary;
 mod soak;
+mod supervisor;
 mod timeline;
 mod validation;
