@@ -56,6 +56,13 @@ pub fn loopback() -> SocketAddr {
     format!("127.0.0.1:{}", free_port()).parse().unwrap()
 }
 
+impl Process {
+    /// `child`, once something accepts connections on `addr` (20 s at most).
+    pub async fn listening(child: Child, addr: SocketAddr) -> Process {
+        listening(child, addr, None).await
+    }
+}
+
 async fn listening(child: Child, addr: SocketAddr, run_dir: Option<tempfile::TempDir>) -> Process {
     let process = Process {
         child: Some(child),
@@ -79,6 +86,14 @@ pub async fn proxy(binary: &Path, env: &[(&str, String)]) -> Process {
     proxy_at(binary, &[], loopback(), env, None).await
 }
 
+/// The proxy as an operator runs it: the default log level (INFO, a line per request) and its
+/// log appended to `log`, as systemd or a container runtime captures stderr.
+pub async fn shipped(binary: &Path, env: &[(&str, String)], log: &Path) -> Process {
+    let mut cmd = command_for(binary, &[], &[]);
+    cmd.env_remove("RUST_LOG");
+    start(cmd, &[], loopback(), env, Some(log)).await
+}
+
 /// `binary args…` listening on `addr` (LISTEN_ADDR, or SANDBOX_LISTEN_ADDR for `sandbox`),
 /// with only `env`, its own data directory, and its log appended to `log` (else on our
 /// stderr); returns once it accepts connections. The same `addr` again restarts a replica
@@ -90,8 +105,17 @@ pub async fn proxy_at(
     env: &[(&str, String)],
     log: Option<&Path>,
 ) -> Process {
+    start(command_for(binary, args, &[]), args, addr, env, log).await
+}
+
+async fn start(
+    mut cmd: Command,
+    args: &[&str],
+    addr: SocketAddr,
+    env: &[(&str, String)],
+    log: Option<&Path>,
+) -> Process {
     let data = tempfile::tempdir().unwrap();
-    let mut cmd = command_for(binary, args, &[]);
     cmd.env("DATA_DIR", data.path())
         .env(listen_var(args), addr.to_string());
     if let Some(path) = log {
@@ -109,8 +133,9 @@ pub async fn proxy_at(
     listening(child, addr, Some(data)).await
 }
 
-/// The passthrough floor (`passthrough LISTEN UPSTREAM`), built beside this binary.
-pub async fn passthrough(upstream: SocketAddr) -> Process {
+/// A passthrough floor (`passthrough LISTEN UPSTREAM CLIENT`, `CLIENT` being `reqwest` or
+/// `hyper`), built beside this binary.
+pub async fn passthrough(upstream: SocketAddr, client: &str) -> Process {
     let addr = loopback();
     let binary = std::env::current_exe()
         .unwrap()
@@ -118,6 +143,7 @@ pub async fn passthrough(upstream: SocketAddr) -> Process {
     let child = Command::new(&binary)
         .arg(addr.to_string())
         .arg(format!("http://{upstream}"))
+        .arg(client)
         .stdout(Stdio::null())
         .stderr(Stdio::inherit())
         .spawn()

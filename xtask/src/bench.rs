@@ -11,6 +11,12 @@ pub fn run() -> Result {
     let root = root();
     tools::ensure_all(&root)?;
     tools::ensure_bench_tools()?;
+    // The plain static server the hello world is also served by (`python3 -m http.server`).
+    Command::new("python3")
+        .arg("--version")
+        .stdout(std::process::Stdio::null())
+        .status_ok()
+        .map_err(|e| format!("the bench serves a page with python3's http.server: {e}"))?;
     widget::build(false)?;
     let floor = hello_floor(&root)?;
     cargo(&root)

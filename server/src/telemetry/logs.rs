@@ -121,18 +121,26 @@ struct Escaping<'a, W: fmt::Write>(&'a mut W);
 
 impl<W: fmt::Write> fmt::Write for Escaping<'_, W> {
     fn write_str(&mut self, s: &str) -> fmt::Result {
-        for c in s.chars() {
-            match c {
-                '\n' => self.0.write_str("\\n")?,
-                '\r' => self.0.write_str("\\r")?,
-                '\t' => self.0.write_str("\\t")?,
-                c if c.is_control() || matches!(c, '\u{2028}' | '\u{2029}') => {
-                    write!(self.0, "\\u{{{:x}}}", u32::from(c))?
-                }
-                c => self.0.write_char(c)?,
+        // What needs no escape is written a run at a time, not a character at a time: every
+        // answer line passes through here.
+        let mut clean = 0;
+        for (at, c) in s.char_indices() {
+            let escaped = match c {
+                '\n' => "\\n",
+                '\r' => "\\r",
+                '\t' => "\\t",
+                c if c.is_control() || matches!(c, '\u{2028}' | '\u{2029}') => "",
+                _ => continue,
+            };
+            self.0.write_str(&s[clean..at])?;
+            clean = at + c.len_utf8();
+            if escaped.is_empty() {
+                write!(self.0, "\\u{{{:x}}}", u32::from(c))?;
+            } else {
+                self.0.write_str(escaped)?;
             }
         }
-        Ok(())
+        self.0.write_str(&s[clean..])
     }
 }
 

@@ -29,11 +29,16 @@ pub struct Fanout {
     pub single_ms: f64,
 }
 
-pub async fn run(proxy_binary: &std::path::Path, upstream: SocketAddr, n: usize) -> Fanout {
+pub async fn run(
+    proxy_binary: &std::path::Path,
+    upstream: SocketAddr,
+    n: usize,
+    log: &std::path::Path,
+) -> Fanout {
     let room = (n + 16).to_string();
     // Each subscriber is a connection: past MAX_CONNECTIONS (default 2048) they would be closed.
     let connections = (n + 64).to_string();
-    let proxy = procs::proxy(
+    let proxy = procs::shipped(
         proxy_binary,
         &[
             ("MINIVOICE_API_KEY", "sk_bench_fanout".into()),
@@ -43,6 +48,7 @@ pub async fn run(proxy_binary: &std::path::Path, upstream: SocketAddr, n: usize)
             ("MAX_STREAMS_PER_AGENT", room),
             ("MAX_CONNECTIONS", connections),
         ],
+        log,
     )
     .await;
     let addr = proxy.addr;
@@ -127,7 +133,7 @@ pub async fn run(proxy_binary: &std::path::Path, upstream: SocketAddr, n: usize)
 }
 
 /// Reads the stream until `needle` has come (heartbeats and other events pass by).
-async fn wait_for(stream: &mut TcpStream, seen: &mut Vec<u8>, needle: &str) {
+pub async fn wait_for(stream: &mut TcpStream, seen: &mut Vec<u8>, needle: &str) {
     let needle = needle.as_bytes();
     let mut buf = [0u8; 1024];
     while !seen.windows(needle.len()).any(|w| w == needle) {
@@ -142,7 +148,7 @@ async fn wait_for(stream: &mut TcpStream, seen: &mut Vec<u8>, needle: &str) {
 
 /// Opens the call's event stream and reads its response head (the stream's first bytes: the
 /// subscription is registered before it is sent). Returns what came after the head.
-async fn subscribe(addr: SocketAddr, call: &str) -> (TcpStream, Vec<u8>) {
+pub async fn subscribe(addr: SocketAddr, call: &str) -> (TcpStream, Vec<u8>) {
     let mut stream = TcpStream::connect(addr).await.expect("connect");
     let request = format!(
         "GET /api/calls/{call}/events HTTP/1.1\r\nHost: {addr}\r\nAccept: text/event-stream\r\n\r\n"
@@ -167,14 +173,25 @@ async fn subscribe(addr: SocketAddr, call: &str) -> (TcpStream, Vec<u8>) {
 }
 
 /// One signed `recording.stopped` webhook, as MiniVoice would send it.
-async fn deliver(addr: SocketAddr, call: &str, id: &str, recording: &str) {
-    let body = serde_json::json!({
+pub async fn deliver(addr: SocketAddr, call: &str, id: &str, recording: &str) {
+    let client = reqwest::Client::new();
+    let status = send_webhook(
+        &client,
+        addr,
+        crate::WEBHOOK_SECRET,
+        id,
+        stopped_body(call, recording),
+    )
+    .await;
+    assert_eq!(status, 202, "webhook {id}");
+}
+
+/// A signed `recording.stopped` webhook's body, as MiniVoice would send it.
+pub fn stopped_body(call: &str, recording: &str) -> String {
+    serde_json::json!({
         "event": "recording.stopped",
         "call": {"id": call, "status": "in_progress"},
         "recording": {"id": recording, "status": "stopped", "duration_seconds": 1, "size_bytes": 16000}
     })
-    .to_string();
-    let client = reqwest::Client::new();
-    let status = send_webhook(&client, addr, crate::WEBHOOK_SECRET, id, body).await;
-    assert_eq!(status, 202, "webhook {id}");
+    .to_string()
 }

@@ -6,6 +6,7 @@
 //! `passthrough` binary beside this one).
 
 mod bytes;
+mod centre;
 mod fanout;
 mod page;
 mod table;
@@ -17,16 +18,39 @@ use std::time::Duration;
 use minivoice_e2e::deployment::Nginx;
 use minivoice_e2e::procs;
 
-/// Cold navigations per page for the first-render medians.
+/// Cold navigations per page and run for the first-render medians.
 const NAVIGATIONS: usize = 10;
+/// First-render runs: the goal is judged on the median of their ratios.
+const RENDER_RUNS: usize = 3;
+/// Connections over which the assets are fetched in turn, kept alive.
+const KEPT_ALIVE_ROUNDS: usize = 5;
 const SUBSCRIBERS: [usize; 2] = [1_000, 10_000];
+/// The centre pattern's open streams, each on its own call.
+const CENTRE_STREAMS: usize = 10_000;
 pub use testkit::{percentile, WEBHOOK_SECRET};
 
+/// What one run measured; a part left out (`BENCH_ONLY`) has no rows.
 pub struct Run {
-    pub assets: [Vec<Option<bytes::Sizes>>; 2],
-    pub cold: [Vec<page::Cold>; 2],
-    pub throughput: throughput::Results,
+    pub pages: Option<Pages>,
+    pub throughput: Option<throughput::Results>,
     pub fanout: Vec<fanout::Fanout>,
+    pub centre: Option<centre::Centre>,
+}
+
+pub struct Pages {
+    pub assets: [Vec<Option<bytes::Sizes>>; 2],
+    /// Per run: the widget, the hello world through the proxy, the hello world from
+    /// `python3 -m http.server`.
+    pub cold: Vec<[Vec<page::Cold>; 3]>,
+    /// The widget's assets in turn over one connection: their paths, then per path the median
+    /// time through the proxy and from `python3 -m http.server`.
+    pub kept_alive: (Vec<String>, Vec<f64>, Vec<f64>),
+}
+
+/// The parts of a run: all of them, or those `BENCH_ONLY` names (`pages`, `throughput`,
+/// `fanout`, `centre`, comma-separated), to measure one while working on it.
+fn wanted(part: &str) -> bool {
+    std::env::var("BENCH_ONLY").map_or(true, |only| only.split(',').any(|p| p.trim() == part))
 }
 
 #[tokio::main]
@@ -36,36 +60,80 @@ async fn main() {
         panic!("usage: bench PROXY_BINARY WIDGET_DIST FLOOR_DIST");
     };
     raise_open_files();
+    // Every proxy runs as shipped: INFO, its log in a file here (as a service manager keeps it).
+    let logs = tempfile::tempdir().unwrap();
+    let log = |name: &str| logs.path().join(format!("{name}.log"));
 
-    // Pages: both served by the release proxy in sandbox mode, so the server is not a
-    // difference between them.
-    let ours = procs::proxy(proxy, &[("WIDGET_DIR", widget.display().to_string())]).await;
-    let hello = procs::proxy(proxy, &[("WIDGET_DIR", floor.display().to_string())]).await;
-    eprintln!("bench: asset sizes and {NAVIGATIONS} cold loads of each page");
+    let pages = if wanted("pages") {
+        Some(pages(proxy, widget, floor, &log).await)
+    } else {
+        None
+    };
+    let body = throughput::recordings_list();
+    let upstream = Nginx::from_template("bench-upstream.conf", &[("BODY", body.clone())]).await;
+    let throughput = if wanted("throughput") {
+        eprintln!("bench: throughput (wrk), about three and a half minutes");
+        Some(throughput::run(proxy, upstream.addr, &body, &log("throughput")).await)
+    } else {
+        None
+    };
+    let mut fanouts = vec![];
+    for n in SUBSCRIBERS.into_iter().filter(|_| wanted("fanout")) {
+        eprintln!("bench: fan-out to {n} subscribers");
+        fanouts.push(fanout::run(proxy, upstream.addr, n, &log(&format!("fanout-{n}"))).await);
+        // The closed streams' sockets leave the proxy's and our tables before the next size.
+        tokio::time::sleep(Duration::from_secs(1)).await;
+    }
+    let centre = if wanted("centre") {
+        eprintln!(
+            "bench: {CENTRE_STREAMS} streams on their own calls, {} webhooks/s for {} s",
+            centre::RATE,
+            centre::SENDING.as_secs()
+        );
+        Some(centre::run(proxy, upstream.addr, CENTRE_STREAMS, &log("centre")).await)
+    } else {
+        None
+    };
+    table::print(&Run {
+        pages,
+        throughput,
+        fanout: fanouts,
+        centre,
+    });
+}
+
+/// Pages: the widget and the hello world both served by the release proxy in sandbox mode, so
+/// the server is not a difference between them; the hello world also by a plain static server.
+async fn pages(
+    proxy: &std::path::Path,
+    widget: &std::path::Path,
+    floor: &std::path::Path,
+    log: &dyn Fn(&str) -> PathBuf,
+) -> Pages {
+    let env = |dir: &std::path::Path| [("WIDGET_DIR", dir.display().to_string())];
+    let ours = procs::shipped(proxy, &env(widget), &log("page-widget")).await;
+    let hello = procs::shipped(proxy, &env(floor), &log("page-hello")).await;
+    let plain = page::static_server(floor).await;
+    let plain_widget = page::static_server(widget).await;
+    eprintln!(
+        "bench: asset sizes, assets over one connection, {RENDER_RUNS} × {NAVIGATIONS} cold loads of each page"
+    );
     let assets = [
         bytes::assets(widget, ours.addr).await,
         bytes::assets(floor, hello.addr).await,
     ];
-    let (a, b) = page::compare(ours.addr, hello.addr, NAVIGATIONS).await;
-    drop((ours, hello));
-
-    let body = throughput::recordings_list();
-    let upstream = Nginx::from_template("bench-upstream.conf", &[("BODY", body.clone())]).await;
-    eprintln!("bench: throughput (wrk), about two and a half minutes");
-    let throughput = throughput::run(proxy, upstream.addr, &body).await;
-    let mut fanouts = vec![];
-    for n in SUBSCRIBERS {
-        eprintln!("bench: fan-out to {n} subscribers");
-        fanouts.push(fanout::run(proxy, upstream.addr, n).await);
-        // The closed streams' sockets leave the proxy's and our tables before the next size.
-        tokio::time::sleep(Duration::from_secs(1)).await;
+    let paths = page::asset_paths(widget);
+    let ours_kept = page::kept_alive(ours.addr, &paths, KEPT_ALIVE_ROUNDS).await;
+    let plain_kept = page::kept_alive(plain_widget.addr, &paths, KEPT_ALIVE_ROUNDS).await;
+    let mut cold = vec![];
+    for run in 0..RENDER_RUNS {
+        cold.push(page::compare([ours.addr, hello.addr, plain.addr], NAVIGATIONS, run).await);
     }
-    table::print(&Run {
+    Pages {
         assets,
-        cold: [a, b],
-        throughput,
-        fanout: fanouts,
-    });
+        cold,
+        kept_alive: (paths, ours_kept, plain_kept),
+    }
 }
 
 /// 10,000 subscribers are 10,000 sockets here and in the proxy (which inherits the limit).
@@ -81,7 +149,7 @@ fn raise_open_files() {
             libc::setrlimit(libc::RLIMIT_NOFILE, &limit);
         }
     }
-    let needed = SUBSCRIBERS.iter().max().unwrap() + 512;
+    let needed = CENTRE_STREAMS.max(*SUBSCRIBERS.iter().max().unwrap()) + 1024;
     assert!(
         limit.rlim_cur as usize >= needed,
         "open-files limit {} is below the {needed} the fan-out needs (raise the hard limit)",

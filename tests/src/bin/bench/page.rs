@@ -2,9 +2,10 @@
 //! DOM, and how many bytes it transferred. Each load is a new Chromium with a fresh profile.
 
 use std::net::SocketAddr;
-use std::time::Duration;
+use std::path::Path;
+use std::time::{Duration, Instant};
 
-use minivoice_e2e::Harness;
+use minivoice_e2e::{procs, Harness};
 
 /// How long a page may take to mark its first render before the figure is "n/a".
 const MARK_DEADLINE: Duration = Duration::from_secs(10);
@@ -70,14 +71,77 @@ pub async fn cold_load(server: SocketAddr, path: &str) -> Cold {
     }
 }
 
-/// `n` cold loads of each page, alternating, so anything that drifts over the run (the
+/// `n` cold loads of each page (the widget, the hello world through the proxy, the hello world
+/// from a plain static server), alternating, so anything that drifts over the run (the
 /// machine warming up, page cache) is shared alike.
-pub async fn compare(ours: SocketAddr, floor: SocketAddr, n: usize) -> (Vec<Cold>, Vec<Cold>) {
-    let (mut a, mut b) = (vec![], vec![]);
+pub async fn compare(targets: [SocketAddr; 3], n: usize, run: usize) -> [Vec<Cold>; 3] {
+    let [ours, hello, plain] = targets;
+    let mut out: [Vec<Cold>; 3] = Default::default();
     for i in 0..n {
         // A fresh call each time: its first state is "no recordings", as for a new call.
-        a.push(cold_load(ours, &format!("/?call_id=bench_cold_{i}")).await);
-        b.push(cold_load(floor, "/").await);
+        out[0].push(cold_load(ours, &format!("/?call_id=bench_cold_{run}_{i}")).await);
+        out[1].push(cold_load(hello, "/").await);
+        out[2].push(cold_load(plain, "/").await);
     }
-    (a, b)
+    out
+}
+
+/// `python3 -m http.server` serving `dir` on a loopback port: the plainest way to serve a
+/// built page (HTTP/1.0, a connection per file, no compression), so what our serving costs
+/// or saves shows beside it.
+pub async fn static_server(dir: &Path) -> procs::Process {
+    let addr = procs::loopback();
+    let child = std::process::Command::new("python3")
+        .args(["-m", "http.server", "--bind", "127.0.0.1", "--directory"])
+        .arg(dir)
+        .arg(addr.port().to_string())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("python3 (cargo xtask bench checks it is there)");
+    procs::Process::listening(child, addr).await
+}
+
+/// The built assets of `dist` in the order a browser fetches them: the page, the JS glue, the
+/// wasm, the CSS.
+pub fn asset_paths(dist: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dist)
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".js") || n.ends_with("_bg.wasm") || n.ends_with(".css"))
+        .collect();
+    let rank = |n: &String| (!n.ends_with(".js"), !n.ends_with(".wasm"), n.clone());
+    names.sort_by_key(rank);
+    std::iter::once("/".to_owned())
+        .chain(names.into_iter().map(|n| format!("/{n}")))
+        .collect()
+}
+
+/// Each of `paths` fetched in turn over one kept-alive connection (asking for brotli, as a
+/// browser does), `rounds` times on a new connection each: per path, the median time from
+/// sending the request to the last byte of its answer. A response written in several
+/// segments on a reused connection without `TCP_NODELAY` waits for the delayed ACK (40 ms).
+pub async fn kept_alive(server: SocketAddr, paths: &[String], rounds: usize) -> Vec<f64> {
+    let mut times: Vec<Vec<f64>> = vec![vec![]; paths.len()];
+    for _ in 0..rounds {
+        // One connection per round: a pool of one, used strictly in turn.
+        let client = reqwest::Client::builder()
+            .pool_max_idle_per_host(1)
+            .build()
+            .unwrap();
+        for (path, times) in paths.iter().zip(&mut times) {
+            let started = Instant::now();
+            let answer = client
+                .get(format!("http://{server}{path}"))
+                .header("accept-encoding", "br")
+                .send()
+                .await
+                .unwrap();
+            assert!(answer.status().is_success(), "{path}: {}", answer.status());
+            answer.bytes().await.unwrap();
+            times.push(started.elapsed().as_secs_f64() * 1000.0);
+        }
+    }
+    times.into_iter().map(crate::median).collect()
 }

@@ -1,5 +1,6 @@
 //! Proxy throughput: `wrk` on `GET /api/calls/<id>/recordings` through the proxy (real-key
-//! mode), the passthrough floor and nginx, all forwarding to one static upstream.
+//! mode, as shipped: its INFO log written to a file), the two passthrough floors (axum with
+//! reqwest, axum with hyper-util) and nginx, all forwarding to one static upstream.
 
 use std::net::SocketAddr;
 use std::process::Command;
@@ -23,9 +24,15 @@ pub struct Figures {
     pub errors: bool,
 }
 
+/// The targets, in the order of [`Results::rows`]' figures.
+pub const TARGETS: usize = 4;
+
 pub struct Results {
-    /// Per concurrency: proxy, passthrough, nginx.
-    pub rows: Vec<(u32, [Figures; 3])>,
+    /// Per concurrency: proxy, reqwest floor, hyper-util floor, nginx.
+    pub rows: Vec<(u32, [Figures; TARGETS])>,
+    /// Bytes the proxy's log grew by over the measured runs, and its answer lines.
+    pub log_bytes: u64,
+    pub log_lines: usize,
 }
 
 /// A recordings list as MiniVoice answers it: the documented envelope around the documented
@@ -41,20 +48,27 @@ pub fn recordings_list() -> String {
     body
 }
 
-pub async fn run(proxy_binary: &std::path::Path, upstream: SocketAddr, body: &str) -> Results {
-    let proxy = procs::proxy(
+pub async fn run(
+    proxy_binary: &std::path::Path,
+    upstream: SocketAddr,
+    body: &str,
+    log: &std::path::Path,
+) -> Results {
+    let proxy = procs::shipped(
         proxy_binary,
         &[
             ("MINIVOICE_API_KEY", "sk_bench_throughput".into()),
             ("MINIVOICE_BASE_URL", format!("http://{upstream}")),
             ("MINIVOICE_WEBHOOK_SECRET", crate::WEBHOOK_SECRET.into()),
         ],
+        log,
     )
     .await;
-    let passthrough = procs::passthrough(upstream).await;
+    let reqwest_floor = procs::passthrough(upstream, "reqwest").await;
+    let hyper_floor = procs::passthrough(upstream, "hyper").await;
     let nginx =
         Nginx::from_template("bench-nginx.conf", &[("UPSTREAM", upstream.to_string())]).await;
-    let targets = [proxy.addr, passthrough.addr, nginx.addr];
+    let targets = [proxy.addr, reqwest_floor.addr, hyper_floor.addr, nginx.addr];
     for target in targets {
         let got = reqwest::get(format!("http://{target}{PATH}"))
             .await
@@ -64,9 +78,10 @@ pub async fn run(proxy_binary: &std::path::Path, upstream: SocketAddr, body: &st
         // Fills connection pools on both sides before anything is measured.
         wrk(target, 64, 1);
     }
+    let logged_before = log_size(log);
     let mut rows = vec![];
     for c in CONCURRENCY {
-        let mut rounds: [Vec<Figures>; 3] = Default::default();
+        let mut rounds: [Vec<Figures>; TARGETS] = Default::default();
         // Targets alternate within a round so drift (thermal, background work) hits all alike.
         for _ in 0..ROUNDS {
             for (i, target) in targets.iter().enumerate() {
@@ -75,7 +90,18 @@ pub async fn run(proxy_binary: &std::path::Path, upstream: SocketAddr, body: &st
         }
         rows.push((c, rounds.map(|r| median_figures(&r))));
     }
-    Results { rows }
+    // Stopped first, so its log is written out whole before it is read.
+    drop(proxy);
+    let text = std::fs::read_to_string(log).unwrap_or_default();
+    Results {
+        rows,
+        log_bytes: log_size(log).saturating_sub(logged_before),
+        log_lines: text.lines().filter(|l| l.contains(" answered ")).count(),
+    }
+}
+
+fn log_size(log: &std::path::Path) -> u64 {
+    std::fs::metadata(log).map_or(0, |m| m.len())
 }
 
 fn median_figures(rounds: &[Figures]) -> Figures {
