@@ -101,15 +101,22 @@ fn range(query: &HashMap<String, String>) -> Result<(String, String), AppError> 
         OffsetDateTime::parse(&text.replace(' ', "+"), &Rfc3339)
             .map_err(|_| AppError::InvalidRange(format!("`{name}` is not an RFC 3339 time")))
     };
-    let (from, to) = (read("from")?, read("to")?);
+    // In UTC, as the store writes times; a time whose UTC falls outside years 0000–9999
+    // (9999-12-31T23:59:59-01:00) is no time the store holds, and `to_offset` would panic.
+    let utc = |name: &str| {
+        read(name)?
+            .checked_to_offset(UtcOffset::UTC)
+            .filter(|t| (0..=9999).contains(&t.year()))
+            .ok_or_else(|| AppError::InvalidRange(format!("`{name}` is out of range")))
+    };
+    let (from, to) = (utc("from")?, utc("to")?);
     if to <= from {
         return Err(AppError::InvertedRange);
     }
     if to - from > MAX_RANGE {
         return Err(AppError::RangeTooLong);
     }
-    let utc = |t: OffsetDateTime| store::stamp(t.to_offset(UtcOffset::UTC));
-    Ok((utc(from), utc(to)))
+    Ok((store::stamp(from), store::stamp(to)))
 }
 
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -274,6 +281,9 @@ mod tests {
         assert!(range(&query(at, "2026-04-01T00:00:00Z")).is_ok(), "31 days");
         let missing = range(&HashMap::new()).unwrap_err().code();
         assert_eq!(missing, "invalid_range");
+        let past_9999 = code("9999-12-31T00:00:00Z", "9999-12-31T23:59:59-01:00");
+        assert_eq!(past_9999, "invalid_range", "not a panic");
+        assert_eq!(code("0000-01-01T00:30:00+01:00", at), "invalid_range");
     }
 
     #[test]
