@@ -35,11 +35,11 @@ const MAX_RANGE: Duration = Duration::from_secs(31 * 24 * 3600);
 #[allow(dead_code)]
 struct ReportQuery {
     /// Pauses begun at or after this time (else 400 `invalid_range`).
-    #[param(format = DateTime)]
+    #[param(format = DateTime, example = "2026-03-01T00:00:00Z")]
     from: String,
     /// …and before this one: after `from` (else 400 `inverted_range`), at most 31 days
     /// after it (else 400 `range_too_long`).
-    #[param(format = DateTime)]
+    #[param(format = DateTime, example = "2026-03-08T00:00:00+01:00")]
     to: String,
 }
 
