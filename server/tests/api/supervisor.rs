@@ -65,6 +65,28 @@ async fn an_agent_token_is_refused_on_every_supervisor_route() {
 }
 
 #[tokio::test]
+async fn without_tokens_only_this_machine_is_a_supervisor() {
+    let app = TestApp::sandbox().await;
+    let report = format!("/api/reports/pauses{}", span(-HOUR, HOUR));
+    for path in ["/api/calls", "/api/events", report.as_str()] {
+        // A reverse proxy on this machine forwarding someone else's request is not this machine.
+        let forwarded = app
+            .send(
+                app.request("GET", path)
+                    .header("x-forwarded-for", "203.0.113.9"),
+            )
+            .await;
+        assert_eq!(
+            (forwarded.status, forwarded.code().as_str()),
+            (403, "supervisor_required"),
+            "{path}"
+        );
+    }
+    assert_eq!(app.live_calls("", None).await.status, 200);
+    assert_eq!(app.open_every_call_events(None, None).await.status(), 200);
+}
+
+#[tokio::test]
 async fn a_supervisor_sees_recording_and_paused_calls_hears_every_call_and_resumes_one() {
     for url in databases().await.urls {
         let app = proxy(&url).await;
