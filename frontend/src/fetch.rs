@@ -1,17 +1,19 @@
 //! One request to the proxy, through gloo-net, and its answer decoded with serde into
 //! `minivoice_shared`'s own types: the types the proxy serialises. Every request the widget
 //! makes goes through [`get`] or [`post`]; [`decode`] is the one place an answer becomes a
-//! value, and it is plain Rust over the answer's text, so the host tests run this very function
-//! on every answer shape (`tests` below).
+//! value.
 //!
-//! The text is parsed by serde_json, not by the browser: measured against
-//! `serde-wasm-bindgen` over `Response::json()`, it costs the cold load fewer bytes
-//! (`BENCHMARKS.md`, "Decoding the proxy's answers").
+//! The browser parses the JSON (`Response.json()`) and serde-wasm-bindgen hands the parsed
+//! value to the shared types' `Deserialize`: measured against serde_json over the text
+//! (gloo-net's own `.json()`), it costs the cold load fewer bytes (`BENCHMARKS.md`, "Decoding
+//! the proxy's answers"). [`decode`] is generic over the deserializer, so the host tests
+//! (`frontend/tests/decode.rs`) run this very function, and the very `Deserialize` impls,
+//! with serde_json standing in for the browser's parser.
 
 use gloo_net::http::{Request, RequestBuilder, Response};
 use minivoice_shared::{ClientCode, ErrorEnvelope};
 use serde::de::DeserializeOwned;
-use serde::Serialize;
+use serde::{Deserialize, Deserializer, Serialize};
 use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
@@ -24,11 +26,17 @@ const CLIENT_TIMEOUT_MS: u32 = 30_000;
 
 /// `GET url` with the agent's `token`: the answer's body as `T`, or the error it means.
 pub async fn get<T: DeserializeOwned>(url: &str, token: Option<&str>) -> Result<T, ApiError> {
-    let (status, text) = match prefetched(url) {
-        Some(early) => read(early.await).await?,
-        None => send(Request::get(url), token, None).await?,
-    };
-    decode(status, &text)
+    let (status, body) = answer(url, token).await?;
+    decode(status, body.map(serde_wasm_bindgen::Deserializer::from))
+}
+
+/// `GET url`'s status and parsed body, or the page's early answer to it. Not generic, so the
+/// wasm holds it once.
+async fn answer(url: &str, token: Option<&str>) -> Result<(u16, Option<JsValue>), ApiError> {
+    match prefetched(url) {
+        Some(early) => read(early.await).await,
+        None => send(Request::get(url), token, None).await,
+    }
 }
 
 /// `POST url` with the agent's `token`, `body` as JSON (none: an empty body) and the
@@ -39,34 +47,38 @@ pub async fn post<B: Serialize, T: DeserializeOwned>(
     body: Option<&B>,
     key: &str,
 ) -> Result<T, ApiError> {
-    // The widget's own request types always serialise.
-    let body = body.map(|b| serde_json::to_string(b).unwrap_or_default());
-    let (status, text) = send(Request::post(url), token, Some((body, key))).await?;
-    decode(status, &text)
+    let body = body.map(|b| crate::model::json_text(b, false));
+    let (status, answer) = send(Request::post(url), token, Some((body, key))).await?;
+    decode(status, answer.map(serde_wasm_bindgen::Deserializer::from))
 }
 
-/// A success answer (2xx) as `T`; any other as the proxy's error envelope, or, when it is not
-/// one, a [`ClientCode::BadResponse`] naming the status.
-pub fn decode<T: DeserializeOwned>(status: u16, text: &str) -> Result<T, ApiError> {
-    if (200..300).contains(&status) {
-        serde_json::from_str(text).map_err(|e| unreadable(&e))
-    } else {
-        Err(refusal(status, text))
+/// An answer with HTTP `status` whose body, when it is JSON at all, `body` reads: a success
+/// (2xx) as `T`; any other as the proxy's error envelope, or, when it is not one, a
+/// [`ClientCode::BadResponse`] naming the status.
+pub fn decode<'de, T: Deserialize<'de>, D: Deserializer<'de>>(
+    status: u16,
+    body: Option<D>,
+) -> Result<T, ApiError> {
+    let success = (200..300).contains(&status);
+    match body {
+        Some(body) if success => T::deserialize(body).map_err(|e| unreadable(e.to_string())),
+        Some(body) => Err(ErrorEnvelope::deserialize(body)
+            .map(|envelope| envelope.error)
+            .unwrap_or_else(|_| refused(status))),
+        None if success => Err(unreadable("not JSON".into())),
+        None => Err(refused(status)),
     }
 }
 
-/// Not generic, so that the wasm holds it once.
-fn refusal(status: u16, text: &str) -> ApiError {
-    match serde_json::from_str::<ErrorEnvelope>(text) {
-        Ok(envelope) => envelope.error,
-        Err(_) => client_error(
-            ClientCode::BadResponse,
-            format!("the recording service answered HTTP {status}"),
-        ),
-    }
+/// An answer that is not the proxy's error envelope.
+fn refused(status: u16) -> ApiError {
+    client_error(
+        ClientCode::BadResponse,
+        format!("the recording service answered HTTP {status}"),
+    )
 }
 
-fn unreadable(why: &serde_json::Error) -> ApiError {
+fn unreadable(why: String) -> ApiError {
     client_error(
         ClientCode::BadResponse,
         format!("the answer is not the JSON the widget expects: {why}"),
@@ -74,12 +86,13 @@ fn unreadable(why: &serde_json::Error) -> ApiError {
 }
 
 /// Sends one request, with the token and (`post`) a JSON body and its idempotency key:
-/// the answer's status and text, whatever the status. Not generic, so the wasm holds it once.
+/// the answer's status and body as the browser parsed it (`None`: not JSON), whatever the
+/// status. Not generic, so the wasm holds it once.
 async fn send(
     request: RequestBuilder,
     token: Option<&str>,
     post: Option<(Option<String>, &str)>,
-) -> Result<(u16, String), ApiError> {
+) -> Result<(u16, Option<JsValue>), ApiError> {
     let signal = web_sys::AbortSignal::timeout_with_u32(CLIENT_TIMEOUT_MS);
     let mut request = request.abort_signal(Some(&signal));
     if let Some(t) = token {
@@ -101,11 +114,15 @@ async fn send(
     read(sent.await.map_err(|e| e.to_string())).await
 }
 
-/// The status and text of an answer that arrived (or the network error of one that did not).
-async fn read(answer: Result<Response, String>) -> Result<(u16, String), ApiError> {
-    let response = answer.map_err(network)?;
-    let text = response.text().await.map_err(|e| network(e.to_string()))?;
-    Ok((response.status(), text))
+/// The status and parsed body of an answer that arrived (or the network error of one that
+/// did not).
+async fn read(answer: Result<Response, String>) -> Result<(u16, Option<JsValue>), ApiError> {
+    let response = web_sys::Response::from(answer.map_err(network)?);
+    let parsed = match response.json() {
+        Ok(promise) => JsFuture::from(promise).await.ok(),
+        Err(_) => None,
+    };
+    Ok((response.status(), parsed))
 }
 
 #[wasm_bindgen]

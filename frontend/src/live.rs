@@ -7,6 +7,7 @@ use std::rc::Rc;
 use std::time::Duration;
 
 use leptos::prelude::*;
+use minivoice_shared::LiveEvent;
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::JsCast;
 use web_sys::{Event, EventSource};
@@ -46,11 +47,13 @@ impl LiveState {
     }
 }
 
-/// Event names the proxy sends; any of them means "something changed: refresh". An
-/// EventSource hears only the names it listens for, so a new one must be added here.
-const EVENTS: [&str; 5] = ["recording", "call", "resync", "pause", "resume"];
-
 /// An open event stream; closing (or dropping) it releases the connection and its handlers.
+///
+/// A plain `EventSource`, not `gloo_net::eventsource`: gloo's subscriptions report an `error`
+/// only once the browser has given up on the stream (`CLOSED`), not while it reconnects
+/// (`CONNECTING`), and the widget must start polling at the first error, since nothing is live
+/// while the browser retries; they also hear no `open`, which is when the widget refetches
+/// what it may have missed.
 pub struct LiveConn {
     source: EventSource,
     _handlers: Vec<Closure<dyn FnMut(Event)>>,
@@ -81,7 +84,9 @@ impl LiveConn {
                 }),
             );
         }
-        for name in EVENTS {
+        // Any event the proxy sends means "something changed: refresh". An EventSource hears
+        // only the names it listens for: the shared crate lists them all.
+        for name in LiveEvent::NAMES {
             let changed = changed.clone();
             on(name, Box::new(move |_| changed()));
         }

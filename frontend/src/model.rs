@@ -3,7 +3,9 @@
 //! fields it does not know.
 
 use minivoice_shared::{ClientCode, ErrorBody};
+use serde::Serialize;
 use serde_json::Value;
+use wasm_bindgen::JsValue;
 
 /// An error as the widget holds it: the proxy's (or MiniVoice's) as sent, or one of the
 /// widget's own [`ClientCode`]s when no answer could be read.
@@ -19,6 +21,21 @@ pub fn client_error(code: ClientCode, message: impl Into<String>) -> ApiError {
 pub fn shown(value: &Value) -> String {
     match value {
         Value::String(s) => s.clone(),
-        other => other.to_string(),
+        other => json_text(other, false),
     }
+}
+
+/// `value` as JSON text (`indented` for a person to read), written by the browser's
+/// `JSON.stringify`: serde_json's writer would bring its float formatting into the wasm.
+pub fn json_text(value: &(impl Serialize + ?Sized), indented: bool) -> String {
+    let serializer = serde_wasm_bindgen::Serializer::json_compatible();
+    let Ok(value) = value.serialize(&serializer) else {
+        return String::new();
+    };
+    let text = if indented {
+        js_sys::JSON::stringify_with_replacer_and_space(&value, &JsValue::NULL, &2.into())
+    } else {
+        js_sys::JSON::stringify(&value)
+    };
+    text.ok().and_then(|t| t.as_string()).unwrap_or_default()
 }

@@ -32,6 +32,10 @@ pub const TIMEOUT_CALL: &str = "call_timeout";
 pub const MISSING_CALL: &str = "call_missing";
 /// Already completed: listing works, starting is refused with 409 `call_not_active`.
 pub const COMPLETED_CALL: &str = "call_completed";
+/// Answers as a newer MiniVoice might: its stopped recordings have a status nobody has named
+/// yet (`archived`) and a field beyond the documented ones (`retention_days`), so that a
+/// client's tolerance can be seen end to end.
+pub const NEWER_CALL: &str = "call_newer";
 
 /// How long the timeout call stalls; far beyond any sane proxy timeout.
 const STALL: Duration = Duration::from_secs(600);

@@ -7,7 +7,7 @@ use axum::http::StatusCode;
 use minivoice_shared::{Action, ActionResult, Extra, MiniVoiceCode, Recording, RecordingStatus};
 use serde_json::Value;
 
-use super::Refusal;
+use super::{Refusal, NEWER_CALL};
 
 /// 8 kHz, 16-bit mono: what a telephone-quality WAV grows by each second.
 const BYTES_PER_SECOND: u64 = 16_000;
@@ -167,6 +167,12 @@ fn view(call_id: &str, rec: &SimRecording, now: Instant) -> Recording {
     // Fields beyond the documented four, as a real API grows them: the widget must show them.
     extra.insert("call_id".into(), Value::from(call_id));
     extra.insert("format".into(), Value::from("audio/wav"));
+    let status = if call_id == NEWER_CALL && rec.ended.is_some() {
+        extra.insert("retention_days".into(), Value::from(30));
+        RecordingStatus::Unknown("archived".into())
+    } else {
+        status
+    };
     Recording {
         id: rec.id.clone(),
         status,
@@ -250,6 +256,23 @@ mod tests {
         let mut sim = Sim::default();
         let r = sim.act("c", Action::Start, true, Instant::now());
         assert_eq!(code(r), MiniVoiceCode::CallNotActive);
+    }
+
+    #[test]
+    fn the_newer_call_sends_an_unknown_status_and_field_once_stopped() {
+        let mut sim = Sim::default();
+        let t0 = Instant::now();
+        sim.act(NEWER_CALL, Action::Start, false, t0).unwrap();
+        assert_eq!(sim.list(NEWER_CALL, t0)[0].status, RecordingStatus::STARTED);
+        sim.act(NEWER_CALL, Action::Stop, false, t0).unwrap();
+        let rec = &sim.list(NEWER_CALL, t0)[0];
+        assert_eq!(rec.status, RecordingStatus::Unknown("archived".into()));
+        assert_eq!(rec.extra["retention_days"], 30);
+        assert_eq!(
+            sim.list("call_other", t0).len(),
+            0,
+            "other calls are as documented"
+        );
     }
 
     #[test]

@@ -53,6 +53,39 @@ async fn start_shows_a_started_row_and_disables_start() {
     h.close().await;
 }
 
+/// What a newer MiniVoice adds is shown as sent, not dropped: the sandbox's `call_newer`
+/// (docs/sandbox.md) stops its recordings with a status nobody has named (`archived`) and a
+/// field beyond the documented ones (`retention_days`).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn details_show_a_status_and_a_field_nobody_named_yet() {
+    let h = Harness::start().await;
+    h.open_call("call_newer").await;
+    h.wait_enabled("start", true).await;
+    h.click("start").await;
+    h.wait_enabled("stop", true).await;
+    h.click("stop").await;
+    h.wait_until("an archived row", || async {
+        h.row_statuses().await == ["archived"]
+    })
+    .await;
+    h.click("recording-row").await;
+    h.wait_for("[data-testid=metadata] [data-field=retention_days]")
+        .await;
+    assert_eq!(
+        h.text("[data-testid=metadata] [data-field=retention_days] dd")
+            .await
+            .as_deref(),
+        Some("30")
+    );
+    assert_eq!(
+        h.text("[data-testid=metadata] [data-field=status] dd")
+            .await
+            .as_deref(),
+        Some("archived")
+    );
+    h.close().await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn double_click_on_start_sends_one_request() {
     let h = Harness::start().await;
