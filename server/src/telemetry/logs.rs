@@ -1,23 +1,21 @@
 //! The log subscriber: human-readable lines (`text`, the default) or one JSON object per line
 //! (`json`, for log shippers), both on stderr and filtered by `RUST_LOG`.
 //!
-//! Lines are handed to a thread of their own ([`tracing_appender::non_blocking`]) that writes
-//! them through a buffer: a request never waits on stderr's write (a file, a pipe to systemd or
-//! a container runtime), and a burst of lines costs one write, not one per line. The buffer is
-//! written out as soon as the queue is empty, so a quiet proxy's lines are not held back.
+//! Lines are written by a thread of their own, a few milliseconds' worth at a time
+//! ([`super::log_writer`]): a request never waits on stderr's write.
 
 use std::fmt::{self, Write as _};
-use std::io::{BufWriter, IsTerminal};
+use std::io::IsTerminal;
 
 use tracing::field::{Field, Visit};
 use tracing::Subscriber;
-use tracing_appender::non_blocking::{NonBlockingBuilder, WorkerGuard};
 use tracing_subscriber::field::RecordFields;
 use tracing_subscriber::fmt::format::Writer;
 use tracing_subscriber::fmt::{FormatFields, MakeWriter};
 use tracing_subscriber::util::{SubscriberInitExt, TryInitError};
 use tracing_subscriber::EnvFilter;
 
+pub use super::log_writer::LogGuard;
 pub use crate::config::LogFormat;
 
 /// What `RUST_LOG` does not override: INFO, so each request's answer line shows.
@@ -44,24 +42,16 @@ where
     }
 }
 
-/// Bytes of log lines gathered before one write to stderr while more lines are queued.
-const WRITE_BUFFER: usize = 64 * 1024;
-
 /// Installs the process's subscriber: `RUST_LOG` or [`DEFAULT_FILTER`], on stderr, in colour
 /// only when stderr is a terminal (a file or a collector gets plain text).
 ///
 /// Keep the returned guard until the process ends: dropping it writes out every line still
-/// queued and waits for the writer's thread, so the last lines (the shutdown's) reach the log.
-pub fn init(format: LogFormat) -> Result<WorkerGuard, TryInitError> {
+/// held, so the last lines (the shutdown's) reach the log.
+pub fn init(format: LogFormat) -> Result<LogGuard, TryInitError> {
     let filter =
         EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(DEFAULT_FILTER));
     let colour = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
-    // Not lossy: a full queue (128,000 lines) makes loggers wait rather than drop lines, as
-    // writing to stderr directly would.
-    let (writer, guard) = NonBlockingBuilder::default()
-        .lossy(false)
-        .thread_name("log-writer")
-        .finish(BufWriter::with_capacity(WRITE_BUFFER, std::io::stderr()));
+    let (writer, guard) = super::log_writer::start(std::io::stderr());
     subscriber(format, filter, colour, writer).try_init()?;
     Ok(guard)
 }

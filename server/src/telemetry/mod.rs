@@ -33,6 +33,7 @@
 
 pub mod access;
 pub mod connections;
+mod log_writer;
 pub mod logs;
 pub mod panics;
 pub mod prometheus;
