@@ -1,27 +1,14 @@
 //! Typed client for the proxy: the only code in the widget that knows URLs. It never talks to
-//! MiniVoice and never holds a key.
+//! MiniVoice and never holds a key. Requests and answers are `minivoice_shared`'s types,
+//! through [`crate::fetch`].
 
-use minivoice_shared::{Action, CallState, ProxyInfo};
-use wasm_bindgen::{JsCast, JsValue};
-use wasm_bindgen_futures::JsFuture;
+use minivoice_shared::{
+    Action, ActionRequest, ActionResult, CallState, Data, PauseRequest, ProxyInfo, Recording,
+    TimelineEntry,
+};
 
-use crate::json::{self, FromJson};
-use crate::recording::Recording;
-use crate::timeline::Entry;
-
-/// Codes the widget itself raises when no proxy answer can be read.
-pub const NETWORK_ERROR: &str = "network_error";
-pub const BAD_RESPONSE: &str = "bad_response";
-
-/// Longer than the proxy's own upstream bound, so the proxy's clearer error normally wins;
-/// this only catches a proxy that hangs.
-const CLIENT_TIMEOUT_MS: u32 = 30_000;
-
-#[derive(Clone, Debug, PartialEq)]
-pub struct ApiError {
-    pub code: String,
-    pub message: String,
-}
+use crate::fetch::{get, post};
+use crate::model::ApiError;
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct Api {
@@ -40,16 +27,16 @@ impl Api {
     }
 
     /// The call's story, oldest first: actions and webhooks.
-    pub async fn timeline(&self, call_id: &str) -> Result<Vec<Entry>, ApiError> {
-        read(self.get(&self.call(call_id, "timeline")).await, &["data"])
+    pub async fn timeline(&self, call_id: &str) -> Result<Vec<TimelineEntry>, ApiError> {
+        self.data(&self.call(call_id, "timeline")).await
     }
 
     pub async fn info(&self) -> Result<ProxyInfo, ApiError> {
-        read(self.get(&format!("{}/info", self.base)).await, &[])
+        get(&format!("{}/info", self.base), self.token()).await
     }
 
     pub async fn list(&self, call_id: &str) -> Result<Vec<Recording>, ApiError> {
-        read(self.get(&self.recordings(call_id)).await, &["data"])
+        self.data(&self.recordings(call_id)).await
     }
 
     pub async fn recording(
@@ -58,7 +45,7 @@ impl Api {
         recording_id: &str,
     ) -> Result<Recording, ApiError> {
         let url = format!("{}/{}", self.recordings(call_id), encode(recording_id));
-        read(self.get(&url).await, &["data"])
+        self.data(&url).await
     }
 
     /// One agent intent; answers the recording it started or stopped (a pause answers the
@@ -72,26 +59,21 @@ impl Api {
         reason: Option<String>,
         intent: &str,
     ) -> Result<Recording, ApiError> {
-        let (url, body) = if action.is_minivoice() {
-            let body = format!(r#"{{"action":"{}"}}"#, action.as_str());
-            (self.recordings(call_id), body)
+        let answer: Data<ActionResult> = if action.is_minivoice() {
+            let body = ActionRequest { action };
+            post(&self.recordings(call_id), self.token(), Some(&body), intent).await?
         } else {
-            // Pause and resume have routes of their own; an empty body is a pause without a
-            // reason (and all a resume needs).
-            let body = reason.map_or_else(String::new, |r| {
-                format!(r#"{{"reason":{}}}"#, json::quote(&r))
-            });
-            (self.call(call_id, action.as_str()), body)
+            // Pause and resume have routes of their own, named as the action; only a pause
+            // carries a body.
+            let url = self.call(call_id, action.as_str());
+            let body = (action == Action::Pause).then_some(PauseRequest { reason });
+            post(&url, self.token(), body.as_ref(), intent).await?
         };
-        let answer = match self.fetch("POST", &url, Some((body, intent))).await {
-            Ok((status, text)) => decode(status, &text),
-            Err(e) => Err(e),
-        };
-        read(answer, &["data", "recording"])
+        Ok(answer.data.recording)
     }
 
     pub async fn status(&self, call_id: &str) -> Result<CallState, ApiError> {
-        read(self.get(&self.call(call_id, "status")).await, &["data"])
+        self.data(&self.call(call_id, "status")).await
     }
 
     /// The call's event stream. EventSource cannot send headers, so the token rides in the
@@ -106,6 +88,15 @@ impl Api {
         url
     }
 
+    /// `GET url`'s `{"data": …}`.
+    async fn data<T: serde::de::DeserializeOwned>(&self, url: &str) -> Result<T, ApiError> {
+        get::<Data<T>>(url, self.token()).await.map(|d| d.data)
+    }
+
+    fn token(&self) -> Option<&str> {
+        self.token.as_deref()
+    }
+
     fn recordings(&self, call_id: &str) -> String {
         self.call(call_id, "recordings")
     }
@@ -114,78 +105,6 @@ impl Api {
     fn call(&self, call_id: &str, what: &str) -> String {
         format!("{}/calls/{}/{what}", self.base, encode(call_id))
     }
-
-    /// `GET url` (or the answer the page asked for early): its JSON, or the error it means.
-    /// Not generic, so the wasm holds it once; [`read`] is the typed part.
-    async fn get(&self, url: &str) -> Result<JsValue, ApiError> {
-        let (status, text) = match prefetched(url) {
-            Some(early) => {
-                let pair: js_sys::Array = early.await.map_err(network)?.unchecked_into();
-                let status = pair.get(0).as_f64().unwrap_or(0.0) as u16;
-                (status, pair.get(1).as_string().unwrap_or_default())
-            }
-            None => self.fetch("GET", url, None).await?,
-        };
-        decode(status, &text)
-    }
-
-    /// One request to the proxy, with the agent's token; `post` is a JSON body and its
-    /// idempotency key. Answers the status and the body's text, whatever the status.
-    async fn fetch(
-        &self,
-        method: &str,
-        url: &str,
-        post: Option<(String, &str)>,
-    ) -> Result<(u16, String), ApiError> {
-        let headers = web_sys::Headers::new().map_err(network)?;
-        if let Some(t) = &self.token {
-            headers
-                .set("Authorization", &format!("Bearer {t}"))
-                .map_err(network)?;
-        }
-        let init = web_sys::RequestInit::new();
-        init.set_method(method);
-        if let Some((body, key)) = post {
-            headers
-                .set("Content-Type", "application/json")
-                .map_err(network)?;
-            headers.set("Idempotency-Key", key).map_err(network)?;
-            init.set_body(&JsValue::from_str(&body));
-        }
-        init.set_headers(&headers);
-        init.set_signal(Some(&web_sys::AbortSignal::timeout_with_u32(
-            CLIENT_TIMEOUT_MS,
-        )));
-        let window = web_sys::window().ok_or_else(|| network(JsValue::NULL))?;
-        let resp: web_sys::Response = JsFuture::from(window.fetch_with_str_and_init(url, &init))
-            .await
-            .map_err(network)?
-            .unchecked_into();
-        let text = JsFuture::from(resp.text().map_err(network)?)
-            .await
-            .map_err(network)?;
-        Ok((resp.status(), text.as_string().unwrap_or_default()))
-    }
-}
-
-/// A JSON file of the widget's own (a language's catalog): through the proxy's client, whose
-/// code is in the wasm anyway.
-pub async fn file(url: &str) -> Result<JsValue, ApiError> {
-    Api::new("", None).get(url).await
-}
-
-/// The answer to `url` that the page asked for before the widget's code arrived
-/// (`index.html`), as a promise of `[status, text]`; taken at most once.
-fn prefetched(url: &str) -> Option<JsFuture> {
-    let window: JsValue = web_sys::window()?.into();
-    let early = js_sys::Reflect::get(&window, &"__minivoicePrefetched".into()).ok()?;
-    if !early.is_object() {
-        return None;
-    }
-    let key = JsValue::from_str(url);
-    let answer: js_sys::Promise = js_sys::Reflect::get(&early, &key).ok()?.dyn_into().ok()?;
-    let _ = js_sys::Reflect::delete_property(early.unchecked_ref::<js_sys::Object>(), &key);
-    Some(JsFuture::from(answer))
 }
 
 /// Percent-encodes one path segment. The proxy validates IDs; this keeps a hostile one inside
@@ -198,45 +117,6 @@ fn encode(segment: &str) -> String {
             _ => format!("%{b:02X}"),
         })
         .collect()
-}
-
-/// A success answer's JSON, or the error the answer (or its absence) means.
-fn decode(status: u16, text: &str) -> Result<JsValue, ApiError> {
-    let parsed = js_sys::JSON::parse(text).ok();
-    if (200..300).contains(&status) {
-        return parsed.ok_or_else(unreadable);
-    }
-    Err(match parsed.as_ref().and_then(json::error) {
-        Some((code, message)) => ApiError { code, message },
-        None => ApiError {
-            code: BAD_RESPONSE.into(),
-            message: format!("the recording service answered HTTP {status}"),
-        },
-    })
-}
-
-/// The `T` at `path` in a success answer.
-fn read<T: FromJson>(answer: Result<JsValue, ApiError>, path: &[&str]) -> Result<T, ApiError> {
-    T::from_json(&json::at(&answer?, path)).ok_or_else(unreadable)
-}
-
-fn unreadable() -> ApiError {
-    ApiError {
-        code: BAD_RESPONSE.into(),
-        message: "the answer is not the JSON the widget expects".into(),
-    }
-}
-
-/// The network failed (or the request timed out): the browser's reason as the message.
-fn network(reason: JsValue) -> ApiError {
-    let message = reason
-        .dyn_ref::<js_sys::Error>()
-        .map(|e| String::from(e.message()))
-        .unwrap_or_else(|| "the request failed".into());
-    ApiError {
-        code: NETWORK_ERROR.into(),
-        message,
-    }
 }
 
 /// A fresh idempotency key for one click: 128 random bits, hex. `getRandomValues` works on

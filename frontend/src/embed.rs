@@ -10,14 +10,13 @@ use std::rc::Rc;
 
 use js_sys::{Object, Promise, Reflect};
 use leptos::prelude::*;
-use minivoice_shared::Action;
+use minivoice_shared::{Action, ClientCode, ProxyCode, Recording};
 use send_wrapper::SendWrapper;
 use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::JsValue;
 
-use crate::api::{Api, ApiError};
-use crate::json::FromJson;
-use crate::recording::Recording;
+use crate::api::Api;
+use crate::model::ApiError;
 
 /// The widget's action, as buttons press it: the recording it started or stopped, or why not.
 pub(crate) type Act = Rc<
@@ -50,11 +49,14 @@ impl WidgetHandle {
     /// page may know more than the buttons show). Resolves with `{callId, recordingId,
     /// status}`; rejects with an `Error` whose `code` is the proxy's error code.
     pub fn act(&self, action: JsValue, reason: JsValue) -> Promise {
-        let pending = match Action::from_json(&action) {
-            None => Err(("invalid_action", "no such action")),
+        let pending = match action.as_string().as_deref().and_then(Action::from_known) {
+            None => Err((ProxyCode::InvalidAction.as_str(), "no such action")),
             Some(action) => match self.act.borrow().as_ref() {
                 Some(act) => Ok(act(action, reason.as_string())),
-                None => Err(("widget_unavailable", "no widget is mounted for a call")),
+                None => Err((
+                    ClientCode::WidgetUnavailable.as_str(),
+                    "no widget is mounted for a call",
+                )),
             },
         };
         let call_id = self.call_id.clone();
@@ -62,7 +64,7 @@ impl WidgetHandle {
             match pending {
                 Ok(done) => match done.await {
                     Ok(r) => Ok(recording_detail(&call_id, &r).into()),
-                    Err(e) => Err(error(&e.code, &e.message)),
+                    Err(e) => Err(error(e.code.as_str(), &e.message)),
                 },
                 Err((code, message)) => Err(error(code, message)),
             }
@@ -147,7 +149,7 @@ impl Host {
                 object(&[
                     ("callId", call_id),
                     ("action", action.as_str()),
-                    ("code", &e.code),
+                    ("code", e.code.as_str()),
                     ("message", &e.message),
                 ]),
             ),

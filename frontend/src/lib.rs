@@ -9,13 +9,10 @@ mod components;
 pub mod embed;
 pub mod fetch;
 pub mod i18n;
-mod json;
 pub mod live;
 mod load;
-mod markup;
 pub mod model;
 pub mod params;
-pub mod recording;
 pub mod state;
 pub mod timeline;
 

@@ -1,12 +1,14 @@
 //! The widget's rules, free of the DOM so they are plain `#[test]`s: which controls are
 //! enabled, in what order rows show, and how values and errors read to an agent.
 
-use minivoice_shared::{call_is_over, Action, CallState, MiniVoiceCode, CALL_COMPLETED};
+use minivoice_shared::minivoice::KnownStatus;
+use minivoice_shared::{
+    call_is_over, Action, CallState, ClientCode, ErrorCode, Extra, MiniVoiceCode, ProxyCode,
+    Recording, RecordingStatus, ANONYMOUS_AGENT, CALL_COMPLETED, SYSTEM_AGENT,
+};
 
-use crate::api::{ApiError, BAD_RESPONSE, NETWORK_ERROR};
 use crate::i18n::{fill, Texts};
-use crate::recording::Recording;
-use minivoice_shared::RecordingStatus;
+use crate::model::ApiError;
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Controls {
@@ -76,14 +78,15 @@ pub fn stop_of_a_pause(
 ) -> Result<Recording, ApiError> {
     match (result, paused_segment) {
         (Err(e), Some(id))
-            if action == Action::Stop && e.code == MiniVoiceCode::RecordingNotStarted.as_str() =>
+            if action == Action::Stop
+                && e.code == ErrorCode::MiniVoice(MiniVoiceCode::RecordingNotStarted) =>
         {
             Ok(Recording {
                 id,
                 status: RecordingStatus::STOPPED,
                 duration_seconds: 0,
                 size_bytes: 0,
-                more: vec![],
+                extra: Extra::new(),
             })
         }
         (result, _) => result,
@@ -125,8 +128,8 @@ pub fn call_state_text(t: &Texts, phase: &str, has_recordings: bool) -> &'static
 pub fn agent_name<'a>(t: &'a Texts, agent: Option<&'a str>) -> &'a str {
     match agent {
         None => t.someone(),
-        Some("system") => t.system(),
-        Some("anonymous") => t.anonymous(),
+        Some(SYSTEM_AGENT) => t.system(),
+        Some(ANONYMOUS_AGENT) => t.anonymous(),
         Some(name) => name,
     }
 }
@@ -165,12 +168,12 @@ pub fn resume_countdown(
     }
 }
 
-/// A recording's status as an agent reads it; a status this widget does not know, as sent.
-pub fn status_word<'a>(t: &'a Texts, status: &'a str) -> &'a str {
+/// A recording's status as an agent reads it; a status this widget has no words for, as sent.
+pub fn status_word<'a>(t: &'a Texts, status: &'a RecordingStatus) -> &'a str {
     match status {
-        "started" => t.status_started(),
-        "stopped" => t.status_stopped(),
-        other => other,
+        RecordingStatus::Known(KnownStatus::Started) => t.status_started(),
+        RecordingStatus::Known(KnownStatus::Stopped) => t.status_stopped(),
+        other => other.as_str(),
     }
 }
 
@@ -211,36 +214,34 @@ pub fn size_in_units(bytes: u64) -> (u64, usize) {
 /// One text of the catalog, by its name (`Texts::err_busy`), whatever the language.
 type Text = fn(&Texts) -> &'static str;
 
-/// The error codes the widget explains, each with its words. A table of the codes, not
-/// `ErrorCode::from`: parsing every code the proxy knows brings all their strings into the wasm
-/// (a test checks these are all known codes).
-const EXPLAINED: [(&str, Text); 17] = [
-    ("recording_not_started", Texts::err_not_recording),
-    ("recording_already_started", Texts::err_already_recording),
-    ("call_not_found", Texts::err_unknown_call),
-    ("recording_not_found", Texts::err_recording_gone),
-    ("call_not_active", Texts::err_call_not_active),
-    ("upstream_timeout", Texts::err_timeout),
-    ("upstream_unavailable", Texts::err_unreachable),
-    ("upstream_invalid_response", Texts::err_upstream),
-    ("upstream_error", Texts::err_upstream),
-    ("invalid_call_id", Texts::err_invalid_call),
-    ("unauthorized", Texts::err_unauthorized),
-    ("forbidden_call", Texts::err_forbidden),
-    ("action_in_progress", Texts::err_busy),
-    ("call_not_paused", Texts::err_not_paused),
-    ("call_already_paused", Texts::err_already_paused),
-    (NETWORK_ERROR, Texts::err_network),
-    (BAD_RESPONSE, Texts::err_bad_response),
-];
+/// The words for the error codes the widget explains; `None` for any other.
+fn explained(code: &ErrorCode) -> Option<Text> {
+    use ErrorCode::{Client, MiniVoice, Proxy};
+    Some(match code {
+        MiniVoice(MiniVoiceCode::RecordingNotStarted) => Texts::err_not_recording,
+        MiniVoice(MiniVoiceCode::RecordingAlreadyStarted) => Texts::err_already_recording,
+        MiniVoice(MiniVoiceCode::CallNotFound) => Texts::err_unknown_call,
+        MiniVoice(MiniVoiceCode::RecordingNotFound) => Texts::err_recording_gone,
+        MiniVoice(MiniVoiceCode::CallNotActive) => Texts::err_call_not_active,
+        Proxy(ProxyCode::UpstreamTimeout) => Texts::err_timeout,
+        Proxy(ProxyCode::UpstreamUnavailable) => Texts::err_unreachable,
+        Proxy(ProxyCode::UpstreamInvalidResponse | ProxyCode::UpstreamError) => Texts::err_upstream,
+        Proxy(ProxyCode::InvalidCallId) => Texts::err_invalid_call,
+        Proxy(ProxyCode::Unauthorized) => Texts::err_unauthorized,
+        Proxy(ProxyCode::ForbiddenCall) => Texts::err_forbidden,
+        Proxy(ProxyCode::ActionInProgress) => Texts::err_busy,
+        Proxy(ProxyCode::CallNotPaused) => Texts::err_not_paused,
+        Proxy(ProxyCode::CallAlreadyPaused) => Texts::err_already_paused,
+        Client(ClientCode::NetworkError) => Texts::err_network,
+        Client(ClientCode::BadResponse) => Texts::err_bad_response,
+        _ => return None,
+    })
+}
 
 /// What an agent reads for an error; the code is shown beside it for support. A code the
 /// widget does not explain reads as the proxy's own message.
 pub fn human_message(t: &Texts, err: &ApiError) -> String {
-    EXPLAINED
-        .iter()
-        .find(|(code, _)| *code == err.code)
-        .map_or_else(|| err.message.clone(), |(_, text)| text(t).into())
+    explained(&err.code).map_or_else(|| err.message.clone(), |text| text(t).into())
 }
 
 #[cfg(test)]
@@ -259,7 +260,7 @@ mod tests {
             status: RecordingStatus::from(status.to_owned()),
             duration_seconds: 0,
             size_bytes: 0,
-            more: vec![],
+            extra: Extra::new(),
         }
     }
 
@@ -412,12 +413,7 @@ mod tests {
 
     #[test]
     fn stop_on_a_paused_call_is_not_an_error() {
-        let refused = || {
-            Err(ApiError {
-                code: "recording_not_started".into(),
-                message: "raw".into(),
-            })
-        };
+        let refused = || Err(ApiError::new(MiniVoiceCode::RecordingNotStarted, "raw"));
         let stopped = stop_of_a_pause(Action::Stop, refused(), Some("rec_1".into())).unwrap();
         assert_eq!(
             (stopped.id.as_str(), stopped.status.as_str()),
@@ -430,10 +426,7 @@ mod tests {
 
     #[test]
     fn messages_name_the_problem() {
-        let e = |code: &str| ApiError {
-            code: code.into(),
-            message: "raw".into(),
-        };
+        let e = |code: &str| ApiError::new(ErrorCode::from(code.to_owned()), "raw");
         assert_eq!(
             human_message(&EN, &e("recording_not_started")),
             "No recording is running on this call."
@@ -442,11 +435,10 @@ mod tests {
         // Unknown codes fall back to the server's own message.
         assert_eq!(human_message(&EN, &e("brand_new_code")), "raw");
         assert_eq!(human_message(&EN, &e("upstream_error")), EN.err_upstream());
-        for (code, _) in EXPLAINED {
-            let known = minivoice_shared::MiniVoiceCode::from_known(code).is_some()
-                || minivoice_shared::ProxyCode::from_known(code).is_some()
-                || [NETWORK_ERROR, BAD_RESPONSE].contains(&code);
-            assert!(known, "{code} is not an error code the proxy sends");
-        }
+        assert_eq!(human_message(&EN, &e("network_error")), EN.err_network());
+        assert_eq!(
+            human_message(&DE, &e("recording_not_started")),
+            DE.err_not_recording()
+        );
     }
 }

@@ -2,40 +2,22 @@
 //! call's end and what MiniVoice reported later, each as one line an agent reads. Free of the
 //! DOM so the wording is plain `#[test]`s.
 //!
-//! The wire type is `minivoice_shared::TimelineEntry`; the widget keeps its own smaller one,
-//! since it only shows a webhook's payload and a `serde_json::Value` would bring serde_json's
-//! code into the wasm (the budget, `BENCHMARKS.md`).
+//! Entries are the proxy's own `TimelineEntry`: a kind, an event type or an agent this widget
+//! does not know is shown as sent.
 
 use minivoice_shared::minivoice::KnownEvent;
+use minivoice_shared::timeline::{RESULT_OK, RESULT_PENDING};
+use minivoice_shared::{Action, TimelineEntry, TimelineKind};
 
 use crate::i18n::{fill, Texts};
 use crate::state::{agent_name, with_reason};
-
-/// One entry, as the widget keeps it.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Entry {
-    /// UTC, RFC 3339.
-    pub at: String,
-    /// An agent's (or the system's) action; otherwise a webhook, or a kind a newer proxy adds,
-    /// shown by its type like a webhook.
-    pub action: bool,
-    /// The action (`start`, …) or the webhook's event type, as sent.
-    pub what: String,
-    pub agent: Option<String>,
-    pub recording_id: Option<String>,
-    /// Actions: `ok`, an error code, or `pending`.
-    pub result: Option<String>,
-    pub reason: Option<String>,
-    /// Webhooks: the event as MiniVoice sent it, as indented JSON text, shown on demand.
-    pub event: Option<String>,
-}
 
 /// How many entries the panel shows: enough for a pause and its resume with their webhooks.
 pub const SHOWN: usize = 8;
 
 /// The panel's entries: the latest [`SHOWN`], newest first like the recordings above them
 /// (the proxy sends them oldest first).
-pub fn latest(mut entries: Vec<Entry>) -> Vec<Entry> {
+pub fn latest(mut entries: Vec<TimelineEntry>) -> Vec<TimelineEntry> {
     entries.reverse();
     entries.truncate(SHOWN);
     entries
@@ -44,8 +26,9 @@ pub fn latest(mut entries: Vec<Entry>) -> Vec<Entry> {
 /// "Started by alice", "Paused by bob (payment)", "Stop by carol failed (code)", "Call
 /// completed", "ai.transcript.ready · rec_1": MiniVoice's event types are names, not words,
 /// so they read the same in every language.
-pub fn describe(t: &Texts, e: &Entry) -> String {
-    if !e.action {
+pub fn describe(t: &Texts, e: &TimelineEntry) -> String {
+    // A kind a newer proxy adds reads like a webhook: by its type.
+    if e.kind != TimelineKind::Action {
         if e.what == KnownEvent::CallCompleted.as_str() {
             return t.call_completed().into();
         }
@@ -56,16 +39,16 @@ pub fn describe(t: &Texts, e: &Entry) -> String {
     }
     let agent = agent_name(t, e.agent.as_deref());
     // A newer proxy's action is named as sent.
-    let (verb, done) = match e.what.as_str() {
-        "start" => (t.action_start(), Some(t.started_by())),
-        "stop" => (t.action_stop(), Some(t.stopped_by())),
-        "pause" => (t.action_pause(), Some(t.paused_by_short())),
-        "resume" => (t.action_resume(), Some(t.resumed_by())),
-        other => (other, None),
+    let (verb, done) = match Action::from_known(&e.what) {
+        Some(Action::Start) => (t.action_start(), Some(t.started_by())),
+        Some(Action::Stop) => (t.action_stop(), Some(t.stopped_by())),
+        Some(Action::Pause) => (t.action_pause(), Some(t.paused_by_short())),
+        Some(Action::Resume) => (t.action_resume(), Some(t.resumed_by())),
+        None => (e.what.as_str(), None),
     };
     let done = match e.result.as_deref() {
-        Some("pending") => return fill(t.action_pending(), &[verb, agent]),
-        Some(code) if code != "ok" => return fill(t.action_failed(), &[verb, agent, code]),
+        Some(RESULT_PENDING) => return fill(t.action_pending(), &[verb, agent]),
+        Some(code) if code != RESULT_OK => return fill(t.action_failed(), &[verb, agent, code]),
         _ => match done {
             Some(done) => fill(done, &[agent]),
             None => fill(t.action_by(), &[verb, agent]),
@@ -76,10 +59,10 @@ pub fn describe(t: &Texts, e: &Entry) -> String {
 
 /// What MiniVoice reported about one recording, in the order it arrived: "recording.started,
 /// ai.transcript.ready"; empty when nothing did.
-pub fn events_for(entries: &[Entry], recording_id: &str) -> String {
+pub fn events_for(entries: &[TimelineEntry], recording_id: &str) -> String {
     let mut out = String::new();
     for e in entries {
-        if !e.action && e.recording_id.as_deref() == Some(recording_id) {
+        if e.kind != TimelineKind::Action && e.recording_id.as_deref() == Some(recording_id) {
             if !out.is_empty() {
                 out.push_str(", ");
             }
@@ -94,27 +77,28 @@ mod tests {
     use super::*;
     use minivoice_i18n::{DE, EN};
 
-    fn action(what: &str, agent: &str, result: &str) -> Entry {
-        Entry {
+    fn action(what: &str, agent: &str, result: &str) -> TimelineEntry {
+        TimelineEntry {
             at: "2026-05-29T12:10:03.000Z".into(),
-            action: true,
+            kind: TimelineKind::Action,
             what: what.into(),
             agent: Some(agent.into()),
             recording_id: Some("rec_c".into()),
             result: Some(result.into()),
             reason: None,
             event: None,
+            extra: minivoice_shared::Extra::new(),
         }
     }
 
-    fn webhook(what: &str, rec: Option<&str>) -> Entry {
-        Entry {
-            action: false,
+    fn webhook(what: &str, rec: Option<&str>) -> TimelineEntry {
+        TimelineEntry {
+            kind: TimelineKind::Webhook,
             what: what.into(),
             agent: None,
             recording_id: rec.map(Into::into),
             result: None,
-            event: Some("{}".into()),
+            event: Some(serde_json::json!({})),
             ..action("", "", "")
         }
     }
@@ -157,6 +141,13 @@ mod tests {
             "ai.transcript.ready · rec_call_123"
         );
         assert_eq!(describe(&EN, &webhook("brand.new", None)), "brand.new");
+        let mut note = webhook("note.added", None);
+        note.kind = TimelineKind::Unknown("note".into());
+        assert_eq!(
+            describe(&EN, &note),
+            "note.added",
+            "a newer kind reads by its type"
+        );
         let mut pause = action("pause", "system", "ok");
         pause.reason = Some("payment".into());
         assert_eq!(describe(&DE, &pause), "Pausiert von dem System (payment)");
@@ -164,7 +155,7 @@ mod tests {
 
     #[test]
     fn the_panel_shows_the_latest_newest_first_and_rows_their_events() {
-        let all: Vec<Entry> = (0..12)
+        let all: Vec<TimelineEntry> = (0..12)
             .map(|i| webhook(&format!("e{i}"), Some("rec_a")))
             .collect();
         let shown: Vec<_> = latest(all.clone()).into_iter().map(|e| e.what).collect();

@@ -2,13 +2,13 @@
 
 use leptos::either::EitherOf3;
 use leptos::prelude::*;
+use minivoice_shared::Recording;
 
 use super::error::ErrorBanner;
 use crate::api::Api;
 use crate::i18n::{fill, intl, language, texts};
 use crate::load::load;
-use crate::markup::field_rows;
-use crate::recording::Recording;
+use crate::model::shown;
 use crate::state::status_word;
 
 #[component]
@@ -42,7 +42,8 @@ pub fn Details(
 }
 
 /// Every field of the recording, as `<dl>` rows tagged with the field's name; the fields the
-/// widget knows are labelled in the agent's language.
+/// widget knows are labelled in the agent's language, the others (MiniVoice adds fields
+/// later) are shown too, not dropped, by their own names.
 #[component]
 fn MetadataTable(rec: Recording) -> impl IntoView {
     let l = language();
@@ -52,23 +53,30 @@ fn MetadataTable(rec: Recording) -> impl IntoView {
         intl::size(locale, rec.size_bytes),
         intl::byte_count(locale, rec.size_bytes)
     );
-    let duration = intl::duration(locale, rec.duration_seconds);
     let mut rows = vec![
-        ("id", t.field_id(), rec.id.as_str()),
+        ("id".to_owned(), t.field_id().to_owned(), rec.id.clone()),
         (
-            "status",
-            t.field_status(),
-            status_word(t, rec.status.as_str()),
+            "status".into(),
+            t.field_status().into(),
+            status_word(t, &rec.status).into(),
         ),
-        ("duration", t.field_duration(), &duration),
-        ("size", t.field_size(), &size),
+        (
+            "duration".into(),
+            t.field_duration().into(),
+            intl::duration(locale, rec.duration_seconds),
+        ),
+        ("size".into(), t.field_size().into(), size),
     ];
-    // Fields MiniVoice adds later are shown too, not dropped, by their own names.
     rows.extend(
-        rec.more
+        rec.extra
             .iter()
-            .map(|(name, value)| (&**name, &**name, &**value)),
+            .map(|(name, value)| (name.clone(), name.clone(), shown(value))),
     );
-    // Text only: see `crate::markup`.
-    view! { <dl class="mv-meta" data-testid="metadata" inner_html=field_rows(&rows)></dl> }
+    view! {
+        <dl class="mv-meta" data-testid="metadata">
+            {rows.into_iter().map(|(name, label, value)| view! {
+                <div class="mv-meta-row" data-field=name><dt>{label}</dt><dd>{value}</dd></div>
+            }).collect_view()}
+        </dl>
+    }
 }

@@ -2,8 +2,8 @@
 
 use leptos::prelude::*;
 
-use crate::api::ApiError;
 use crate::i18n::texts;
+use crate::model::ApiError;
 use crate::state::human_message;
 
 #[component]
@@ -12,7 +12,7 @@ pub fn ErrorBanner(error: ApiError) -> impl IntoView {
         // Announced through the widget's polite live region, not as an interruption.
         <div class="mv-error" data-testid="error">
             <p class="mv-error-text">{human_message(texts(), &error)}</p>
-            <code class="mv-error-code" data-testid="error-code">{error.code.clone()}</code>
+            <code class="mv-error-code" data-testid="error-code">{error.code.as_str().to_owned()}</code>
         </div>
     }
 }

@@ -3,13 +3,23 @@
 
 use leptos::either::EitherOf4;
 use leptos::prelude::*;
+use minivoice_shared::{Recording, TimelineEntry};
 
 use super::activity::TimelineAnswer;
-use super::widget::ListAnswer;
 use crate::i18n::{fill, intl, language, split_slot, texts};
-use crate::recording::Recording;
+use crate::model::ApiError;
 use crate::state::{live_duration, newest_first, status_word};
-use crate::timeline::{events_for, Entry};
+use crate::timeline::events_for;
+
+/// One answer to "which recordings does the call have?".
+#[derive(Clone)]
+pub struct ListAnswer {
+    /// The generation it was asked for: it is current only while that is the latest.
+    pub generation: u64,
+    pub result: Result<Vec<Recording>, ApiError>,
+    /// When the answer arrived (ms): a started recording's time ticks on from here.
+    pub fetched_at: f64,
+}
 
 /// The list as `list` last answered; the loading line only before the first answer.
 /// `on_retry` asks for the list again; `timeline` tells each row what arrived for it.
@@ -62,7 +72,7 @@ fn RecordingList(
     set_selected: WriteSignal<Option<String>>,
     fetched_at: f64,
     now_ms: ReadSignal<f64>,
-    timeline: Vec<Entry>,
+    timeline: Vec<TimelineEntry>,
 ) -> impl IntoView {
     view! {
         <ul class="mv-list" data-testid="recordings" aria-label=texts().newest_first()>
@@ -91,6 +101,7 @@ fn RecordingRow(
         move || selected.get().as_deref() == Some(id.as_str())
     };
     let status = rec.status.as_str().to_owned();
+    let word = status_word(language().texts, &rec.status).to_owned();
     let l = language();
     let t = l.texts;
     view! {
@@ -105,7 +116,7 @@ fn RecordingRow(
                 }>
                 <span class="mv-id" data-testid="recording-id">{id.clone()}</span>
                 <span class=format!("mv-status mv-status-{}", css_token(&status))
-                    data-testid="recording-status">{status_word(t, &status).to_owned()}</span>
+                    data-testid="recording-status">{word}</span>
                 <span class="mv-duration" data-testid="recording-duration">
                     {let rec = rec.clone();
                      move || intl::duration(l.locale(), live_duration(&rec, fetched_at, now_ms.get()))}</span>

@@ -12,13 +12,13 @@ use super::controls::RecordingControls;
 use super::details::Details;
 use super::error::ErrorBanner;
 use super::header::{Header, PausedBanner, StatusLine};
-use super::recordings::Recordings;
-use crate::api::{self, Api, ApiError};
+use super::recordings::{ListAnswer, Recordings};
+use crate::api::{self, Api};
 use crate::embed::Host;
 use crate::i18n::{fill, language};
 use crate::live::use_live_updates;
 use crate::load::load;
-use crate::recording::Recording;
+use crate::model::ApiError;
 use crate::state::{
     announce_success, call_phase, controls, human_message, paused_text, stop_of_a_pause,
 };
@@ -31,16 +31,6 @@ fn is_paused(state: &CallState) -> bool {
 
 /// The performance mark set when the widget's first state is on screen.
 pub const FIRST_RENDER_MARK: &str = "minivoice:first-render";
-
-/// One answer to "which recordings does the call have?".
-#[derive(Clone)]
-pub struct ListAnswer {
-    /// The generation it was asked for: it is current only while that is the latest.
-    pub generation: u64,
-    pub result: Result<Vec<Recording>, ApiError>,
-    /// When the answer arrived (ms): a started recording's time ticks on from here.
-    pub fetched_at: f64,
-}
 
 #[component]
 pub fn Widget(call_id: String, api: Api) -> impl IntoView {

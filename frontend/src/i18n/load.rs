@@ -5,19 +5,13 @@ use std::cell::Cell;
 use std::future::Future;
 use std::pin::Pin;
 
-use js_sys::Reflect;
-use wasm_bindgen::JsCast;
-
 use super::{choose, Lang, Language, Texts, EN};
 
 /// `first` (the element's `lang`, or the page's `?lang=`), then the browser's languages, most
 /// wanted first.
 pub fn choose_in_browser(first: &str) -> Lang {
-    // Through `Reflect`, as the widget reads other JS values: a `Navigator` binding would add
-    // to the JS glue.
-    let browser: js_sys::Array = Reflect::get(&js_sys::global(), &"navigator".into())
-        .and_then(|n| Reflect::get(&n, &"languages".into()))
-        .map(JsCast::unchecked_into)
+    let browser = web_sys::window()
+        .map(|w| w.navigator().languages())
         .unwrap_or_default();
     choose(first, browser.iter().filter_map(|tag| tag.as_string()))
 }
@@ -59,10 +53,10 @@ pub fn when_loaded(lang: Lang, assets: &str, then: Box<dyn FnOnce(Language)>) {
 /// A catalog as `cargo xtask widget` writes it: its texts as a JSON array, in order; `None`
 /// unless it has them all. Kept for the page's lifetime (a few KB, at most once per language).
 async fn fetch(url: &str) -> Option<&'static Texts> {
-    let list: js_sys::Array = crate::api::file(url).await.ok()?.dyn_into().ok()?;
-    if list.length() as usize != Texts::LEN {
+    let list: Vec<String> = crate::fetch::get(url, None).await.ok()?;
+    if list.len() != Texts::LEN {
         return None;
     }
-    let text = |i| &*String::leak(list.get(i as u32).as_string().unwrap_or_default());
-    Some(Box::leak(Box::new(Texts::from_fn(text))))
+    let list: &'static [String] = list.leak();
+    Some(Box::leak(Box::new(Texts::from_fn(|i| list[i].as_str()))))
 }

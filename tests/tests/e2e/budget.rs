@@ -1,15 +1,16 @@
-//! The widget's byte budget (issue 4/6): a cold load of the widget page — page, JS glue,
-//! wasm and CSS, as a fresh Chromium profile transfers them from the real proxy — stays within
-//! 80 KB. Bytes do not depend on the machine's load, so this is asserted; timings are only
+//! The widget's byte budget (issue 4/6; 100 KB since issue 21, which lets it grow from 80 KB
+//! for gloo-net and serde decoding into the shared types): a cold load of the widget page —
+//! page, JS glue, wasm and CSS, as a fresh Chromium profile transfers them from the real proxy —
+//! stays within 100 KB. Bytes do not depend on the machine's load, so this is asserted; timings are only
 //! benchmarked (`cargo xtask bench`).
 
 use minivoice_e2e::Harness;
 
-/// 80 KB, counted in thousands so the budget is never read generously.
-const COLD_LOAD_BUDGET: u64 = 80_000;
+/// 100 KB, counted in thousands so the budget is never read generously.
+const COLD_LOAD_BUDGET: u64 = 100_000;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_cold_load_of_the_widget_stays_within_80_kb() {
+async fn a_cold_load_of_the_widget_stays_within_100_kb() {
     let h = Harness::start().await;
     h.open_call("e2e_budget").await;
     h.wait_for("[data-testid=empty]").await;
