@@ -14,7 +14,8 @@ use axum::response::{IntoResponse, Response};
 use crate::widget::Widget;
 
 /// The custom element, around the bundle's `mount_widget`. Placeholders: `__JS__`, `__WASM__`,
-/// `__CSS__`.
+/// `__CSS__`, and `__SUPERVISOR_JS__`, `__SUPERVISOR_WASM__`: the supervisor's own bundle,
+/// which only a `<minivoice-supervisor>` loads.
 const ELEMENT_JS: &str = include_str!("embed/minivoice-recordings.js");
 
 /// The element's TypeScript declarations: its attributes, methods and events.
@@ -60,7 +61,14 @@ pub async fn element_script(State(widget): State<Widget>) -> Response {
         )
             .into_response();
     };
+    // Not built (a `dist/` from before it existed): a `<minivoice-supervisor>` fails to load,
+    // the recordings element works.
+    let supervisor = widget.supervisor_page().await;
+    let supervisor = supervisor.as_deref().and_then(Bundle::find);
+    let (supervisor_js, supervisor_wasm) = supervisor.map(|b| (b.js, b.wasm)).unwrap_or_default();
     let script = ELEMENT_JS
+        .replace("__SUPERVISOR_JS__", &supervisor_js)
+        .replace("__SUPERVISOR_WASM__", &supervisor_wasm)
         .replace("__JS__", &bundle.js)
         .replace("__WASM__", &bundle.wasm)
         .replace("__CSS__", &bundle.css);

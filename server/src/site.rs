@@ -1,10 +1,13 @@
-//! The widget's side of the site: its page (`/`, `/index.html`, `/embed`) and its files, the
-//! custom element's script and types among them. Not in the OpenAPI document: not the API.
+//! The widget's side of the site: its page (`/`, `/index.html`, `/embed`), the supervisor's
+//! page (`/supervisor`, a bundle of its own under `/supervisor/…`, so an agent's widget never
+//! downloads the supervisor's view) and their files, the custom element's script and types
+//! among them. Not in the OpenAPI document: not the API.
 
 use std::sync::Arc;
 
 use axum::extract::FromRef;
-use axum::http::HeaderValue;
+use axum::http::{HeaderValue, Uri};
+use axum::response::Redirect;
 use axum::routing::get;
 use axum::{middleware, Router};
 use tower_http::compression::CompressionLayer;
@@ -49,5 +52,18 @@ where
         .route("/", page.clone())
         .route("/index.html", page.clone())
         .route("/embed", page)
+        .route(
+            "/supervisor",
+            get(widget::supervisor).layer(CompressionLayer::new()),
+        )
+        // The supervisor's page's names in `dist/`: served as files, they would lack its CSP.
+        .route("/supervisor/", get(to_supervisor))
+        .route("/supervisor/index.html", get(to_supervisor))
         .merge(assets)
+}
+
+/// To `/supervisor`, the query kept (the fragment, a token, the browser keeps itself).
+async fn to_supervisor(uri: Uri) -> Redirect {
+    let query = uri.query().map(|q| format!("?{q}")).unwrap_or_default();
+    Redirect::permanent(&format!("/supervisor{query}"))
 }

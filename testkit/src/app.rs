@@ -205,7 +205,10 @@ impl TestApp {
     pub async fn serving(files: &[(&str, &str)], adjust: impl FnOnce(&mut ServeConfig)) -> TestApp {
         let dir = tempfile::tempdir().unwrap();
         for (name, content) in files {
-            std::fs::write(dir.path().join(name), content).unwrap();
+            // A build's subfolders too (`supervisor/index.html`).
+            let path = dir.path().join(name);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, content).unwrap();
         }
         let mut cfg = ServeConfig::sandbox_on_loopback(dir.path().to_path_buf());
         adjust(&mut cfg);

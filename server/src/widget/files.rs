@@ -38,12 +38,22 @@ impl Widget {
     /// `index.html`, read per request from a folder so a rebuilt widget is served without a
     /// restart.
     pub async fn page(&self) -> Option<Cow<'static, str>> {
+        self.html("index.html").await
+    }
+
+    /// The supervisor's page, its own bundle's (`cargo xtask widget` builds it into
+    /// `supervisor/`), read like [`Widget::page`].
+    pub async fn supervisor_page(&self) -> Option<Cow<'static, str>> {
+        self.html("supervisor/index.html").await
+    }
+
+    async fn html(&self, name: &str) -> Option<Cow<'static, str>> {
         match self {
-            Widget::Dir(dir) => tokio::fs::read_to_string(dir.join("index.html"))
+            Widget::Dir(dir) => tokio::fs::read_to_string(dir.join(name))
                 .await
                 .ok()
                 .map(Cow::Owned),
-            Widget::Embedded => match Embedded::get("index.html")?.data {
+            Widget::Embedded => match Embedded::get(name)?.data {
                 Cow::Borrowed(bytes) => std::str::from_utf8(bytes).ok().map(Cow::Borrowed),
                 Cow::Owned(bytes) => String::from_utf8(bytes).ok().map(Cow::Owned),
             },

@@ -1,6 +1,7 @@
 //! Serving the built widget: the page with a Content-Security-Policy that lets its WASM run
 //! and nothing else in, hashed assets cached forever, the page never.
 
+use std::borrow::Cow;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -21,9 +22,22 @@ pub async fn index(
     State(widget): State<Widget>,
     State(framers): State<Arc<[HeaderValue]>>,
 ) -> Response {
-    match widget.page().await {
+    page(widget.page().await, &framers)
+}
+
+/// `GET /supervisor`: the supervisor's page, which loads the supervisor's own bundle from
+/// `/supervisor/…` (an agent's widget never downloads it), with the same headers.
+pub async fn supervisor(
+    State(widget): State<Widget>,
+    State(framers): State<Arc<[HeaderValue]>>,
+) -> Response {
+    page(widget.supervisor_page().await, &framers)
+}
+
+fn page(html: Option<Cow<'static, str>>, framers: &[HeaderValue]) -> Response {
+    match html {
         Some(html) => {
-            let csp = page_csp(&html, &framers);
+            let csp = page_csp(&html, framers);
             let mut resp = Html(html).into_response();
             let h = resp.headers_mut();
             h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));

@@ -55,6 +55,58 @@ async fn the_page_gets_a_csp_that_runs_the_wasm_and_nothing_else() {
     );
 }
 
+/// The supervisor's page loads a bundle of its own from `/supervisor/…`, so an agent's widget
+/// never downloads the supervisor's view; its page and files are served as the widget's are.
+#[tokio::test]
+async fn the_supervisor_page_and_its_own_bundle_are_served_like_the_widget() {
+    const SUPERVISOR: &str = "<!doctype html><html><head><link rel=stylesheet \
+href=/supervisor/widget-0123456789abcdef.css><script type=\"module\">\
+import init from '/supervisor/minivoice-supervisor-0123456789abcdef.js';\
+await init({ module_or_path: '/supervisor/minivoice-supervisor-0123456789abcdef_bg.wasm' });\
+</script></head><body></body></html>";
+    let widget = [
+        ("index.html", INDEX),
+        ("supervisor/index.html", SUPERVISOR),
+        (
+            "supervisor/minivoice-supervisor-0123456789abcdef.js",
+            "export default 2",
+        ),
+    ];
+    let app = TestApp::serving(&widget, |_| {}).await;
+    let page = app.get("/supervisor").await;
+    assert_eq!(page.status, 200);
+    assert_eq!(
+        page.text, SUPERVISOR,
+        "the supervisor's page, not the widget's"
+    );
+    assert!(page
+        .header("content-security-policy")
+        .contains("script-src 'self' 'wasm-unsafe-eval' 'sha256-"));
+    assert_eq!(page.header("cache-control"), "no-cache");
+
+    let asset = app
+        .get("/supervisor/minivoice-supervisor-0123456789abcdef.js")
+        .await;
+    assert_eq!(asset.status, 200);
+    assert_eq!(asset.text, "export default 2");
+    assert_eq!(asset.header("content-type"), "text/javascript");
+    assert_eq!(
+        asset.header("cache-control"),
+        "public, max-age=31536000, immutable"
+    );
+
+    // The page's own file name would be served without its CSP: it redirects to the page.
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    for path in ["/supervisor/index.html?lang=de", "/supervisor/?lang=de"] {
+        let moved = client.get(app.url(path)).send().await.unwrap();
+        assert_eq!(moved.status(), 308, "{path}");
+        assert_eq!(moved.headers()["location"], "/supervisor?lang=de", "{path}");
+    }
+}
+
 #[tokio::test]
 async fn requests_carry_an_id_into_headers_and_error_bodies() {
     let app = TestApp::serving(&WIDGET, |_| {}).await;

@@ -2,7 +2,8 @@
 //! `install` and `bench`): Trunk's release build (cargo's `wasm-release` profile, then
 //! wasm-bindgen and `wasm-opt -Oz`, as `frontend/index.html` asks), the JS glue minified and the exports
 //! nothing calls taken out ([`minify`]), the German and French catalogs written beside the wasm
-//! ([`catalogs`]), and a `.br` and a `.gz` of every asset. The tools it runs are installed by
+//! ([`catalogs`]), and a `.br` and a `.gz` of every asset; then the same for the supervisor's
+//! view, a bundle of its own in `dist/supervisor/`. The tools it runs are installed by
 //! `crate::tools::ensure_build_tools`.
 
 mod catalogs;
@@ -39,16 +40,50 @@ pub fn build(force: bool) -> Result {
         return Ok(());
     }
     eprintln!("xtask: building the widget (trunk build --release)");
-    Command::new("trunk")
-        .args(["build", "--release"])
-        .current_dir(&root)
-        .env("PATH", tools::path_with_tools(&root))
-        .env("TRUNK_OFFLINE", "true")
-        .status_ok()?;
+    // First: Trunk empties its dist folder, `dist/supervisor/` with it.
+    trunk(&root, &[])?;
     minify::minify_glue(&root, &root.join("dist"))?;
     catalogs::write_catalogs(&root.join("dist"))?;
     precompress(&root.join("dist"))?;
+    build_supervisor(&root)?;
     std::fs::write(&stamp, b"").map_err(|e| format!("writing {}: {e}", stamp.display()))
+}
+
+/// The supervisor's view as a bundle of its own in `dist/supervisor/` (served at
+/// `/supervisor`), so an agent's widget never downloads it. Its words are the widget's
+/// catalogs, fetched from `dist/` itself.
+fn build_supervisor(root: &Path) -> Result {
+    if !root.join(SUPERVISOR_PAGE).is_file() {
+        return Ok(());
+    }
+    eprintln!("xtask: building the supervisor's view (trunk build --release {SUPERVISOR_PAGE})");
+    let dist = root.join("dist/supervisor");
+    trunk(
+        root,
+        &[
+            SUPERVISOR_PAGE,
+            "--dist",
+            "dist/supervisor",
+            "--public-url",
+            "/supervisor/",
+        ],
+    )?;
+    minify::minify_glue(root, &dist)?;
+    precompress(&dist)
+}
+
+/// The supervisor's page: the same head as `frontend/index.html`, the supervisor's binary.
+const SUPERVISOR_PAGE: &str = "frontend/supervisor.html";
+
+/// `trunk build --release` with `args`, offline, the tools `cargo xtask` installed on PATH.
+fn trunk(root: &Path, args: &[&str]) -> Result {
+    Command::new("trunk")
+        .args(["build", "--release"])
+        .args(args)
+        .current_dir(root)
+        .env("PATH", tools::path_with_tools(root))
+        .env("TRUNK_OFFLINE", "true")
+        .status_ok()
 }
 
 /// `.br` and `.gz` beside every asset, at their best levels, for the proxy to serve to
