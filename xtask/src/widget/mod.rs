@@ -77,9 +77,11 @@ const SUPERVISOR_PAGE: &str = "frontend/supervisor.html";
 
 /// `trunk build --release` with `args`, offline, the tools `cargo xtask` installed on PATH.
 fn trunk(root: &Path, args: &[&str]) -> Result {
+    // `--release` last: it takes an optional value, which a page's path would be read as.
     Command::new("trunk")
-        .args(["build", "--release"])
+        .arg("build")
         .args(args)
+        .arg("--release")
         .current_dir(root)
         .env("PATH", tools::path_with_tools(root))
         .env("TRUNK_OFFLINE", "true")
