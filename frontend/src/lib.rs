@@ -14,6 +14,8 @@ mod load;
 pub mod model;
 pub mod params;
 pub mod state;
+#[cfg(feature = "supervisor")]
+pub mod supervisor;
 pub mod timeline;
 
 use std::any::Any;

@@ -410,4 +410,86 @@ crate::texts::catalog! {
         fr: "Le service d’enregistrement a envoyé une réponse que le widget ne \
             peut pas lire.",
     }
+    /// The supervisor's view (`/supervisor`, `<minivoice-supervisor>`).
+    sup_title {
+        en: "Calls recording and paused",
+        de: "Aufgezeichnete und pausierte Anrufe",
+        fr: "Appels enregistrés et suspendus",
+    }
+    sup_filter_agent {
+        en: "Filter by agent",
+        de: "Nach Agent filtern",
+        fr: "Filtrer par agent",
+    }
+    sup_state_recording {
+        en: "Recording",
+        de: "Aufnahme läuft",
+        fr: "Enregistrement en cours",
+    }
+    sup_state_paused {
+        en: "Paused",
+        de: "Pausiert",
+        fr: "Suspendu",
+    }
+    sup_loading {
+        en: "Loading calls…",
+        de: "Anrufe werden geladen…",
+        fr: "Chargement des appels…",
+    }
+    sup_no_calls {
+        en: "No call is being recorded or paused.",
+        de: "Kein Anruf wird gerade aufgezeichnet oder ist pausiert.",
+        fr: "Aucun appel n’est enregistré ni suspendu.",
+    }
+    sup_unavailable {
+        en: "The calls cannot be shown: {}",
+        de: "Die Anrufe können nicht angezeigt werden: {}",
+        fr: "Impossible d’afficher les appels\u{a0}: {}",
+    }
+    sup_resume_failed {
+        en: "Resume failed: {}",
+        de: "Fortsetzen fehlgeschlagen: {}",
+        fr: "Échec de la reprise\u{a0}: {}",
+    }
+    sup_story {
+        en: "Call story",
+        de: "Anrufverlauf",
+        fr: "Historique de l’appel",
+    }
+    /// The story link's accessible name, with the call.
+    sup_story_for {
+        en: "Call story {}",
+        de: "Anrufverlauf {}",
+        fr: "Historique de l’appel {}",
+    }
+    sup_report {
+        en: "Pause report",
+        de: "Pausenbericht",
+        fr: "Rapport des suspensions",
+    }
+    sup_from {
+        en: "From",
+        de: "Von",
+        fr: "Du",
+    }
+    sup_to {
+        en: "To",
+        de: "Bis",
+        fr: "Au",
+    }
+    sup_download {
+        en: "Download CSV",
+        de: "CSV herunterladen",
+        fr: "Télécharger le CSV",
+    }
+    sup_report_ready {
+        en: "Report downloaded.",
+        de: "Bericht heruntergeladen.",
+        fr: "Rapport téléchargé.",
+    }
+    sup_report_failed {
+        en: "The report cannot be downloaded: {}",
+        de: "Der Bericht kann nicht heruntergeladen werden: {}",
+        fr: "Impossible de télécharger le rapport\u{a0}: {}",
+    }
 }

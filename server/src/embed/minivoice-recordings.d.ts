@@ -148,9 +148,30 @@ export interface MiniVoiceRecordingsElement extends HTMLElement {
   ): void;
 }
 
+/**
+ * The attributes of `<minivoice-supervisor>`, the supervisor's view (every call recording or
+ * paused, Resume, the pause report), defined by the same script. Changing any re-renders it.
+ */
+export interface MiniVoiceSupervisorAttributes {
+  /** The proxy's API, e.g. `https://recordings.example.com/api`; default: `/api` on the script's origin. */
+  "api-base"?: string;
+  /** A supervisor's token (`calls: ["*"]`), minted by your backend; an agent's is refused. */
+  token?: string;
+  /** The view's language (`en`, `de`, `fr`); default: the browser's languages, then English. */
+  lang?: MiniVoiceLanguage;
+}
+
+/**
+ * `<minivoice-supervisor api-base="…" token="…" lang="…">`: attributes in
+ * {@link MiniVoiceSupervisorAttributes}. It has no methods or events of its own: a supervisor's
+ * Resume goes through the proxy in the supervisor's name, and each agent's widget hears it.
+ */
+export interface MiniVoiceSupervisorElement extends HTMLElement {}
+
 declare global {
   interface HTMLElementTagNameMap {
     "minivoice-recordings": MiniVoiceRecordingsElement;
+    "minivoice-supervisor": MiniVoiceSupervisorElement;
   }
 
   // The events bubble and are composed, so `document.addEventListener(…)` and any ancestor's

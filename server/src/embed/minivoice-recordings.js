@@ -8,6 +8,10 @@
 // recording ({callId, recordingId, status}) that rejects with an Error carrying `code`; every
 // rejection is also dispatched as minivoice-error. A method called while the widget loads (a
 // German or French catalog on its way) or re-renders waits for it, up to READY_WITHIN_MS.
+// The same script defines <minivoice-supervisor api-base="…" token="…" lang="de">: the
+// supervisor's view (every call recording or paused, Resume, the pause report), with the same
+// attributes but call-id, re-rendered when they change and released when removed. Its code is
+// a bundle of its own, fetched when the first one connects.
 // Types: minivoice-recordings.d.ts beside this script.
 const origin = new URL(import.meta.url);
 const bundle = await import(new URL("__JS__", origin).href);
@@ -187,4 +191,76 @@ class MiniVoiceRecordings extends HTMLElement {
 
 if (!customElements.get("minivoice-recordings")) {
   customElements.define("minivoice-recordings", MiniVoiceRecordings);
+}
+
+/** The supervisor's bundle, fetched and started once, when the first element connects. */
+let supervisorBundle = null;
+
+function loadSupervisor() {
+  supervisorBundle ??= (async () => {
+    const loaded = await import(new URL("__SUPERVISOR_JS__", origin).href);
+    await loaded.default({ module_or_path: new URL("__SUPERVISOR_WASM__", origin).href });
+    return loaded;
+  })();
+  return supervisorBundle;
+}
+
+class MiniVoiceSupervisor extends HTMLElement {
+  static observedAttributes = ["api-base", "token", "lang"];
+
+  /** The mounted view (a `SupervisorHandle`), from connection to removal. */
+  #handle = null;
+  /** Counts renders and releases: a render whose bundle arrives after a newer one mounts nothing. */
+  #generation = 0;
+
+  constructor() {
+    super();
+    this.attachShadow({ mode: "open" });
+  }
+
+  connectedCallback() {
+    this.render();
+  }
+
+  disconnectedCallback() {
+    this.release();
+  }
+
+  attributeChangedCallback(_name, before, after) {
+    if (this.isConnected && before !== after) this.render();
+  }
+
+  release() {
+    this.#generation += 1;
+    if (this.#handle) {
+      this.#handle.unmount();
+      this.#handle.free();
+      this.#handle = null;
+    }
+  }
+
+  async render() {
+    this.release();
+    const generation = this.#generation;
+    const loaded = await loadSupervisor();
+    if (generation !== this.#generation || !this.isConnected) return;
+    const root = this.shadowRoot;
+    root.replaceChildren();
+    const style = document.createElement("style");
+    style.textContent = css;
+    const mount = document.createElement("div");
+    root.append(style, mount);
+    this.#handle = loaded.mount_supervisor(
+      mount,
+      this.getAttribute("api-base") || new URL("/api", origin).href,
+      this.getAttribute("token") || undefined,
+      this.getAttribute("lang") || "",
+      // The language catalogs, and the page a call's story is on, are beside this script.
+      new URL("/", origin).href,
+    );
+  }
+}
+
+if (!customElements.get("minivoice-supervisor")) {
+  customElements.define("minivoice-supervisor", MiniVoiceSupervisor);
 }

@@ -13,6 +13,8 @@ import type { DetailedHTMLProps, HTMLAttributes } from "react";
 import type {
   MiniVoiceRecordingsAttributes,
   MiniVoiceRecordingsElement,
+  MiniVoiceSupervisorAttributes,
+  MiniVoiceSupervisorElement,
 } from "./minivoice-recordings";
 
 /** The element's props in JSX: its own attributes, and an HTML element's (`id`, `className`, `ref`, …). */
@@ -22,10 +24,18 @@ export type MiniVoiceRecordingsProps = Omit<
 > &
   MiniVoiceRecordingsAttributes;
 
+/** `<minivoice-supervisor>`'s props in JSX. */
+export type MiniVoiceSupervisorProps = Omit<
+  DetailedHTMLProps<HTMLAttributes<MiniVoiceSupervisorElement>, MiniVoiceSupervisorElement>,
+  keyof MiniVoiceSupervisorAttributes
+> &
+  MiniVoiceSupervisorAttributes;
+
 declare module "react" {
   namespace JSX {
     interface IntrinsicElements {
       "minivoice-recordings": MiniVoiceRecordingsProps;
+      "minivoice-supervisor": MiniVoiceSupervisorProps;
     }
   }
 }

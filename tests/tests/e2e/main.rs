@@ -14,4 +14,5 @@ mod live;
 mod openapi;
 mod pause;
 mod replicas;
+mod supervisor;
 mod widget;
