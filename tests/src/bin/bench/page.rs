@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use minivoice_e2e::{procs, Harness};
 
 /// How long a page may take to mark its first render before the figure is "n/a".
-const MARK_DEADLINE: Duration = Duration::from_secs(10);
+pub const MARK_DEADLINE: Duration = Duration::from_secs(10);
 
 pub struct Cold {
     /// `performance.mark("minivoice:first-render")`'s time since navigation start, if made.

@@ -4,8 +4,9 @@ use crate::bytes::{Sizes, KINDS};
 use crate::throughput::Figures;
 use crate::{median, Pages, Run};
 
-/// Cold-load transfer goal, bytes (kB = 1,000 bytes, as browsers' tools count them).
-const TRANSFER_GOAL: f64 = 80_000.0;
+/// Cold-load transfer goal, bytes (kB = 1,000 bytes, as browsers' tools count them): the
+/// budget `tests/tests/e2e/budget.rs` holds.
+const TRANSFER_GOAL: f64 = 115_000.0;
 const RENDER_GOAL: f64 = 1.5;
 const RPS_GOAL: f64 = 0.9;
 const P99_GOAL: f64 = 1.2;
@@ -143,16 +144,23 @@ fn bytes_rows(pages: &Pages) {
         &format!("{:.1} kB", ours / 1000.0),
         &format!("{:.1} kB (hello world)", floor / 1000.0),
         &times(ours / floor),
-        &verdict("≤ 80 kB", ours <= TRANSFER_GOAL),
+        &verdict("≤ 115 kB", ours <= TRANSFER_GOAL),
     );
 }
 
 /// Each run's medians (widget, hello world through the proxy, hello world from a plain static
 /// server), then the goal on the median of the runs' ratios.
 fn first_render(pages: &Pages) {
+    // A load that never marked took at least the deadline: counted as that, and said.
+    let deadline = crate::page::MARK_DEADLINE.as_secs_f64() * 1000.0;
+    let unmarked =
+        |c: &[crate::page::Cold]| c.iter().filter(|c| c.first_render_ms.is_none()).count();
     let render = |c: &[crate::page::Cold]| -> Option<f64> {
-        let marks: Option<Vec<f64>> = c.iter().map(|c| c.first_render_ms).collect();
-        marks.map(median)
+        let marks: Vec<f64> = c
+            .iter()
+            .map(|c| c.first_render_ms.unwrap_or(deadline))
+            .collect();
+        (!marks.is_empty()).then(|| median(marks))
     };
     let n = pages.cold.first().map_or(0, |r| r[0].len());
     let mut ratios = vec![];
@@ -162,19 +170,23 @@ fn first_render(pages: &Pages) {
             i + 1,
             pages.cold.len()
         );
-        let ms = |v: Option<f64>| v.map_or("n/a".into(), |v| format!("{v:.0} ms"));
+        let ms = |v: Option<f64>, c: &[crate::page::Cold]| {
+            let missed = match unmarked(c) {
+                0 => String::new(),
+                k => format!(" ({k} never marked, counted as {:.0} s)", deadline / 1000.0),
+            };
+            v.map_or("n/a".into(), |v| format!("{v:.0} ms{missed}"))
+        };
         let (o, h, p) = (render(ours), render(hello), render(plain));
         let ratio = o.zip(h).map(|(o, h)| o / h);
         ratios.extend(ratio);
         row(
             &what,
-            &o.map_or("n/a (no `minivoice:first-render` mark)".into(), |o| {
-                format!("{o:.0} ms")
-            }),
+            &ms(o, ours),
             &format!(
                 "{} (hello world, our proxy); {} (hello world, `python3 -m http.server`)",
-                ms(h),
-                ms(p)
+                ms(h, hello),
+                ms(p, plain)
             ),
             &ratio.map_or("n/a".into(), times),
             "—",
