@@ -492,4 +492,24 @@ crate::texts::catalog! {
         de: "Der Bericht kann nicht heruntergeladen werden: {}",
         fr: "Impossible de télécharger le rapport\u{a0}: {}",
     }
+    sup_err_supervisor_required {
+        en: "This view needs a supervisor’s token (one for every call).",
+        de: "Diese Ansicht erfordert ein Supervisor-Token (für alle Anrufe).",
+        fr: "Cette vue nécessite un jeton de superviseur (pour tous les appels).",
+    }
+    sup_err_invalid_range {
+        en: "Enter a valid start and end.",
+        de: "Bitte einen gültigen Beginn und ein gültiges Ende eingeben.",
+        fr: "Saisissez un début et une fin valides.",
+    }
+    sup_err_inverted_range {
+        en: "The end must be after the start.",
+        de: "Das Ende muss nach dem Beginn liegen.",
+        fr: "La fin doit être postérieure au début.",
+    }
+    sup_err_range_too_long {
+        en: "A report covers at most 31 days.",
+        de: "Ein Bericht umfasst höchstens 31 Tage.",
+        fr: "Un rapport couvre au plus 31 jours.",
+    }
 }

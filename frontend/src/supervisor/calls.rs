@@ -9,7 +9,7 @@ use minivoice_shared::{LiveCall, LiveCallPage, RecordingState};
 use serde::de::IgnoredAny;
 
 use super::report::Report;
-use super::Endpoints;
+use super::{explained, Endpoints};
 use crate::fetch::{get, post};
 use crate::i18n::{fill, intl, language, texts};
 use crate::live::use_live_updates;
@@ -67,7 +67,7 @@ pub(super) fn Supervisor(endpoints: Endpoints) -> impl IntoView {
             </label>
             {move || load_error.get().map(|e| view! {
                 <p class="mv-error" role="alert" data-testid="error">
-                    {fill(t.sup_unavailable(), &[&e.message])}
+                    {fill(t.sup_unavailable(), &[&explained(t, &e)])}
                 </p>
             })}
             {move || action_error.get().map(|m| view! {
@@ -215,7 +215,8 @@ fn CallRow(
                 match done {
                     Ok(_) => refresh.run(()),
                     Err(e) => {
-                        action_error.try_set(Some(fill(t.sup_resume_failed(), &[&e.message])));
+                        action_error
+                            .try_set(Some(fill(t.sup_resume_failed(), &[&explained(t, &e)])));
                     }
                 }
             });

@@ -16,7 +16,11 @@ use leptos::prelude::*;
 use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::JsCast;
 
-use crate::i18n::{self, Lang, Language};
+use minivoice_shared::ProxyCode;
+
+use crate::i18n::{self, Lang, Language, Texts};
+use crate::model::ApiError;
+use crate::state::human_message;
 
 /// Where the supervisor's requests go, with their token, and where a call's story is.
 #[derive(Clone)]
@@ -86,6 +90,19 @@ impl Endpoints {
         }
         url
     }
+}
+
+/// What a supervisor reads for an error: the supervisor's routes' own refusals, else as the
+/// widget says it.
+fn explained(t: &Texts, err: &ApiError) -> String {
+    let text = match err.code.as_str() {
+        c if c == ProxyCode::SupervisorRequired.as_str() => t.sup_err_supervisor_required(),
+        c if c == ProxyCode::InvalidRange.as_str() => t.sup_err_invalid_range(),
+        c if c == ProxyCode::InvertedRange.as_str() => t.sup_err_inverted_range(),
+        c if c == ProxyCode::RangeTooLong.as_str() => t.sup_err_range_too_long(),
+        _ => return human_message(t, err),
+    };
+    text.into()
 }
 
 /// One URL component, percent-encoded (the proxy validates IDs; this keeps any inside it).

@@ -8,8 +8,14 @@ use leptos::task::spawn_local;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 
-use super::Endpoints;
+use minivoice_shared::ClientCode;
+use serde::de::IgnoredAny;
+use serde_wasm_bindgen::Deserializer;
+
+use super::{explained, Endpoints};
+use crate::fetch::decode;
 use crate::i18n::{fill, texts};
+use crate::model::{client_error, ApiError};
 
 /// The default range: the last day.
 const DAY_MS: f64 = 86_400_000.0;
@@ -35,9 +41,10 @@ pub(super) fn Report(endpoints: Endpoints) -> impl IntoView {
         let (url, token) =
             endpoints.with_value(|e| (e.report(&range.0, &range.1), e.token.clone()));
         spawn_local(async move {
-            let done = fetch_csv(&url, token.as_deref())
-                .await
-                .and_then(|b| save(&b));
+            let done = match fetch_csv(&url, token.as_deref()).await {
+                Ok(blob) => save(&blob),
+                Err(e) => Err(explained(t, &e)),
+            };
             busy.try_set(false);
             outcome.try_set(Some(
                 done.map_err(|why| fill(t.sup_report_failed(), &[&why])),
@@ -77,31 +84,31 @@ pub(super) fn Report(endpoints: Endpoints) -> impl IntoView {
     }
 }
 
-/// The report as CSV, or why not: the proxy's own message for a refused range.
-async fn fetch_csv(url: &str, token: Option<&str>) -> Result<web_sys::Blob, String> {
+/// The report as CSV, or why not (a refused range: the proxy's error, as every answer's).
+async fn fetch_csv(url: &str, token: Option<&str>) -> Result<web_sys::Blob, ApiError> {
     let mut request = Request::get(url).header("Accept", "text/csv");
     if let Some(t) = token {
         request = request.header("Authorization", &format!("Bearer {t}"));
     }
-    let response = request.send().await.map_err(|e| e.to_string())?;
-    if !response.ok() {
-        let status = response.status();
-        let text = response.text().await.unwrap_or_default();
-        // Read by the browser: a JSON parser of our own would cost the wasm more.
-        let message = js_sys::JSON::parse(&text)
-            .and_then(|v| js_sys::Reflect::get(&v, &"error".into()))
-            .and_then(|v| js_sys::Reflect::get(&v, &"message".into()))
-            .ok()
-            .and_then(|m| m.as_string());
-        return Err(message.unwrap_or_else(|| format!("HTTP {status}")));
-    }
-    let blob = web_sys::Response::from(response)
-        .blob()
-        .map_err(|_| "no body".to_owned())?;
-    JsFuture::from(blob)
+    let unreadable = |why: String| client_error(ClientCode::NetworkError, why);
+    let response = request
+        .send()
         .await
-        .map(|b| b.unchecked_into())
-        .map_err(|_| "no body".to_owned())
+        .map_err(|e| unreadable(e.to_string()))?;
+    let (ok, status) = (response.ok(), response.status());
+    let response = web_sys::Response::from(response);
+    let body = if ok { response.blob() } else { response.json() };
+    let body = body.map_err(|_| unreadable("no body".into()))?;
+    let body = JsFuture::from(body).await;
+    if ok {
+        return body
+            .map(|b| b.unchecked_into())
+            .map_err(|_| unreadable("no body".into()));
+    }
+    let refused = decode::<IgnoredAny, _>(status, body.ok().map(Deserializer::from));
+    Err(refused
+        .err()
+        .unwrap_or_else(|| unreadable(format!("HTTP {status}"))))
 }
 
 /// Hands `blob` to the browser as the download `pauses.csv`.

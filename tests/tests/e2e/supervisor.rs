@@ -53,6 +53,21 @@ async fn a_pause_on_replica_a_shows_on_replica_bs_supervisor_page_within_a_secon
     let call = "e2e_sup_cross";
     let agent = Deployment::token("e2e_agent", &[call]);
     let h = Harness::at(b).await;
+    // An agent's token is refused, and the page says what it needs.
+    h.client
+        .goto(&h.url(&format!("/supervisor?as=agent#token={agent}")))
+        .await
+        .unwrap();
+    let refused = h
+        .wait_for("[data-testid=error]")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(
+        refused,
+        "The calls cannot be shown: This view needs a supervisor’s token (one for every call)."
+    );
     open_supervisor(&h, Some(&Deployment::token("e2e_sup", &["*"]))).await;
     h.wait_for("[data-testid=mv-empty]").await;
 
@@ -279,9 +294,9 @@ async fn the_pause_report_downloads_as_csv_and_a_refused_range_says_why() {
     set_range(&h, "report-to", "2026-05-01T10:00").await;
     h.click("download-report").await;
     h.wait_js(
-        "the proxy's reason is shown",
+        "the refusal is explained",
         "document.querySelector('[data-testid=report-outcome]').textContent \
-           .startsWith('The report cannot be downloaded: ')",
+           === 'The report cannot be downloaded: The end must be after the start.'",
     )
     .await;
 
