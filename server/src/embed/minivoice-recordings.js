@@ -210,7 +210,7 @@ class MiniVoiceSupervisor extends HTMLElement {
 
   /** The mounted view (a `SupervisorHandle`), from connection to removal. */
   #handle = null;
-  /** Counts renders and releases: a render whose bundle arrives after a newer one mounts nothing. */
+  /** Counts renders and releases: a render whose bundle arrives after a newer one is dropped. */
   #generation = 0;
 
   constructor() {
