@@ -207,6 +207,8 @@ fn lint() -> Result {
             "minivoice-widget",
             "--target",
             "wasm32-unknown-unknown",
+            // The supervisor's bundle is the `supervisor` feature (frontend/Cargo.toml).
+            "--all-features",
         ])
         .args(["--", "-D", "warnings"])
         .status_ok()?;

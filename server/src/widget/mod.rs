@@ -31,13 +31,7 @@ pub async fn supervisor(
     State(widget): State<Widget>,
     State(framers): State<Arc<[HeaderValue]>>,
 ) -> Response {
-    // TRANSITIONAL (until frontend/supervisor.html lands): the widget's page, which mounts
-    // the supervisor's view on this path.
-    let html = match widget.supervisor_page().await {
-        Some(html) => Some(html),
-        None => widget.page().await,
-    };
-    page(html, &framers)
+    page(widget.supervisor_page().await, &framers)
 }
 
 fn page(html: Option<Cow<'static, str>>, framers: &[HeaderValue]) -> Response {

@@ -64,8 +64,13 @@ href=/supervisor/widget-0123456789abcdef.css><script type=\"module\">\
 import init from '/supervisor/minivoice-supervisor-0123456789abcdef.js';\
 await init({ module_or_path: '/supervisor/minivoice-supervisor-0123456789abcdef_bg.wasm' });\
 </script></head><body></body></html>";
+    const WIDGET_INDEX: &str = "<!doctype html><html><head><link rel=stylesheet \
+href=/widget-0123456789abcdef.css><script type=\"module\">\
+import init from '/minivoice-widget-0123456789abcdef.js';\
+await init({ module_or_path: '/minivoice-widget-0123456789abcdef_bg.wasm' });\
+</script></head><body></body></html>";
     let widget = [
-        ("index.html", INDEX),
+        ("index.html", WIDGET_INDEX),
         ("supervisor/index.html", SUPERVISOR),
         (
             "supervisor/minivoice-supervisor-0123456789abcdef.js",
@@ -105,6 +110,20 @@ await init({ module_or_path: '/supervisor/minivoice-supervisor-0123456789abcdef_
         assert_eq!(moved.status(), 308, "{path}");
         assert_eq!(moved.headers()["location"], "/supervisor?lang=de", "{path}");
     }
+
+    // The element script: <minivoice-recordings> from the widget's bundle,
+    // <minivoice-supervisor> from the supervisor's.
+    let element = app.get("/minivoice-recordings.js").await;
+    assert_eq!(element.status, 200, "{}", element.text);
+    for file in [
+        "/minivoice-widget-0123456789abcdef.js",
+        "/minivoice-widget-0123456789abcdef_bg.wasm",
+        "/supervisor/minivoice-supervisor-0123456789abcdef.js",
+        "/supervisor/minivoice-supervisor-0123456789abcdef_bg.wasm",
+    ] {
+        assert!(element.text.contains(&format!("\"{file}\"")), "{file}");
+    }
+    assert!(!element.text.contains("__"), "every placeholder filled");
 }
 
 #[tokio::test]

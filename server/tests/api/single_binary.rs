@@ -15,7 +15,11 @@ fn dist() -> PathBuf {
 
 /// The built asset whose name ends with `suffix`, e.g. `_bg.wasm`.
 fn built(suffix: &str) -> String {
-    std::fs::read_dir(dist())
+    built_in(&dist(), suffix)
+}
+
+fn built_in(folder: &Path, suffix: &str) -> String {
+    std::fs::read_dir(folder)
         .expect("dist/ is built (cargo xtask widget)")
         .filter_map(|e| e.ok()?.file_name().into_string().ok())
         .find(|name| name.ends_with(suffix))
@@ -69,6 +73,18 @@ async fn a_copied_binary_serves_page_embed_script_and_api_from_an_empty_folder()
         element.text.contains(&wasm),
         "the element loads the built bundle"
     );
+
+    // The supervisor's page, from its own bundle, built in too.
+    let supervisor = app.get("/supervisor").await;
+    assert_eq!(supervisor.status, 200, "{}", supervisor.text);
+    let supervisor_wasm = built_in(&dist().join("supervisor"), "_bg.wasm");
+    assert!(supervisor_wasm != wasm && supervisor.text.contains(&supervisor_wasm));
+    let served = app.get(&format!("/supervisor/{supervisor_wasm}")).await;
+    assert_eq!(served.status, 200);
+    assert!(served.headers["cache-control"]
+        .to_str()
+        .unwrap()
+        .contains("immutable"));
 
     let info = app.get("/api/info").await;
     assert_eq!(info.status, 200);

@@ -2,8 +2,9 @@
 //! `install` and `bench`): Trunk's release build (cargo's `wasm-release` profile, then
 //! wasm-bindgen and `wasm-opt -Oz`, as `frontend/index.html` asks), the JS glue minified and the exports
 //! nothing calls taken out ([`minify`]), the German and French catalogs written beside the wasm
-//! ([`catalogs`]), and a `.br` and a `.gz` of every asset; then the same for the supervisor's
-//! view, a bundle of its own in `dist/supervisor/`. The tools it runs are installed by
+//! ([`catalogs`]), and a `.br` and a `.gz` of every asset; then Trunk, the glue and the
+//! compressed copies again for the supervisor's view, a bundle of its own in
+//! `dist/supervisor/` (its catalogs are the widget's). The tools it runs are installed by
 //! `crate::tools::ensure_build_tools`.
 
 mod catalogs;
