@@ -19,13 +19,16 @@ use crate::model::{client_error, ApiError};
 
 /// The default range: the last day.
 const DAY_MS: f64 = 86_400_000.0;
+/// The form holds whole minutes: the default end is the next one, so a pause made this
+/// minute is in the report.
+const MINUTE_MS: f64 = 60_000.0;
 
 #[component]
 pub(super) fn Report(endpoints: Endpoints) -> impl IntoView {
     let t = texts();
     let now = js_sys::Date::now();
     let from = RwSignal::new(local_input(now - DAY_MS));
-    let to = RwSignal::new(local_input(now));
+    let to = RwSignal::new(local_input(now + MINUTE_MS));
     // What the last download did: `Ok` said it was saved, `Err` why not.
     let outcome = RwSignal::new(None::<Result<(), String>>);
     let busy = RwSignal::new(false);

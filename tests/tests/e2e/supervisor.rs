@@ -303,6 +303,11 @@ async fn the_pause_report_downloads_as_csv_and_a_refused_range_says_why() {
     // The default range is the last day: it holds the pause just made.
     h.client.refresh().await.unwrap();
     h.wait_for("[data-testid=download-report]").await;
+    // What the browser is handed to save, read back.
+    h.js("(() => { const handOver = URL.createObjectURL; \
+          URL.createObjectURL = (b) => { b.text().then(t => window.__csv = t); \
+            return handOver(b); }; return true; })()")
+        .await;
     h.click("download-report").await;
     h.wait_js(
         "the report was saved",
@@ -316,6 +321,20 @@ async fn the_pause_report_downloads_as_csv_and_a_refused_range_says_why() {
              .map(e => e.responseStatus)")
         .await;
     assert_eq!(asked, json!([200]), "one report asked for, and served");
+    h.wait_js("the CSV was read", "typeof window.__csv === 'string'")
+        .await;
+    let csv = h.js("window.__csv").await;
+    let lines: Vec<&str> = csv.as_str().unwrap().split("\r\n").collect();
+    assert!(
+        lines[0].starts_with("call_id,recording_id,next_recording_id,paused_by,reason,"),
+        "{csv}"
+    );
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.starts_with("e2e_sup_report_paused,") && l.contains(",anonymous,payment,")),
+        "the pause just made: {csv}"
+    );
     h.close().await;
 }
 
