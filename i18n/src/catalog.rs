@@ -441,6 +441,11 @@ crate::texts::catalog! {
         de: "Kein Anruf wird gerade aufgezeichnet oder ist pausiert.",
         fr: "Aucun appel n’est enregistré ni suspendu.",
     }
+    sup_no_match {
+        en: "No call of an agent by that name.",
+        de: "Kein Anruf eines Agenten dieses Namens.",
+        fr: "Aucun appel d’un agent de ce nom.",
+    }
     sup_unavailable {
         en: "The calls cannot be shown: {}",
         de: "Die Anrufe können nicht angezeigt werden: {}",

@@ -45,9 +45,14 @@ pub(super) fn Supervisor(endpoints: Endpoints) -> impl IntoView {
                 .filter(|c| wanted.is_empty() || by_agent(c, wanted))
                 .map(|call| view! { <CallRow call now_ms endpoints refresh action_error/> })
                 .collect();
-            (!rows.is_empty())
-                .then_some(rows)
-                .ok_or(("mv-empty", t.sup_no_calls()))
+            (!rows.is_empty()).then_some(rows).ok_or((
+                "mv-empty",
+                if wanted.is_empty() {
+                    t.sup_no_calls()
+                } else {
+                    t.sup_no_match()
+                },
+            ))
         })
     };
     view! {

@@ -227,6 +227,32 @@ async fn the_supervisor_page_passes_axe_in_light_and_dark_and_fits_320_px() {
         let violations = h.axe(json!(null)).await;
         assert!(violations.is_empty(), "{scheme}: {violations:#?}");
         screenshot(&h, scheme).await;
+        if !dark {
+            // The filter by agent, typed: letters in any case; no match says so.
+            h.wait_for("[data-testid=agent-filter]")
+                .await
+                .send_keys("ANON")
+                .await
+                .unwrap();
+            h.wait_js(
+                "both calls match",
+                "document.querySelectorAll('[data-testid=live-call]').length === 2",
+            )
+            .await;
+            h.keys("x").await;
+            let none = h.wait_for("[data-testid=mv-empty]").await.text().await;
+            assert_eq!(none.unwrap(), "No call of an agent by that name.");
+            assert!(!h.exists("[data-testid=live-call]").await);
+            let violations = h.axe(json!(null)).await;
+            assert!(violations.is_empty(), "filtered: {violations:#?}");
+            // Backspace over "ANONx".
+            h.keys(&"\u{E003}".repeat(5)).await;
+        }
+        h.wait_js(
+            "both calls shown",
+            "document.querySelectorAll('[data-testid=live-call]').length === 2",
+        )
+        .await;
 
         h.client.set_window_size(320, 800).await.unwrap();
         h.wait_js(
