@@ -8,10 +8,11 @@ use std::future::Future;
 use std::pin::Pin;
 use std::rc::Rc;
 
-use js_sys::{Object, Promise, Reflect};
+use js_sys::{Object, Promise};
 use leptos::prelude::*;
 use minivoice_shared::{Action, ClientCode, ProxyCode, Recording};
 use send_wrapper::SendWrapper;
+use serde::Serialize;
 use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::JsValue;
 
@@ -63,7 +64,7 @@ impl WidgetHandle {
         wasm_bindgen_futures::future_to_promise(async move {
             match pending {
                 Ok(done) => match done.await {
-                    Ok(r) => Ok(recording_detail(&call_id, &r).into()),
+                    Ok(r) => Ok(recording_detail(&call_id, &r)),
                     Err(e) => Err(error(e.code.as_str(), &e.message)),
                 },
                 Err((code, message)) => Err(error(code, message)),
@@ -146,12 +147,12 @@ impl Host {
             ),
             Err(e) => (
                 "minivoice-error",
-                object(&[
-                    ("callId", call_id),
-                    ("action", action.as_str()),
-                    ("code", e.code.as_str()),
-                    ("message", &e.message),
-                ]),
+                to_js(&ErrorDetail {
+                    call_id,
+                    action: action.as_str(),
+                    code: e.code.as_str(),
+                    message: &e.message,
+                }),
             ),
         };
         // Bubbling and composed, so it crosses the shadow root to the page.
@@ -167,25 +168,45 @@ impl Host {
 }
 
 /// `{callId, recordingId, status}`: what the page hears of a recording, in events and promises.
-fn recording_detail(call_id: &str, r: &Recording) -> Object {
-    object(&[
-        ("callId", call_id),
-        ("recordingId", &r.id),
-        ("status", r.status.as_str()),
-    ])
+fn recording_detail(call_id: &str, r: &Recording) -> JsValue {
+    to_js(&RecordingDetail {
+        call_id,
+        recording_id: &r.id,
+        status: r.status.as_str(),
+    })
 }
 
-fn object(fields: &[(&str, &str)]) -> Object {
-    let o = Object::new();
-    for (k, v) in fields {
-        let _ = Reflect::set(&o, &(*k).into(), &(*v).into());
-    }
-    o
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct RecordingDetail<'a> {
+    call_id: &'a str,
+    recording_id: &'a str,
+    status: &'a str,
+}
+
+/// `{callId, action, code, message}`: a `minivoice-error` event's detail.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ErrorDetail<'a> {
+    call_id: &'a str,
+    action: &'a str,
+    code: &'a str,
+    message: &'a str,
+}
+
+/// A plain object for the page, written by serde (the serializer the request bodies use).
+fn to_js(value: &impl Serialize) -> JsValue {
+    value
+        .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
+        .unwrap_or(JsValue::NULL)
 }
 
 /// An `Error` carrying the code, as a promise rejects with it.
 fn error(code: &str, message: &str) -> JsValue {
+    #[derive(Serialize)]
+    struct Code<'a> {
+        code: &'a str,
+    }
     let e = js_sys::Error::new(message);
-    let _ = Reflect::set(&e, &"code".into(), &code.into());
-    e.into()
+    Object::assign(&e, &Object::from(to_js(&Code { code }))).into()
 }
