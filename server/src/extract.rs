@@ -56,6 +56,23 @@ impl<S: Send + Sync, T: ApiBody> FromRequest<S> for ApiJson<T> {
     }
 }
 
+/// A list's `limit` query parameter: `default` when absent, else a whole number 1–`max` (400
+/// `invalid_query` otherwise).
+pub fn page_limit(
+    query: &std::collections::HashMap<String, String>,
+    default: i64,
+    max: i64,
+) -> Result<i64, AppError> {
+    match query.get("limit") {
+        None => Ok(default),
+        Some(n) => n
+            .parse::<i64>()
+            .ok()
+            .filter(|n| (1..=max).contains(n))
+            .ok_or_else(|| AppError::InvalidQuery(format!("limit must be 1-{max}"))),
+    }
+}
+
 /// Too large, or too slow (its deadline, `BODY_TIMEOUT_MS`, passed while it was being read).
 pub fn body_error(rejection: axum::extract::rejection::BytesRejection) -> AppError {
     use std::error::Error;

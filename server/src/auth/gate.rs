@@ -1,16 +1,18 @@
 //! The HTTP side of agent tokens: the route layer that lets a request through only with a
-//! valid token for its call.
+//! valid token for its call, and the extractor that lets only a supervisor through.
 
 use std::collections::HashMap;
 use std::sync::Arc;
 
 use axum::extract::rejection::PathRejection;
-use axum::extract::{Path, Request, State};
+use axum::extract::{FromRef, FromRequestParts, Path, Request, State};
+use axum::http::request::Parts;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
 use super::{Agent, TokenKeys};
 use crate::error::AppError;
+use crate::local::{FromThisMachine, Trust};
 
 /// Route layer for everything under `/api/calls/{call_id}`: 401 without a valid token, 403
 /// for a call outside its scope; nothing reaches a handler (or MiniVoice) otherwise.
@@ -57,4 +59,29 @@ fn event_stream_token(req: &Request) -> Option<String> {
     let axum::extract::Query(mut query) =
         axum::extract::Query::<HashMap<String, String>>::try_from_uri(req.uri()).ok()?;
     query.remove("access_token").filter(|t| !t.is_empty())
+}
+
+/// A request a supervisor made: a token for every call, or anonymous from this machine (not
+/// a client whose reverse proxy runs here: `crate::local`).
+pub struct Supervisor(pub Agent);
+
+impl<S> FromRequestParts<S> for Supervisor
+where
+    Trust: FromRef<S>,
+    S: Send + Sync,
+{
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, AppError> {
+        let agent = parts
+            .extensions
+            .get::<Agent>()
+            .cloned()
+            .ok_or_else(|| AppError::Unauthorized("no agent".into()))?;
+        let Ok(FromThisMachine(local)) = FromThisMachine::from_request_parts(parts, state).await;
+        if !agent.sees_every_call() || (agent.is_anonymous() && !local) {
+            return Err(AppError::SupervisorRequired);
+        }
+        Ok(Supervisor(agent))
+    }
 }

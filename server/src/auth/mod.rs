@@ -15,7 +15,7 @@ use crate::secret::Secret;
 
 mod gate;
 
-pub use gate::require_agent;
+pub use gate::{require_agent, Supervisor};
 
 /// Scope entry that grants every call.
 pub const ALL_CALLS: &str = "*";

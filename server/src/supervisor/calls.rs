@@ -12,7 +12,7 @@ use minivoice_shared::{LiveCallPage, RecordingState};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
-use super::Supervisor;
+use crate::auth::Supervisor;
 use crate::error::AppError;
 use crate::failures;
 use crate::openapi::SupervisorRefusals;
@@ -72,14 +72,7 @@ pub(super) async fn list(
             ))
         }
     };
-    let limit = match query.get("limit") {
-        None => DEFAULT_LIMIT,
-        Some(n) => n
-            .parse::<i64>()
-            .ok()
-            .filter(|n| (1..=MAX_LIMIT).contains(n))
-            .ok_or_else(|| AppError::InvalidQuery(format!("limit must be 1-{MAX_LIMIT}")))?,
-    };
+    let limit = crate::extract::page_limit(&query, DEFAULT_LIMIT, MAX_LIMIT)?;
     let place = match query.get("cursor") {
         None => ListPlace::default(),
         Some(c) => read_cursor(c)

@@ -12,7 +12,7 @@ use axum::response::sse::{Event, Sse};
 use axum::Extension;
 use futures_util::Stream;
 
-use super::Supervisor;
+use crate::auth::Supervisor;
 use crate::error::AppError;
 use crate::events::{Hub, EVERY_CALL};
 use crate::extract::CallId;

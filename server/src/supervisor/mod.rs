@@ -11,15 +11,12 @@ mod report;
 
 use std::sync::Arc;
 
-use axum::extract::{FromRef, FromRequestParts};
-use axum::http::request::Parts;
+use axum::extract::FromRef;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use crate::auth::Agent;
-use crate::error::AppError;
 use crate::events::Hub;
-use crate::local::{FromThisMachine, Trust};
+use crate::local::Trust;
 use crate::store::Store;
 
 /// The routes; they sit behind `auth::require_agent` (`openapi::agent_only`), which puts the
@@ -35,29 +32,4 @@ where
         .routes(routes!(calls::list))
         .routes(routes!(events::stream))
         .routes(routes!(report::pauses))
-}
-
-/// A request a supervisor made: a token for every call, or anonymous from this machine (not
-/// a client whose reverse proxy runs here: `crate::local`).
-pub struct Supervisor(pub Agent);
-
-impl<S> FromRequestParts<S> for Supervisor
-where
-    Trust: FromRef<S>,
-    S: Send + Sync,
-{
-    type Rejection = AppError;
-
-    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, AppError> {
-        let agent = parts
-            .extensions
-            .get::<Agent>()
-            .cloned()
-            .ok_or_else(|| AppError::Unauthorized("no agent".into()))?;
-        let Ok(FromThisMachine(local)) = FromThisMachine::from_request_parts(parts, state).await;
-        if !agent.sees_every_call() || (agent.is_anonymous() && !local) {
-            return Err(AppError::SupervisorRequired);
-        }
-        Ok(Supervisor(agent))
-    }
 }

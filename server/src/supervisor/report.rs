@@ -17,7 +17,7 @@ use time::format_description::well_known::Rfc3339;
 use time::{OffsetDateTime, UtcOffset};
 use utoipa::IntoParams;
 
-use super::Supervisor;
+use crate::auth::Supervisor;
 use crate::error::AppError;
 use crate::failures;
 use crate::openapi::PauseReportRefusals;

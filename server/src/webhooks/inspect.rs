@@ -9,7 +9,7 @@ use std::collections::{BTreeMap, HashMap};
 use axum::extract::{FromRef, Query, State};
 use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
-use axum::{Extension, Json};
+use axum::Json;
 use minivoice_shared::timeline::KnownVerdict;
 use minivoice_shared::{Data, WebhookDelivery};
 use serde::Deserialize;
@@ -18,10 +18,10 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::Webhooks;
-use crate::auth::Agent;
+use crate::auth::Supervisor;
 use crate::error::AppError;
 use crate::failures;
-use crate::local::{FromThisMachine, Trust};
+use crate::local::Trust;
 use crate::openapi::DeliveriesRefusals;
 use crate::store::{Received, Store};
 
@@ -215,30 +215,10 @@ fn printable_text(s: &str) -> String {
         DeliveriesRefusals,
     )
 )]
-async fn list(
-    State(store): State<Store>,
-    Extension(agent): Extension<Agent>,
-    FromThisMachine(local): FromThisMachine,
-    uri: Uri,
-) -> Result<Response, AppError> {
-    if !agent.sees_every_call() {
-        return Err(AppError::SupervisorRequired);
-    }
-    // Without tokens everyone is "anonymous": only this machine may read what callers said
-    // (not a client whose reverse proxy runs here: `crate::local`).
-    if agent.is_anonymous() && !local {
-        return Err(AppError::SupervisorRequired);
-    }
+async fn list(State(store): State<Store>, _: Supervisor, uri: Uri) -> Result<Response, AppError> {
     let Query(query) = Query::<HashMap<String, String>>::try_from_uri(&uri)
         .map_err(|e| AppError::InvalidQuery(e.body_text()))?;
-    let limit = match query.get("limit") {
-        None => DEFAULT_LIMIT,
-        Some(n) => n
-            .parse::<i64>()
-            .ok()
-            .filter(|n| (1..=MAX_LIMIT).contains(n))
-            .ok_or_else(|| AppError::InvalidQuery(format!("limit must be 1-{MAX_LIMIT}")))?,
-    };
+    let limit = crate::extract::page_limit(&query, DEFAULT_LIMIT, MAX_LIMIT)?;
     let verdict = query.get("verdict").map(String::as_str);
     if verdict.is_some_and(|v| !crate::extract::is_valid_id(v)) {
         return Err(AppError::InvalidQuery(
