@@ -143,12 +143,7 @@ class MiniVoiceRecordings extends HTMLElement {
 
   render() {
     this.release();
-    const root = this.shadowRoot;
-    root.replaceChildren();
-    const style = document.createElement("style");
-    style.textContent = css;
-    const mount = document.createElement("div");
-    root.append(style, mount);
+    const mount = freshMount(this.shadowRoot);
     const callId = this.getAttribute("call-id") || "";
     const apiBase = this.getAttribute("api-base") || new URL("/api", origin).href;
     this.#handle = bundle.mount_widget(
@@ -191,6 +186,15 @@ class MiniVoiceRecordings extends HTMLElement {
 
 if (!customElements.get("minivoice-recordings")) {
   customElements.define("minivoice-recordings", MiniVoiceRecordings);
+}
+
+/** Empties an element's shadow `root` and gives it the widget's styles and a new mount point. */
+function freshMount(root) {
+  const style = document.createElement("style");
+  style.textContent = css;
+  const mount = document.createElement("div");
+  root.replaceChildren(style, mount);
+  return mount;
 }
 
 /** The supervisor's bundle, fetched and started once, when the first element connects. */
@@ -244,12 +248,7 @@ class MiniVoiceSupervisor extends HTMLElement {
     const generation = this.#generation;
     const loaded = await loadSupervisor();
     if (generation !== this.#generation || !this.isConnected) return;
-    const root = this.shadowRoot;
-    root.replaceChildren();
-    const style = document.createElement("style");
-    style.textContent = css;
-    const mount = document.createElement("div");
-    root.append(style, mount);
+    const mount = freshMount(this.shadowRoot);
     this.#handle = loaded.mount_supervisor(
       mount,
       this.getAttribute("api-base") || new URL("/api", origin).href,
