@@ -33,8 +33,8 @@ pub async fn get<T: DeserializeOwned>(url: &str, token: Option<&str>) -> Result<
 /// `GET url`'s status and parsed body, or the page's early answer to it. Not generic, so the
 /// wasm holds it once.
 async fn answer(url: &str, token: Option<&str>) -> Result<(u16, Option<JsValue>), ApiError> {
-    match prefetched(url) {
-        Some(early) => read(early.await).await,
+    match take_prefetched(url).ok().filter(|p| !p.is_undefined()) {
+        Some(early) => read_early(early).await,
         None => send(Request::get(url), token, None).await,
     }
 }
@@ -127,23 +127,25 @@ async fn read(answer: Result<Response, String>) -> Result<(u16, Option<JsValue>)
 
 #[wasm_bindgen]
 extern "C" {
-    /// `index.html`'s: the page's early answer to `url` (a promise of its `Response`), taken at
-    /// most once; `undefined` for any other URL. Pages without it (the element's) throw, hence
+    /// `index.html`'s: the page's early answer to `url` (see [`read_early`]), taken at most
+    /// once; `undefined` for any other URL. Pages without it (the element's) throw, hence
     /// `catch`.
     #[wasm_bindgen(catch, js_name = __minivoiceTake)]
     fn take_prefetched(url: &str) -> Result<JsValue, JsValue>;
 }
 
-/// The answer to `url` that the page asked for before the widget's code arrived.
-fn prefetched(url: &str) -> Option<impl std::future::Future<Output = Result<Response, String>>> {
-    let early = take_prefetched(url).ok().filter(|p| !p.is_undefined())?;
-    let early = JsFuture::from(early.unchecked_into::<js_sys::Promise>());
-    Some(async move {
-        match early.await {
-            Ok(raw) => Ok(Response::from(raw.unchecked_into::<web_sys::Response>())),
-            Err(reason) => Err(browser_reason(&reason)),
-        }
-    })
+/// The page's early answer (a promise of `[status, parsed body]`, the body left out when it was
+/// not JSON), as [`read`] gives a response's. The page read the body while the wasm downloaded:
+/// awaiting it here takes no turn of the event loop, so the first state is in the DOM before
+/// the browser lays out the page, not after (`index.html`).
+async fn read_early(early: JsValue) -> Result<(u16, Option<JsValue>), ApiError> {
+    let answer = JsFuture::from(early.unchecked_into::<js_sys::Promise>())
+        .await
+        .map_err(|reason| network(browser_reason(&reason)))?;
+    let answer = answer.unchecked_into::<js_sys::Array>();
+    let body = answer.get(1);
+    let status = answer.get(0).as_f64().unwrap_or_default() as u16;
+    Ok((status, (!body.is_undefined()).then_some(body)))
 }
 
 /// Why the browser says a request failed (or timed out).
