@@ -2,16 +2,20 @@
 //! `oneshot` or over a real socket. The routers are their modules'; here they are merged and
 //! given their layers.
 
-use axum::extract::{DefaultBodyLimit, Request};
+use std::sync::Arc;
+
+use axum::extract::{DefaultBodyLimit, Request, State};
 use axum::middleware::Next;
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use axum::{middleware, Router};
 use tower::util::MapRequestLayer;
 use utoipa_axum::router::{OpenApiRouter, UtoipaMethodRouterExt};
 use utoipa_axum::routes;
 
 use crate::error::AppError;
+use crate::security::LoopbackOnly;
 use crate::state::AppState;
+use crate::store::Store;
 use crate::{openapi, ops, recordings, request_id, security, site, supervisor, webhooks};
 
 /// The recording action body is a few bytes; anything near this is hostile.
@@ -44,20 +48,20 @@ pub fn app(state: AppState) -> Router {
     served.set(root_doc.nest("/api", api_doc));
     // In the one error shape, like `/api`'s (before the widget's routes join).
     let root = root.method_not_allowed_fallback(|| async { AppError::MethodNotAllowed });
+    let gate = ApiGate {
+        loopback: (state.tokens.is_none() && !state.info.sandbox).then(|| {
+            Arc::new(LoopbackOnly::new(
+                state.allowed_origins.clone(),
+                state.trust,
+            ))
+        }),
+        store: state.store.clone(),
+    };
     let mut api = api
         .fallback(|| async { AppError::NotFound })
         .method_not_allowed_fallback(|| async { AppError::MethodNotAllowed })
         .layer(DefaultBodyLimit::max(MAX_REQUEST_BODY))
-        .layer(middleware::from_fn_with_state(
-            state.store.clone(),
-            ops::store_available,
-        ));
-    if state.tokens.is_none() && !state.info.sandbox {
-        api = api.layer(middleware::from_fn_with_state(
-            state.clone(),
-            security::loopback_only,
-        ));
-    }
+        .layer(middleware::from_fn_with_state(gate, api_gate));
     if let Some(cors) = security::cors(&state.allowed_origins) {
         api = api.layer(cors);
     }
@@ -68,6 +72,27 @@ pub fn app(state: AppState) -> Router {
         )))
         .layer(middleware::from_fn(every_request))
         .with_state(state)
+}
+
+/// What every `/api` request passes before its route, in one middleware for the reason
+/// [`every_request`] gives.
+#[derive(Clone)]
+struct ApiGate {
+    /// Anonymous with a real key: only this machine ([`LoopbackOnly`]).
+    loopback: Option<Arc<LoopbackOnly>>,
+    store: Store,
+}
+
+async fn api_gate(State(gate): State<ApiGate>, req: Request, next: Next) -> Response {
+    if let Some(refused) = gate.loopback.as_ref().and_then(|l| l.refusal(&req)) {
+        return refused.into_response();
+    }
+    // While the store is unreachable, `/api` answers 503 at once: nothing can be recorded, so
+    // nothing is forwarded, and no request waits out a connection timeout.
+    if !gate.store.is_healthy() {
+        return AppError::StoreUnavailable.into_response();
+    }
+    next.run(req).await
 }
 
 /// What every request passes through, outermost first: its request ID (and answer line and

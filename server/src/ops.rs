@@ -4,9 +4,8 @@
 
 use std::sync::Arc;
 
-use axum::extract::{Request, State};
+use axum::extract::State;
 use axum::http::{header, HeaderMap};
-use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use minivoice_shared::ProxyInfo;
@@ -49,16 +48,6 @@ pub async fn healthz() -> &'static str {
 pub async fn ready(State(store): State<Store>) -> Response {
     if store.ready().await {
         "ready".into_response()
-    } else {
-        AppError::StoreUnavailable.into_response()
-    }
-}
-
-/// While the store is unreachable, `/api` answers 503 at once: nothing can be recorded, so
-/// nothing is forwarded, and no request waits out a connection timeout.
-pub async fn store_available(State(store): State<Store>, req: Request, next: Next) -> Response {
-    if store.is_healthy() {
-        next.run(req).await
     } else {
         AppError::StoreUnavailable.into_response()
     }

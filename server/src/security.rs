@@ -3,16 +3,16 @@
 use std::net::IpAddr;
 use std::sync::Arc;
 
-use axum::extract::{Request, State};
+use axum::extract::Request;
 use axum::http::{header, HeaderName, HeaderValue, Method};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use tower_http::cors::{AllowOrigin, CorsLayer};
 
 use crate::error::AppError;
-use crate::local::{FromThisMachine, Trust};
+use crate::local::Trust;
 
-/// What [`loopback_only`] refuses to others, in its error's words.
+/// What [`LoopbackOnly`] refuses to others, in its error's words.
 const REMOTE_API: &str = "without agent tokens (WIDGET_TOKEN_SECRET), the API is served";
 
 /// Far above any browser's real headers, far below what a flood would need.
@@ -66,36 +66,43 @@ fn add_headers(resp: &mut Response, api: bool) {
 /// `--allow-anonymous` opened the API to others. A foreign `Host` is DNS rebinding (a site
 /// whose name now resolves to 127.0.0.1); a foreign `Origin` is any page the agent has open
 /// posting across sites. Origins listed in `ALLOWED_ORIGINS` stay allowed.
-pub async fn loopback_only(
-    State(allowed): State<Arc<[HeaderValue]>>,
-    State(trust): State<Trust>,
-    FromThisMachine(local): FromThisMachine,
-    req: Request,
-    next: Next,
-) -> Response {
-    if !local && !trust.anonymous_from_anywhere {
-        return AppError::ForbiddenRemote(REMOTE_API).into_response();
+pub struct LoopbackOnly {
+    allowed: Arc<[HeaderValue]>,
+    trust: Trust,
+}
+
+impl LoopbackOnly {
+    pub fn new(allowed: Arc<[HeaderValue]>, trust: Trust) -> LoopbackOnly {
+        LoopbackOnly { allowed, trust }
     }
-    let host = req
-        .headers()
-        .get(header::HOST)
-        .and_then(|v| v.to_str().ok())
-        .or_else(|| req.uri().authority().map(|a| a.as_str()))
-        .unwrap_or("");
-    if !is_loopback_host(host) {
-        return AppError::ForbiddenHost.into_response();
-    }
-    if let Some(origin) = req.headers().get(header::ORIGIN) {
-        let own = origin
-            .to_str()
-            .ok()
-            .and_then(|o| o.split_once("://"))
-            .is_some_and(|(scheme, rest)| matches!(scheme, "http" | "https") && rest == host);
-        if !own && !allowed.contains(origin) {
-            return AppError::ForbiddenOrigin.into_response();
+
+    /// Why `req` is refused, if it is.
+    pub fn refusal(&self, req: &Request) -> Option<AppError> {
+        let local = self.trust.is_local(req.headers(), req.extensions());
+        if !local && !self.trust.anonymous_from_anywhere {
+            return Some(AppError::ForbiddenRemote(REMOTE_API));
         }
+        let host = req
+            .headers()
+            .get(header::HOST)
+            .and_then(|v| v.to_str().ok())
+            .or_else(|| req.uri().authority().map(|a| a.as_str()))
+            .unwrap_or("");
+        if !is_loopback_host(host) {
+            return Some(AppError::ForbiddenHost);
+        }
+        if let Some(origin) = req.headers().get(header::ORIGIN) {
+            let own = origin
+                .to_str()
+                .ok()
+                .and_then(|o| o.split_once("://"))
+                .is_some_and(|(scheme, rest)| matches!(scheme, "http" | "https") && rest == host);
+            if !own && !self.allowed.contains(origin) {
+                return Some(AppError::ForbiddenOrigin);
+            }
+        }
+        None
     }
-    next.run(req).await
 }
 
 /// `localhost`, `127.0.0.1`, `[::1]`, each with or without a port.

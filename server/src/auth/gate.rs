@@ -4,8 +4,8 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use axum::extract::rejection::PathRejection;
-use axum::extract::{FromRef, FromRequestParts, Path, Request, State};
+use axum::extract::rejection::RawPathParamsRejection;
+use axum::extract::{FromRef, FromRequestParts, RawPathParams, Request, State};
 use axum::http::request::Parts;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
@@ -20,7 +20,7 @@ pub async fn require_agent(
     State(keys): State<Option<Arc<TokenKeys>>>,
     // A path that does not decode is refused by the route's own extractor (400), after the
     // token check; there is no call to scope-check here.
-    params: Result<Path<HashMap<String, String>>, PathRejection>,
+    params: Result<RawPathParams, RawPathParamsRejection>,
     mut req: Request,
     next: Next,
 ) -> Response {
@@ -39,8 +39,13 @@ pub async fn require_agent(
             }
         }
     };
-    let params = params.map(|Path(p)| p).unwrap_or_default();
-    if let Some(call_id) = params.get("call_id") {
+    // Read in place, not collected into a map: this runs on every call route.
+    let params = params.ok();
+    let call_id = params
+        .iter()
+        .flat_map(|p| p.iter())
+        .find_map(|(k, v)| (k == "call_id").then_some(v));
+    if let Some(call_id) = call_id {
         if !agent.may_act_on(call_id) {
             return AppError::ForbiddenCall.into_response();
         }

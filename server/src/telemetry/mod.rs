@@ -43,6 +43,10 @@ pub use connections::{accept_error, connection_refused, connections_max, connect
 pub use logs::LogFormat;
 pub use prometheus::handle;
 
+use std::sync::RwLock;
+
+use metrics::{Counter, Histogram};
+
 pub const HTTP_REQUESTS: &str = "minivoice_http_requests_total";
 pub const HTTP_DURATION: &str = "minivoice_http_request_duration_seconds";
 pub const UPSTREAM_DURATION: &str = "minivoice_upstream_request_duration_seconds";
@@ -59,8 +63,10 @@ pub const STORE_UP: &str = "minivoice_store_up";
 
 /// One exchange with MiniVoice took `secs` (`op`: `list`, `get` or `act`), failed or not.
 pub fn upstream_latency(op: &'static str, secs: f64) {
-    prometheus::install();
-    metrics::histogram!(UPSTREAM_DURATION, "op" => op).record(secs);
+    static BY_OP: Handles<Histogram> = Handles::new();
+    BY_OP
+        .get(op, || metrics::histogram!(UPSTREAM_DURATION, "op" => op))
+        .record(secs);
 }
 
 /// A MiniVoice read is about to be tried again after a transient failure.
@@ -79,8 +85,37 @@ pub fn upstream_failure(kind: &'static str) {
 /// A MiniVoice operation (`list`, `get` or `act`) ended, after its retries, well or not: the
 /// denominator of the failure rate an alert watches (failures are per operation too).
 pub fn upstream_operation(op: &'static str) {
-    prometheus::install();
-    metrics::counter!(UPSTREAM_OPERATIONS, "op" => op).increment(1);
+    static BY_OP: Handles<Counter> = Handles::new();
+    BY_OP
+        .get(op, || metrics::counter!(UPSTREAM_OPERATIONS, "op" => op))
+        .increment(1);
+}
+
+/// One metric's handles by the value of its one label, registered on first use: these are
+/// updated on every forwarded request, and registering each time built the series' key and
+/// looked it up in the recorder (the answer's series are kept the same way, `access.rs`).
+/// Bounded: the label values are the code's own constants.
+struct Handles<T>(RwLock<Vec<(&'static str, T)>>);
+
+impl<T: Clone> Handles<T> {
+    const fn new() -> Self {
+        Handles(RwLock::new(Vec::new()))
+    }
+
+    fn get(&self, value: &'static str, register: impl FnOnce() -> T) -> T {
+        let known = self.0.read().unwrap_or_else(|e| e.into_inner());
+        if let Some((_, handle)) = known.iter().find(|(v, _)| *v == value) {
+            return handle.clone();
+        }
+        drop(known);
+        prometheus::install();
+        let handle = register();
+        let mut known = self.0.write().unwrap_or_else(|e| e.into_inner());
+        if !known.iter().any(|(v, _)| *v == value) {
+            known.push((value, handle.clone()));
+        }
+        handle
+    }
 }
 
 /// Live event streams open now (call where the hub's count changes).
