@@ -257,10 +257,16 @@ const TERSER_VERSION: &str = "5.51.4";
 /// What the benchmarks drive load with, and put in front of the proxy.
 pub fn ensure_bench_tools() -> Result {
     ensure_nginx()?;
-    if Path::new("/usr/bin/wrk").exists() {
+    // valgrind: the instruction count per request (callgrind).
+    let missing: Vec<&str> = [("wrk", "wrk"), ("valgrind", "valgrind")]
+        .into_iter()
+        .filter(|(bin, _)| !Path::new("/usr/bin").join(bin).exists())
+        .map(|(_, package)| package)
+        .collect();
+    if missing.is_empty() {
         return Ok(());
     }
-    apt_install(&["wrk"])
+    apt_install(&missing)
 }
 
 /// What `cargo xtask chaos` runs besides the proxy: nginx in front, and PostgreSQL's server

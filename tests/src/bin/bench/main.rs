@@ -8,6 +8,7 @@
 mod bytes;
 mod centre;
 mod fanout;
+mod instructions;
 mod page;
 mod table;
 mod throughput;
@@ -33,6 +34,7 @@ pub use testkit::{percentile, WEBHOOK_SECRET};
 pub struct Run {
     pub pages: Option<Pages>,
     pub throughput: Option<throughput::Results>,
+    pub instructions: Option<instructions::Counts>,
     pub fanout: Vec<fanout::Fanout>,
     pub centre: Option<centre::Centre>,
 }
@@ -48,7 +50,7 @@ pub struct Pages {
 }
 
 /// The parts of a run: all of them, or those `BENCH_ONLY` names (`pages`, `throughput`,
-/// `fanout`, `centre`, comma-separated), to measure one while working on it.
+/// `instructions`, `fanout`, `centre`, comma-separated), to measure one while working on it.
 fn wanted(part: &str) -> bool {
     std::env::var("BENCH_ONLY").map_or(true, |only| only.split(',').any(|p| p.trim() == part))
 }
@@ -77,6 +79,12 @@ async fn main() {
     } else {
         None
     };
+    let instructions = if wanted("instructions") {
+        eprintln!("bench: instructions per request (callgrind), about half a minute");
+        Some(instructions::run(proxy, upstream.addr, &log("instructions")).await)
+    } else {
+        None
+    };
     let mut fanouts = vec![];
     for n in SUBSCRIBERS.into_iter().filter(|_| wanted("fanout")) {
         eprintln!("bench: fan-out to {n} subscribers");
@@ -97,6 +105,7 @@ async fn main() {
     table::print(&Run {
         pages,
         throughput,
+        instructions,
         fanout: fanouts,
         centre,
     });

@@ -28,6 +28,18 @@ pub fn print(run: &Run) {
     if let Some(t) = &run.throughput {
         throughput(t);
     }
+    if let Some(i) = &run.instructions {
+        row(
+            "instructions per forwarded `GET …/recordings` (callgrind, user space)",
+            &thousands(i.proxy.round() as u64),
+            &format!(
+                "{} (axum + reqwest passthrough)",
+                thousands(i.floor.round() as u64)
+            ),
+            &times(i.proxy / i.floor),
+            "shown beside (explains req/s)",
+        );
+    }
     for f in &run.fanout {
         let n = thousands(f.subscribers as u64);
         let judged = f.subscribers >= 10_000;

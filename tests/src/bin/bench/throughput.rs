@@ -20,6 +20,8 @@ pub struct Figures {
     pub rps: f64,
     pub p50_ms: f64,
     pub p99_ms: f64,
+    /// Requests answered in the run.
+    pub requests: f64,
     /// wrk saw non-2xx answers or socket errors in some round.
     pub errors: bool,
 }
@@ -110,11 +112,12 @@ fn median_figures(rounds: &[Figures]) -> Figures {
         rps: med(|f| f.rps),
         p50_ms: med(|f| f.p50_ms),
         p99_ms: med(|f| f.p99_ms),
+        requests: med(|f| f.requests),
         errors: rounds.iter().any(|f| f.errors),
     }
 }
 
-fn wrk(target: SocketAddr, connections: u32, seconds: u32) -> Figures {
+pub fn wrk(target: SocketAddr, connections: u32, seconds: u32) -> Figures {
     // wrk refuses fewer connections than threads.
     let threads = connections.clamp(1, 2);
     let out = Command::new("wrk")
@@ -137,6 +140,12 @@ fn wrk(target: SocketAddr, connections: u32, seconds: u32) -> Figures {
         rps: field("Requests/sec:").parse().unwrap(),
         p50_ms: millis(&field("50%")),
         p99_ms: millis(&field("99%")),
+        // `N requests in 5.00s, …`
+        requests: text
+            .lines()
+            .find_map(|l| l.trim().split_once(" requests in "))
+            .and_then(|(n, _)| n.parse().ok())
+            .unwrap_or_else(|| panic!("wrk printed no request count: {text}")),
         errors: text.contains("Non-2xx") || text.contains("Socket errors"),
     }
 }
