@@ -7,6 +7,10 @@
 //! a client that stops reading falls behind, loses its place and is told to resync, while
 //! everyone else carries on. Memory is bounded: a call has a channel only while a stream is
 //! open on it, and streams are capped in total and per agent.
+//!
+//! A stream waits on its call's channel alone: the hub sends heartbeats and the shutdown
+//! through it too, so an open stream holds no timer or shutdown watch of its own (with
+//! thousands open, each stream's own timer and watch were memory and wake-ups for nothing).
 
 mod listen;
 mod sse;
@@ -15,9 +19,10 @@ mod sse;
 pub use sse::{__path_stream, stream};
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, Weak};
 use std::time::Duration;
 
+use axum::body::Bytes;
 use minivoice_shared::LiveEvent;
 use tokio::sync::broadcast;
 
@@ -26,49 +31,95 @@ use crate::failures;
 use crate::store::Store;
 use crate::telemetry;
 
-/// Per-call buffer of a subscriber that is not keeping up.
-const CHANNEL_CAPACITY: usize = 64;
+/// Unread events a call's channel keeps for its slowest stream. Most calls have one or two
+/// streams reading as events come, a few events a minute, so a handful is room enough; and
+/// a contact centre's every agent has a call of its own, so this is paid per open stream
+/// (64, as before, was about 4 KiB a stream). A stream that falls further behind (a client
+/// that stopped reading) is told to resync, as with any capacity.
+const CALL_CAPACITY: usize = 16;
+/// The every-call stream ([`EVERY_CALL`]) carries every call's events, hundreds a second in a
+/// busy centre: one channel, so room costs little, and a supervisor's moment of slowness
+/// should not mean a refetch of every call.
+const EVERY_CALL_CAPACITY: usize = 512;
 /// Most events replayed on a resume; a longer gap gets `resync` (refetch everything).
 const MAX_BACKLOG: i64 = 100;
+/// Heartbeats go to a slice of the watched calls at a time, so thousands of streams do not
+/// all write at the same instant (an event published then would wait behind them).
+const HEARTBEAT_SLICES: u32 = 16;
 /// The stream of every call's events, for supervisors (`GET /api/events`): stored and
 /// resumed like a call's, under a name no call ID can have.
 pub const EVERY_CALL: &str = "*";
 
 /// An event ready to send: its place in its call's sequence (the SSE `id`; 0 for a resync,
-/// which has none), its SSE name and its JSON. Rendered once however many streams send it, and
-/// shared rather than copied: the broadcast channel clones it for every receiver, and with
-/// thousands of widgets on a call, serialising per stream was most of a delivery's cost.
-#[derive(Clone, Debug)]
+/// which has none) and its whole SSE frame (`event:`, `data:`, `id:` lines). Rendered once
+/// however many streams send it: every stream's body sends the same bytes, shared, so a
+/// delivery to thousands of widgets copies and allocates nothing per widget.
+#[derive(Debug)]
 pub struct Stamped {
     pub id: u64,
-    pub name: &'static str,
-    pub data: Arc<str>,
+    frame: Bytes,
 }
 
 impl Stamped {
     pub fn new(id: u64, event: &LiveEvent) -> Stamped {
         let data = serde_json::to_string(event).unwrap_or_default();
-        Stamped::rendered(id, event, data)
+        Stamped::rendered(id, event.name(), &data)
     }
 
     /// With the JSON already at hand (as stored), so it is not written again.
-    fn rendered(id: u64, event: &LiveEvent, data: String) -> Stamped {
+    fn rendered(id: u64, name: &str, data: &str) -> Stamped {
+        let mut frame = Vec::with_capacity(data.len() + name.len() + 32);
+        frame.extend_from_slice(b"event: ");
+        frame.extend_from_slice(name.as_bytes());
+        // One `data:` line per line of JSON (compact JSON has none, but the format needs it).
+        for line in data.split('\n') {
+            frame.extend_from_slice(b"\ndata: ");
+            frame.extend_from_slice(line.as_bytes());
+        }
+        // A resync has no place in the sequence: it must not move the client's Last-Event-ID.
+        if id != 0 {
+            frame.extend_from_slice(format!("\nid: {id}").as_bytes());
+        }
+        frame.extend_from_slice(b"\n\n");
         Stamped {
             id,
-            name: event.name(),
-            data: data.into(),
+            frame: frame.into(),
         }
     }
 
     /// From the store's JSON; `None` for a body that is not an event.
     fn stored(id: u64, body: String) -> Option<Stamped> {
         let event: LiveEvent = serde_json::from_str(&body).ok()?;
-        Some(Stamped::rendered(id, &event, body))
+        Some(Stamped::rendered(id, event.name(), &body))
+    }
+
+    /// Told to a stream whose client missed events: refetch.
+    fn resync(call_id: &str) -> Stamped {
+        let resync = LiveEvent::Resync {
+            call_id: call_id.to_owned(),
+        };
+        Stamped::new(0, &resync)
     }
 
     pub fn is_resync(&self) -> bool {
         self.id == 0
     }
+
+    /// The bytes to send (a shared reference, not a copy).
+    pub fn frame(&self) -> Bytes {
+        self.frame.clone()
+    }
+}
+
+/// What a call's channel carries to its streams. Small (a pointer and a tag), since each
+/// channel holds [`CALL_CAPACITY`] of them whether or not they are in use.
+#[derive(Clone, Debug)]
+enum Note {
+    Event(Arc<Stamped>),
+    /// Send a keep-alive comment.
+    Heartbeat,
+    /// The proxy is stopping: end the stream (the client reconnects to the next instance).
+    Close,
 }
 
 /// How many streams may be open.
@@ -80,12 +131,20 @@ pub struct Limits {
 }
 
 /// Everything per call and per stream, under one lock so that counting a stream and
-/// subscribing it are one step.
+/// subscribing it are one step. Keys are shared with the subscriptions that hold them.
 #[derive(Default)]
 struct Calls {
-    watched: HashMap<String, broadcast::Sender<Stamped>>,
+    watched: HashMap<Arc<str>, Watched>,
     streams: usize,
-    per_agent: HashMap<String, usize>,
+    per_agent: HashMap<Arc<str>, usize>,
+    /// The heartbeat slice the next watched call joins (round robin).
+    next_slice: u32,
+}
+
+/// A watched call: its channel, and the heartbeat slice it belongs to.
+struct Watched {
+    tx: broadcast::Sender<Note>,
+    slice: u32,
 }
 
 pub struct Hub {
@@ -100,9 +159,9 @@ pub struct Hub {
 /// An open stream's place in the hub; dropping it gives the place back.
 pub struct Subscription {
     hub: Arc<Hub>,
-    call_id: String,
-    owner: String,
-    pub rx: broadcast::Receiver<Stamped>,
+    call_id: Arc<str>,
+    owner: Arc<str>,
+    rx: broadcast::Receiver<Note>,
 }
 
 impl Hub {
@@ -124,6 +183,7 @@ impl Hub {
         if let Some((pool, listener)) = listening {
             tokio::spawn(listen::announced(Arc::downgrade(&hub), pool, listener));
         }
+        tokio::spawn(heartbeats(Arc::downgrade(&hub), limits.heartbeat));
         Ok(hub)
     }
 
@@ -136,9 +196,7 @@ impl Hub {
             match self.store.append_event(stream, &body).await {
                 // PostgreSQL's NOTIFY brings it back to this replica too.
                 Ok(_) if self.store.is_postgres() => {}
-                Ok(seq) => {
-                    self.deliver(stream, Stamped::rendered(seq as u64, &event, body.clone()))
-                }
+                Ok(seq) => self.deliver(stream, Stamped::rendered(seq as u64, event.name(), &body)),
                 Err(e) => tracing::error!(error = %e, %call_id, "live event not stored"),
             }
         }
@@ -147,9 +205,9 @@ impl Hub {
     /// Hands an event to this process's streams on the call (if any).
     fn deliver(&self, call_id: &str, event: Stamped) {
         let calls = self.calls.lock().unwrap();
-        if let Some(tx) = calls.watched.get(call_id) {
+        if let Some(w) = calls.watched.get(call_id) {
             // A lagging receiver is told to resync by its stream; nobody else waits.
-            let _ = tx.send(event);
+            let _ = w.tx.send(Note::Event(Arc::new(event)));
         }
     }
 
@@ -160,11 +218,16 @@ impl Hub {
     /// Tells every open stream to refetch (events may have been missed).
     fn resync_all(&self) {
         let calls = self.calls.lock().unwrap();
-        for (call_id, tx) in &calls.watched {
-            let resync = LiveEvent::Resync {
-                call_id: call_id.clone(),
-            };
-            let _ = tx.send(Stamped::new(0, &resync));
+        for (call_id, w) in &calls.watched {
+            let _ = w.tx.send(Note::Event(Arc::new(Stamped::resync(call_id))));
+        }
+    }
+
+    /// A keep-alive comment to the streams of the calls in `slice`.
+    fn heartbeat(&self, slice: u32) {
+        let calls = self.calls.lock().unwrap();
+        for w in calls.watched.values().filter(|w| w.slice == slice) {
+            let _ = w.tx.send(Note::Heartbeat);
         }
     }
 
@@ -176,7 +239,8 @@ impl Hub {
     ) -> Result<Subscription, AppError> {
         let mut guard = self.calls.lock().unwrap();
         let calls = &mut *guard;
-        if calls.streams >= self.limits.max_streams {
+        // Checked under the lock `close` takes: a stream is either told to close or refused.
+        if calls.streams >= self.limits.max_streams || *self.closing.borrow() {
             return Err(AppError::EventsUnavailable);
         }
         let held = calls.per_agent.get(owner).copied().unwrap_or(0);
@@ -185,16 +249,32 @@ impl Hub {
         }
         calls.streams += 1;
         telemetry::streams_open(calls.streams);
-        *calls.per_agent.entry(owner.to_owned()).or_default() += 1;
-        let tx = calls
-            .watched
-            .entry(call_id.to_owned())
-            .or_insert_with(|| broadcast::channel(CHANNEL_CAPACITY).0);
+        let owner = match calls.per_agent.get_key_value(owner) {
+            Some((key, _)) => key.clone(),
+            None => Arc::from(owner),
+        };
+        *calls.per_agent.entry(owner.clone()).or_default() += 1;
+        let (call_id, rx) = match calls.watched.get_key_value(call_id) {
+            Some((key, w)) => (key.clone(), w.tx.subscribe()),
+            None => {
+                let key: Arc<str> = Arc::from(call_id);
+                let capacity = if call_id == EVERY_CALL {
+                    EVERY_CALL_CAPACITY
+                } else {
+                    CALL_CAPACITY
+                };
+                let (tx, rx) = broadcast::channel(capacity);
+                let slice = calls.next_slice;
+                calls.next_slice = (slice + 1) % HEARTBEAT_SLICES;
+                calls.watched.insert(key.clone(), Watched { tx, slice });
+                (key, rx)
+            }
+        };
         Ok(Subscription {
             hub: self.clone(),
-            call_id: call_id.to_owned(),
-            owner: owner.to_owned(),
-            rx: tx.subscribe(),
+            call_id,
+            owner,
+            rx,
         })
     }
 
@@ -243,13 +323,34 @@ impl Hub {
         self.closing.subscribe()
     }
 
-    /// Ends every open stream (at shutdown).
+    /// Ends every open stream (at shutdown), and refuses new ones.
     pub fn close(&self) {
+        let calls = self.calls.lock().unwrap();
         self.closing.send_replace(true);
+        for w in calls.watched.values() {
+            let _ = w.tx.send(Note::Close);
+        }
     }
 
     pub fn open_streams(&self) -> usize {
         self.calls.lock().unwrap().streams
+    }
+}
+
+/// Every `heartbeat`, each watched call's streams get a keep-alive comment: one timer for the
+/// whole hub, each tick covering one slice of the calls, until the hub is gone or closing.
+async fn heartbeats(hub: Weak<Hub>, heartbeat: Duration) {
+    let mut tick = tokio::time::interval(heartbeat / HEARTBEAT_SLICES);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut slice = 0;
+    loop {
+        tick.tick().await;
+        let Some(hub) = hub.upgrade() else { return };
+        if *hub.closing.borrow() {
+            return;
+        }
+        hub.heartbeat(slice);
+        slice = (slice + 1) % HEARTBEAT_SLICES;
     }
 }
 
@@ -259,19 +360,19 @@ impl Drop for Subscription {
         let calls = &mut *guard;
         calls.streams -= 1;
         telemetry::streams_open(calls.streams);
-        if let Some(n) = calls.per_agent.get_mut(&self.owner) {
+        if let Some(n) = calls.per_agent.get_mut(&*self.owner) {
             *n -= 1;
             if *n == 0 {
-                calls.per_agent.remove(&self.owner);
+                calls.per_agent.remove(&*self.owner);
             }
         }
         // Our receiver is still alive here: one means nobody else watches this call.
         if calls
             .watched
-            .get(&self.call_id)
-            .is_some_and(|tx| tx.receiver_count() <= 1)
+            .get(&*self.call_id)
+            .is_some_and(|w| w.tx.receiver_count() <= 1)
         {
-            calls.watched.remove(&self.call_id);
+            calls.watched.remove(&*self.call_id);
         }
     }
 }
@@ -303,27 +404,117 @@ mod tests {
         .unwrap()
     }
 
+    /// The event a frame carries (its `data:` line), for tests.
+    fn event_in(s: &Stamped) -> Option<LiveEvent> {
+        let frame = std::str::from_utf8(&s.frame).ok()?;
+        let data = frame.lines().find_map(|l| l.strip_prefix("data: "))?;
+        serde_json::from_str(data).ok()
+    }
+
+    /// Everything the subscription has unread now: its events, `None` where it fell behind.
+    fn unread(sub: &mut Subscription) -> Vec<Option<LiveEvent>> {
+        use broadcast::error::TryRecvError;
+        let mut got = vec![];
+        loop {
+            match sub.rx.try_recv() {
+                Ok(Note::Event(s)) => got.push(event_in(&s)),
+                Ok(_) => {}
+                Err(TryRecvError::Lagged(_)) => got.push(None),
+                Err(_) => return got,
+            }
+        }
+    }
+
     #[tokio::test]
     async fn a_subscriber_that_never_reads_does_not_hold_up_publishing_or_others() {
         let hub = hub().await;
         let _stuck = hub.subscribe("c", "a").unwrap();
         let mut live = hub.subscribe("c", "b").unwrap();
         let t = std::time::Instant::now();
+        let mut last = None;
         for i in 0..2_000 {
             hub.publish("c", call(&format!("s{i}"))).await;
-            if i % 50 == 0 {
-                // The reading subscriber keeps up.
-                while let Ok(e) = live.rx.try_recv() {
-                    let _ = e;
-                }
+            // The reading subscriber keeps up.
+            if i % 4 == 0 {
+                last = unread(&mut live).pop().flatten().or(last);
             }
         }
         assert!(t.elapsed() < Duration::from_secs(5), "publishing blocked");
-        let mut last = None;
-        while let Ok(e) = live.rx.try_recv() {
-            last = serde_json::from_str::<LiveEvent>(&e.data).ok();
+        let rest = unread(&mut live);
+        assert!(rest.iter().all(Option::is_some), "the reader fell behind");
+        assert_eq!(rest.last().cloned().flatten().or(last), Some(call("s1999")));
+    }
+
+    #[tokio::test]
+    async fn a_call_channel_keeps_its_capacity_then_says_what_was_missed() {
+        let hub = hub().await;
+        let mut sub = hub.subscribe("c", "a").unwrap();
+        for i in 0..CALL_CAPACITY + 3 {
+            hub.publish("c", call(&format!("s{i}"))).await;
         }
-        assert_eq!(last, Some(call("s1999")));
+        let got = unread(&mut sub);
+        // Told it fell behind, then the newest events, in order.
+        assert_eq!(got[0], None);
+        let newest: Vec<_> = (3..CALL_CAPACITY + 3)
+            .map(|i| Some(call(&format!("s{i}"))))
+            .collect();
+        assert_eq!(got[1..], newest[..]);
+        // The every-call stream has room for far more before a supervisor falls behind.
+        let mut every = hub.subscribe(EVERY_CALL, "sup").unwrap();
+        for i in 0..EVERY_CALL_CAPACITY {
+            hub.publish(&format!("c{i}"), call("x")).await;
+        }
+        let all = unread(&mut every);
+        assert_eq!(all.len(), EVERY_CALL_CAPACITY);
+        assert!(all.iter().all(Option::is_some));
+    }
+
+    #[test]
+    fn frames_are_the_sse_format_and_a_resync_has_no_id() {
+        let event = call("done");
+        let s = Stamped::new(7, &event);
+        let json = serde_json::to_string(&event).unwrap();
+        assert_eq!(
+            &s.frame[..],
+            format!("event: call\ndata: {json}\nid: 7\n\n").as_bytes()
+        );
+        let r = Stamped::resync("c");
+        assert!(r.is_resync());
+        assert!(std::str::from_utf8(&r.frame)
+            .unwrap()
+            .starts_with("event: resync\ndata: {"));
+        assert!(!std::str::from_utf8(&r.frame).unwrap().contains("\nid:"));
+        // Data with a line break (not JSON's compact form) is one `data:` line per line.
+        let two = Stamped::rendered(1, "x", "a\nb");
+        assert_eq!(&two.frame[..], b"event: x\ndata: a\ndata: b\nid: 1\n\n");
+    }
+
+    #[tokio::test]
+    async fn heartbeats_and_the_shutdown_reach_every_stream_through_its_channel() {
+        let hub = hub().await;
+        // Three calls, so three slices (the test hub's cap is ten streams).
+        let mut subs: Vec<_> = (0..3)
+            .map(|i| hub.subscribe(&format!("c{i}"), &format!("o{i}")).unwrap())
+            .collect();
+        for slice in 0..HEARTBEAT_SLICES {
+            hub.heartbeat(slice);
+        }
+        for sub in &mut subs {
+            assert!(matches!(sub.rx.try_recv(), Ok(Note::Heartbeat)));
+        }
+        hub.close();
+        for sub in &mut subs {
+            // After any heartbeat the hub's own timer sent meanwhile.
+            let mut note = sub.rx.try_recv();
+            while matches!(note, Ok(Note::Heartbeat)) {
+                note = sub.rx.try_recv();
+            }
+            assert!(matches!(note, Ok(Note::Close)));
+        }
+        assert!(matches!(
+            hub.subscribe("late", "x"),
+            Err(AppError::EventsUnavailable)
+        ));
     }
 
     #[tokio::test]
@@ -337,8 +528,8 @@ mod tests {
             .await
             .unwrap()
             .unwrap()
-            .into_iter()
-            .filter_map(|s| serde_json::from_str::<LiveEvent>(&s.data).ok())
+            .iter()
+            .filter_map(event_in)
             .collect();
         assert_eq!(got, [call("b"), call("c")]);
         assert_eq!(hub.backlog("c", 3).await.unwrap().unwrap().len(), 0);

@@ -6,36 +6,23 @@ use std::convert::Infallible;
 use std::sync::Arc;
 use std::time::Duration;
 
+use axum::body::{Body, Bytes};
 use axum::extract::State;
-use axum::http::HeaderMap;
-use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::http::{header, HeaderMap, HeaderValue};
+use axum::response::Response;
 use axum::Extension;
-use futures_util::stream::{self, Stream, StreamExt};
+use futures_util::stream;
 use minivoice_shared::LiveEvent;
-use tokio::sync::broadcast;
+use tokio::sync::broadcast::error::RecvError;
 
-use super::{Hub, Stamped};
+use super::{Hub, Note, Stamped, Subscription};
 use crate::auth::{unix_now, Agent};
 use crate::error::AppError;
 use crate::extract::CallId;
 use crate::serve::ClientAddr;
 
-fn to_sse(s: &Stamped) -> Event {
-    let event = Event::default().event(s.name).data(&*s.data);
-    // A resync has no place in the sequence: it must not move the client's Last-Event-ID.
-    if s.is_resync() {
-        event
-    } else {
-        event.id(s.id.to_string())
-    }
-}
-
-fn resync(call_id: &str) -> Event {
-    let resync = LiveEvent::Resync {
-        call_id: call_id.to_owned(),
-    };
-    to_sse(&Stamped::new(0, &resync))
-}
+/// A keep-alive comment (which SSE clients ignore).
+const HEARTBEAT: &[u8] = b":\n\n";
 
 /// The call's live events, as server-sent events, until the token expires or the proxy stops.
 ///
@@ -68,7 +55,7 @@ pub async fn stream(
     ClientAddr(peer): ClientAddr,
     CallId(call_id): CallId,
     headers: HeaderMap,
-) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, AppError> {
+) -> Result<Response, AppError> {
     let owner = match (agent.is_anonymous(), peer) {
         (true, Some(addr)) => format!("addr:{}", addr.ip()),
         _ => format!("agent:{}", agent.name),
@@ -86,49 +73,73 @@ pub async fn stream(
     };
     // What the client has (its Last-Event-ID, or the backlog just given) is not sent again;
     // after a resync it starts afresh, so nothing live is skipped.
-    let (first, skip_upto): (Vec<Event>, u64) = match backlog {
+    let (first, skip_upto): (Vec<Bytes>, u64) = match backlog {
         Some(events) => (
-            events.iter().map(to_sse).collect(),
+            events.iter().map(Stamped::frame).collect(),
             events.last().map_or(last_seen.unwrap_or(0), |e| e.id),
         ),
-        None => (vec![resync(&call_id)], 0),
+        None => (vec![Stamped::resync(&call_id).frame()], 0),
     };
-    // The stream ends when the token does: a widget reconnects with a fresh one.
+    // The stream ends when the token does: a widget reconnects with a fresh one. Boxed, so
+    // a stream without an expiry (no tokens) carries no timer at all.
     let expires = agent.expires_at.map(|exp| {
-        tokio::time::Instant::now() + Duration::from_secs(exp.saturating_sub(unix_now()))
+        let left = Duration::from_secs(exp.saturating_sub(unix_now()));
+        Box::pin(tokio::time::sleep(left))
     });
-    let closing = hub.closing.subscribe();
-    let live = stream::unfold(
-        (sub, call_id, closing),
-        move |(mut sub, call_id, mut closing)| async move {
-            loop {
-                if *closing.borrow() {
-                    return None;
-                }
-                let expired = async {
-                    match expires {
-                        Some(at) => tokio::time::sleep_until(at).await,
-                        None => std::future::pending().await,
-                    }
-                };
-                let received = tokio::select! {
-                    r = sub.rx.recv() => r,
-                    _ = closing.wait_for(|c| *c) => return None,
-                    _ = expired => return None,
-                };
-                let event = match received {
-                    Ok(s) if s.id != 0 && s.id <= skip_upto => continue,
-                    Ok(s) => to_sse(&s),
-                    Err(broadcast::error::RecvError::Lagged(missed)) => {
-                        tracing::debug!(%call_id, missed, "slow event stream told to resync");
-                        resync(&call_id)
-                    }
-                    Err(broadcast::error::RecvError::Closed) => return None,
-                };
-                return Some((Ok(event), (sub, call_id, closing)));
-            }
-        },
+    let live = Live {
+        first: first.into_iter(),
+        sub,
+        skip_upto,
+        expires,
+    };
+    let frames = stream::unfold(live, |mut live| async move {
+        let frame = live.next().await?;
+        Some((Ok::<_, Infallible>(frame), live))
+    });
+    let mut resp = Response::new(Body::from_stream(frames));
+    let headers = resp.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/event-stream"),
     );
-    let stream = stream::iter(first.into_iter().map(Ok)).chain(live);
-    Ok(Sse::new(stream).keep_alive(KeepAlive::new().interval(hub.limits.heartbeat)))
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    Ok(resp)
+}
+
+/// An open stream: what it sends first (a backlog, or a resync), then its call's channel.
+struct Live {
+    first: std::vec::IntoIter<Bytes>,
+    sub: Subscription,
+    /// Live events up to this ID were in the backlog (or the client has them).
+    skip_upto: u64,
+    expires: Option<std::pin::Pin<Box<tokio::time::Sleep>>>,
+}
+
+impl Live {
+    /// The next frame to send; `None` ends the stream.
+    async fn next(&mut self) -> Option<Bytes> {
+        if let Some(frame) = self.first.next() {
+            return Some(frame);
+        }
+        loop {
+            let received = match &mut self.expires {
+                None => self.sub.rx.recv().await,
+                Some(expiry) => tokio::select! {
+                    r = self.sub.rx.recv() => r,
+                    _ = expiry.as_mut() => return None,
+                },
+            };
+            return match received {
+                Ok(Note::Event(s)) if !s.is_resync() && s.id <= self.skip_upto => continue,
+                Ok(Note::Event(s)) => Some(s.frame()),
+                Ok(Note::Heartbeat) => Some(Bytes::from_static(HEARTBEAT)),
+                Ok(Note::Close) | Err(RecvError::Closed) => None,
+                Err(RecvError::Lagged(missed)) => {
+                    let call_id = &self.sub.call_id;
+                    tracing::debug!(%call_id, missed, "slow event stream told to resync");
+                    Some(Stamped::resync(call_id).frame())
+                }
+            };
+        }
+    }
 }

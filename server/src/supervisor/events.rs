@@ -3,14 +3,12 @@
 //! its own sequence, so it resumes after a `Last-Event-ID` on any replica, and counted under
 //! the same caps (in total, and per agent).
 
-use std::convert::Infallible;
 use std::sync::Arc;
 
 use axum::extract::State;
 use axum::http::HeaderMap;
-use axum::response::sse::{Event, Sse};
+use axum::response::Response;
 use axum::Extension;
-use futures_util::Stream;
 
 use crate::auth::Supervisor;
 use crate::error::AppError;
@@ -51,7 +49,7 @@ pub(super) async fn stream(
     Supervisor(agent): Supervisor,
     peer: ClientAddr,
     headers: HeaderMap,
-) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, AppError> {
+) -> Result<Response, AppError> {
     let every_call = CallId(EVERY_CALL.to_owned());
     crate::events::stream(State(hub), Extension(agent), peer, every_call, headers).await
 }
