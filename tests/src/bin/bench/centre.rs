@@ -67,13 +67,13 @@ pub async fn run(
         )
         .await;
         let accepted = Instant::now();
-        tokio::time::timeout(
+        let at = tokio::time::timeout(
             DELIVERY_DEADLINE,
             wait_for(&mut lone, &mut seen, &recording),
         )
         .await
         .expect("the event reached the one stream in time");
-        single.push(accepted.elapsed());
+        single.push(at.saturating_duration_since(accepted));
     }
     drop(lone);
     tokio::time::sleep(Duration::from_millis(500)).await;
@@ -94,8 +94,8 @@ pub async fn run(
                     // Open and idle, as most agents' streams are; held until the end.
                     return (stream, None);
                 }
-                wait_for(&mut stream, &mut seen, &format!("\"rec_centre_{i}\"")).await;
-                (stream, Some(Instant::now()))
+                let at = wait_for(&mut stream, &mut seen, &format!("\"rec_centre_{i}\"")).await;
+                (stream, Some(at))
             })
         })
         .collect();

@@ -1,9 +1,15 @@
 //! Live-event fan-out: N raw-TCP SSE subscribers on one call of a release proxy (its own
 //! process), its RSS per subscriber, and the delivery latency of one event to each of them.
+//!
+//! The subscribers share the proxy's two cores, so the client is kept lean where it would
+//! otherwise be what is measured: each stream stays open until every subscriber has the event
+//! (a widget does not hang up on its first event, and closing 10,000 sockets mid-delivery made
+//! both processes tear connections down while the rest still waited), an arrival is the
+//! instant of the read that brought it, and the waiting side is woken once, by the last.
 
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use minivoice_e2e::send_webhook;
@@ -67,14 +73,14 @@ pub async fn run(
             &recording,
         )
         .await;
-        tokio::time::timeout(
+        let at = tokio::time::timeout(
             DELIVERY_DEADLINE,
             wait_for(&mut warm, &mut seen, &recording),
         )
         .await
         .expect("the event reached the one subscriber in time");
         if i > 0 {
-            single.push(sent.elapsed().as_secs_f64() * 1000.0);
+            single.push(at.duration_since(sent).as_secs_f64() * 1000.0);
         }
     }
     drop(warm);
@@ -84,9 +90,15 @@ pub async fn run(
     let connected = Arc::new(AtomicUsize::new(0));
     let opening = Arc::new(tokio::sync::Semaphore::new(OPENING));
     let needle = format!("rec_fanout_{n}");
+    let arrivals = Arc::new(Arrivals {
+        at: Mutex::new(Vec::with_capacity(n)),
+        all: tokio::sync::Notify::new(),
+        of: n,
+    });
     let subscribers: Vec<_> = (0..n)
         .map(|_| {
             let (connected, opening, needle) = (connected.clone(), opening.clone(), needle.clone());
+            let arrivals = arrivals.clone();
             tokio::spawn(async move {
                 let permit = opening.acquire_owned().await.unwrap();
                 let (mut stream, mut seen) = subscribe(addr, CALL).await;
@@ -94,8 +106,10 @@ pub async fn run(
                 connected.fetch_add(1, Ordering::Relaxed);
                 // The rest of this task is the wait for the one event, without a deadline of
                 // its own: the caller bounds the whole wait.
-                wait_for(&mut stream, &mut seen, &needle).await;
-                Instant::now()
+                let at = wait_for(&mut stream, &mut seen, &needle).await;
+                arrivals.note(at);
+                // Open until the caller has every arrival (the handle is joined after).
+                stream
             })
         })
         .collect();
@@ -112,14 +126,21 @@ pub async fn run(
     let after = procs::rss_kib(proxy.pid());
 
     let sent = Instant::now();
+    let all = arrivals.all.notified();
     deliver(addr, CALL, &format!("msg_fanout_{n}"), &needle).await;
-    let mut lags = Vec::with_capacity(n);
-    let all = futures_util::future::join_all(subscribers);
-    for arrived in tokio::time::timeout(DELIVERY_DEADLINE, all)
+    tokio::time::timeout(DELIVERY_DEADLINE, all)
         .await
-        .expect("the event reached every subscriber in time")
-    {
-        lags.push(arrived.expect("a subscriber failed").duration_since(sent));
+        .expect("the event reached every subscriber in time");
+    let mut lags: Vec<_> = arrivals
+        .at
+        .lock()
+        .unwrap()
+        .iter()
+        .map(|at| at.duration_since(sent))
+        .collect();
+    // Only now are the streams closed.
+    for open in futures_util::future::join_all(subscribers).await {
+        drop(open.expect("a subscriber failed"));
     }
     lags.sort();
     let ms = |p: f64| crate::percentile(&lags, p).as_secs_f64() * 1000.0;
@@ -132,18 +153,50 @@ pub async fn run(
     }
 }
 
-/// Reads the stream until `needle` has come (heartbeats and other events pass by).
-pub async fn wait_for(stream: &mut TcpStream, seen: &mut Vec<u8>, needle: &str) {
+/// Each subscriber's arrival; the last to arrive wakes the waiting side (once, not once a
+/// subscriber: on two shared cores, waking it 10,000 times was part of what was measured).
+struct Arrivals {
+    at: Mutex<Vec<Instant>>,
+    all: tokio::sync::Notify,
+    of: usize,
+}
+
+impl Arrivals {
+    fn note(&self, at: Instant) {
+        let mut arrived = self.at.lock().unwrap();
+        arrived.push(at);
+        if arrived.len() == self.of {
+            self.all.notify_one();
+        }
+    }
+}
+
+/// Reads the stream until `needle` has come (heartbeats and other events pass by); returns
+/// when the read that brought it returned, before the search (the event had arrived then).
+pub async fn wait_for(stream: &mut TcpStream, seen: &mut Vec<u8>, needle: &str) -> Instant {
     let needle = needle.as_bytes();
     let mut buf = [0u8; 1024];
-    while !seen.windows(needle.len()).any(|w| w == needle) {
+    let mut at = Instant::now();
+    while !contains(seen, needle) {
         // Only a tail that may hold the start of a needle split across reads is kept.
         let keep = seen.len().saturating_sub(needle.len());
         seen.drain(..keep);
         let read = stream.read(&mut buf).await.expect("the stream stays open");
+        at = Instant::now();
         assert!(read > 0, "the proxy closed an event stream");
         seen.extend_from_slice(&buf[..read]);
     }
+    at
+}
+
+/// Whether `needle` (not empty) is in `hay`: compared only where its first byte is, rather
+/// than a slice comparison at every offset.
+fn contains(hay: &[u8], needle: &[u8]) -> bool {
+    hay.len() >= needle.len()
+        && hay[..=hay.len() - needle.len()]
+            .iter()
+            .enumerate()
+            .any(|(i, b)| *b == needle[0] && hay[i..].starts_with(needle))
 }
 
 /// Opens the call's event stream and reads its response head (the stream's first bytes: the
