@@ -42,6 +42,11 @@ pub fn mount_page() {
         .and_then(|d| d.get_element_by_id("minivoice-app"));
     if let Some(target) = target {
         use wasm_bindgen::JsCast;
+        // The page's brand heading, hidden until now (`index.html` says why), shows with the
+        // widget.
+        if let Some(brand) = target.first_element_child() {
+            let _ = brand.remove_attribute("hidden");
+        }
         let params = params_from_location();
         let api = Api::new(&params.api_base, params.token);
         let language = i18n::choose_in_browser(&params.lang.unwrap_or_default());
