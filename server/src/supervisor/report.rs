@@ -196,11 +196,22 @@ fn csv_records<const N: usize>(records: impl IntoIterator<Item = [String; N]>) -
     let mut writer = csv::WriterBuilder::new()
         .terminator(csv::Terminator::CRLF)
         .from_writer(Vec::new());
-    for record in records {
+    for mut record in records {
+        record.iter_mut().for_each(make_inert);
         // Writing to memory cannot fail.
         let _ = writer.write_record(&record);
     }
     writer.into_inner().unwrap_or_default()
+}
+
+/// A field a spreadsheet would run as a formula (it starts with `=`, `+`, `-`, `@`, a tab or a
+/// carriage return) gets a leading `'`, which spreadsheets show as text (OWASP's advice
+/// against CSV injection): a reason is whatever an agent typed, and the report is opened by a
+/// supervisor. Every other field is written as it is.
+fn make_inert(field: &mut String) {
+    if field.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        field.insert(0, '\'');
+    }
 }
 
 /// Where the body's stream is.
@@ -284,6 +295,23 @@ mod tests {
         let past_9999 = code("9999-12-31T00:00:00Z", "9999-12-31T23:59:59-01:00");
         assert_eq!(past_9999, "invalid_range", "not a panic");
         assert_eq!(code("0000-01-01T00:30:00+01:00", at), "invalid_range");
+    }
+
+    #[test]
+    fn csv_fields_a_spreadsheet_would_run_are_written_as_text() {
+        let text = csv_records([[
+            "=HYPERLINK(\"http://x\")".to_owned(),
+            "+1".into(),
+            "-2".into(),
+            "@SUM(A1)".into(),
+            "\tcmd".into(),
+            "a=b".into(),
+            "".into(),
+        ]]);
+        assert_eq!(
+            String::from_utf8(text).unwrap(),
+            "\"'=HYPERLINK(\"\"http://x\"\")\",'+1,'-2,'@SUM(A1),'\tcmd,a=b,\r\n"
+        );
     }
 
     #[test]
