@@ -232,6 +232,57 @@ async fn a_client_that_never_reads_does_not_slow_the_others() {
 }
 
 #[tokio::test]
+async fn a_stream_that_fell_behind_is_told_to_resync_and_never_skips_an_event_silently() {
+    use tokio::io::AsyncReadExt;
+    let app = TestApp::receiving_webhooks(|_| {}).await;
+    // Opened and not read while ~20 MB of events arrive: far more than the socket buffers and
+    // the call's channel hold, so this stream falls behind.
+    let mut slow = raw_connection(
+        app.addr,
+        b"GET /api/calls/call_lag/events HTTP/1.1\r\nhost: x\r\n\r\n",
+    )
+    .await;
+    // Read as they come, so each is published before the next is sent (and in order).
+    let mut reader = app.events("call_lag", None, None).await;
+    const EVENTS: usize = 400;
+    for i in 0..EVENTS {
+        let body = recording_stopped("call_lag", &format!("rec_{i}"), 50_000);
+        assert_eq!(app.deliver(&format!("lag{i}"), &body).await, 202);
+        assert!(reader.next().await.data.contains(&format!("\"rec_{i}\"")));
+    }
+    // Now it reads, up to the last event (the call's sequence starts at 1).
+    let last = format!("\nid: {EVENTS}\n");
+    let mut raw = Vec::new();
+    let mut buf = vec![0u8; 1 << 16];
+    while !String::from_utf8_lossy(&raw[raw.len().saturating_sub(200_000)..]).contains(&last) {
+        let n = tokio::time::timeout(Duration::from_secs(10), slow.read(&mut buf))
+            .await
+            .expect("the stream goes on")
+            .unwrap();
+        assert!(n > 0, "the stream ended");
+        raw.extend_from_slice(&buf[..n]);
+    }
+    // Every event it was sent follows the one before, unless a resync came between.
+    let text = String::from_utf8_lossy(&raw);
+    let (mut previous, mut resyncs) = (0u64, 0);
+    for line in text.lines().map(|l| l.trim_end_matches('\r')) {
+        if line == "event: resync" {
+            resyncs += 1;
+            previous = 0;
+        } else if let Some(id) = line.strip_prefix("id: ") {
+            let id: u64 = id.parse().unwrap();
+            assert!(
+                previous == 0 || id == previous + 1,
+                "event {id} after {previous} without a resync between"
+            );
+            previous = id;
+        }
+    }
+    assert!(resyncs >= 1, "the stream never fell behind: send more");
+    assert_eq!(previous, EVENTS as u64, "the newest event comes last");
+}
+
+#[tokio::test]
 async fn event_streams_follow_the_token_rules() {
     let app = TestApp::receiving_webhooks(require_tokens).await;
     let alice = token_for("alice", &["call_tok"], Duration::from_secs(60));
