@@ -1,3 +1,4 @@
+use super::watch::{CALL_CAPACITY, EVERY_CALL_CAPACITY, HEARTBEAT_SLICES};
 use super::*;
 
 fn call(status: &str) -> LiveEvent {
@@ -32,7 +33,7 @@ fn event_in(s: &Stamped) -> Option<LiveEvent> {
 
 /// Everything the subscription has unread now: its events, `None` where it fell behind.
 fn unread(sub: &mut Subscription) -> Vec<Option<LiveEvent>> {
-    use broadcast::error::TryRecvError;
+    use tokio::sync::broadcast::error::TryRecvError;
     let mut got = vec![];
     loop {
         match sub.rx.try_recv() {
