@@ -19,12 +19,13 @@ pub fn ensure_build_tools(root: &Path) -> Result {
     ensure_wasm_opt(root)
 }
 
-/// Build tools plus the browser the end-to-end tests drive, axe-core they run in it, and
-/// nginx in front of several replicas.
+/// Build tools plus the browser the end-to-end tests drive, axe-core they run in it, nginx in
+/// front of several replicas, and `ss`, which a test reads a listening socket's backlog with.
 pub fn ensure_all(root: &Path) -> Result {
     ensure_build_tools(root)?;
     ensure_browser()?;
     ensure_nginx()?;
+    ensure_ss()?;
     ensure_npm_package(root, "axe-core", AXE_VERSION, "axe-core/axe.min.js")
 }
 
@@ -298,6 +299,13 @@ fn ensure_nginx() -> Result {
         return Ok(());
     }
     apt_install(&["nginx-light"])
+}
+
+fn ensure_ss() -> Result {
+    if Path::new("/usr/bin/ss").exists() || Path::new("/bin/ss").exists() {
+        return Ok(());
+    }
+    apt_install(&["iproute2"])
 }
 
 fn ensure_browser() -> Result {

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use minivoice_shared::ProxyInfo;
-use tokio::net::TcpListener;
+use tokio::net::{TcpListener, TcpSocket};
 
 use crate::app::app;
 use crate::auth::TokenKeys;
@@ -70,13 +70,30 @@ pub async fn start(
     cfg: ServeConfig,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<Running, StartError> {
-    let listener = TcpListener::bind(cfg.listen_addr)
-        .await
-        .map_err(|source| StartError::Bind {
-            addr: cfg.listen_addr,
-            source,
-        })?;
+    let listener = bind(cfg.listen_addr).map_err(|source| StartError::Bind {
+        addr: cfg.listen_addr,
+        source,
+    })?;
     start_on(listener, cfg, shutdown).await
+}
+
+/// Connections the kernel holds for us until they are accepted. `TcpListener::bind` asks for
+/// the standard library's 128: a shift's agents opening the widget at once (half a dozen
+/// connections a page) overflow that while the accept loop is busy, and each dropped
+/// connection waits a second for its SYN to be sent again. The kernel caps the figure at
+/// `net.core.somaxconn` (4096 since Linux 5.4).
+const LISTEN_BACKLOG: u32 = 4096;
+
+/// `addr`, bound as `TcpListener::bind` binds it, but with [`LISTEN_BACKLOG`].
+fn bind(addr: SocketAddr) -> std::io::Result<TcpListener> {
+    let socket = if addr.is_ipv4() {
+        TcpSocket::new_v4()?
+    } else {
+        TcpSocket::new_v6()?
+    };
+    socket.set_reuseaddr(true)?;
+    socket.bind(addr)?;
+    socket.listen(LISTEN_BACKLOG)
 }
 
 /// Serves on a listener the caller already holds (tests bind port 0 and keep it, so no other

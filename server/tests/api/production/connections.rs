@@ -290,3 +290,33 @@ async fn accepted_connections_have_tcp_nodelay() {
     let nodelay = accepted_nodelay(app.addr, client.local_addr().unwrap());
     assert_eq!(nodelay, Some(true), "TCP_NODELAY on the accepted socket");
 }
+
+/// A burst of new connections (a shift's agents opening the widget at once) waits in the
+/// kernel's queue rather than being dropped: the listening socket's backlog is the most the
+/// kernel allows, not the standard library's 128. Read with `ss`, whose Send-Q column is a
+/// listening socket's backlog.
+#[tokio::test]
+async fn the_listening_socket_queues_a_burst_of_connections() {
+    let proxy = procs::proxy(
+        &proxy_binary(),
+        &[("DATABASE_URL", "sqlite::memory:".into())],
+    )
+    .await;
+    let listing = std::process::Command::new("ss")
+        .args(["-ltnH", &format!("sport = :{}", proxy.addr.port())])
+        .output()
+        .expect("ss (iproute2) runs");
+    let listing = String::from_utf8_lossy(&listing.stdout);
+    let backlog: u32 = listing
+        .split_whitespace()
+        .nth(2)
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no listening socket in {listing:?}"));
+    let most: u32 = std::fs::read_to_string("/proc/sys/net/core/somaxconn")
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
+    assert_eq!(backlog, most.min(4096), "{listing}");
+    assert!(backlog > 128, "{listing}");
+}
