@@ -6,6 +6,9 @@
 
 fn main() {
     println!("cargo:rerun-if-changed=../dist");
+    // `sqlx::migrate!` embeds the migrations, and a new file there must recompile the crate
+    // as a changed one does (what sqlx's documentation asks of a build script).
+    println!("cargo:rerun-if-changed=migrations");
     if !std::path::Path::new("../dist/index.html").is_file() {
         println!(
             "cargo:warning=dist/ is not built: this binary will serve the widget only from \

@@ -116,8 +116,9 @@ impl Store {
              AND (claimed_until IS NULL OR claimed_until < $2)";
         let sql = format!(
             "UPDATE pauses SET claimed_until = $1
-             WHERE call_id IN (SELECT call_id FROM pauses WHERE {DUE}
-                 AND call_id NOT IN (SELECT call_id FROM calls WHERE status IN ($4, $5))
+             WHERE call_id IN (SELECT call_id FROM pauses p WHERE {DUE}
+                 AND NOT EXISTS (SELECT 1 FROM calls c
+                                 WHERE c.call_id = p.call_id AND c.status IN ($4, $5))
                  ORDER BY resume_at LIMIT $3)
                AND {DUE}
              RETURNING call_id, claimed_until"
@@ -163,7 +164,8 @@ impl Store {
             sqlx::query_scalar(
                 "SELECT MIN(resume_at) FROM pauses
                  WHERE resume_at IS NOT NULL AND (claimed_until IS NULL OR claimed_until < $1)
-                   AND call_id NOT IN (SELECT call_id FROM calls WHERE status IN ($2, $3))",
+                   AND NOT EXISTS (SELECT 1 FROM calls c
+                                   WHERE c.call_id = pauses.call_id AND c.status IN ($2, $3))",
             )
             .bind(super::now())
             .bind(CALL_COMPLETED)

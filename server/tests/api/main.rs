@@ -20,5 +20,6 @@ mod signatures;
 mod single_binary;
 mod soak;
 mod supervisor;
+mod supervisor_scale;
 mod timeline;
 mod validation;
