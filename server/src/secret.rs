@@ -17,6 +17,18 @@ impl Secret {
         &self.0
     }
 
+    /// The secret given as a flag or variable, or else the one read from `file` (the `…_FILE`
+    /// variables, for secret mounts; clap lets only one of the two be set).
+    pub fn given_or_read(
+        given: Option<&Secret>,
+        file: Option<&Path>,
+    ) -> std::io::Result<Option<Secret>> {
+        match file {
+            Some(path) => Secret::from_file(path).map(Some),
+            None => Ok(given.cloned()),
+        }
+    }
+
     /// Reads a secret from a file (for secret mounts), trimmed.
     pub fn from_file(path: &Path) -> std::io::Result<Secret> {
         let text = std::fs::read_to_string(path).map_err(|e| {

@@ -115,10 +115,7 @@ pub struct TokenSecret {
 
 impl TokenSecret {
     pub fn resolve(&self) -> std::io::Result<Option<Secret>> {
-        match &self.secret_file {
-            Some(path) => Secret::from_file(path).map(Some),
-            None => Ok(self.secret.clone()),
-        }
+        Secret::given_or_read(self.secret.as_ref(), self.secret_file.as_deref())
     }
 }
 

@@ -78,6 +78,14 @@ pub struct ServeConfig {
     /// rotating (docs/rotation.md): any verifies, the first signs the sandbox's deliveries.
     #[arg(long, env = "MINIVOICE_WEBHOOK_SECRET", hide_env_values = true)]
     pub webhook_secret: Option<Secret>,
+    /// File holding the webhook secret, instead of MINIVOICE_WEBHOOK_SECRET (while rotating,
+    /// one secret a line, the signing one first).
+    #[arg(
+        long,
+        env = "MINIVOICE_WEBHOOK_SECRET_FILE",
+        conflicts_with = "webhook_secret"
+    )]
+    pub webhook_secret_file: Option<PathBuf>,
     /// Header carrying the webhook's unique ID (our assumption; configurable).
     #[arg(long, env = "WEBHOOK_ID_HEADER", default_value = "webhook-id")]
     pub webhook_id_header: axum::http::HeaderName,
@@ -174,10 +182,15 @@ pub struct ServeConfig {
 impl ServeConfig {
     /// The API key from the flag, the variable or the key file; `None` means sandbox mode.
     pub fn resolved_key(&self) -> std::io::Result<Option<Secret>> {
-        match &self.api_key_file {
-            Some(path) => Secret::from_file(path).map(Some),
-            None => Ok(self.api_key.clone()),
-        }
+        Secret::given_or_read(self.api_key.as_ref(), self.api_key_file.as_deref())
+    }
+
+    /// The webhook secrets from the flag, the variable or the secret file.
+    pub fn resolved_webhook_secret(&self) -> std::io::Result<Option<Secret>> {
+        Secret::given_or_read(
+            self.webhook_secret.as_ref(),
+            self.webhook_secret_file.as_deref(),
+        )
     }
 
     /// Where the audit trail lives; creates the data directory for the default file.
@@ -225,6 +238,7 @@ impl ServeConfig {
             // Tests and embedders get a private database that vanishes with the process.
             database_url: Some(Secret::new("sqlite::memory:")),
             webhook_secret: None,
+            webhook_secret_file: None,
             webhook_id_header: axum::http::HeaderName::from_static("webhook-id"),
             webhook_timestamp_header: axum::http::HeaderName::from_static("webhook-timestamp"),
             webhook_signature_header: axum::http::HeaderName::from_static("webhook-signature"),

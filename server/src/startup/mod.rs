@@ -112,6 +112,11 @@ pub async fn start_on(
     })?;
     cfg.listen_addr = addr;
     let key = cfg.resolved_key().map_err(StartError::SecretFile)?;
+    // Read once, here: everything after reads `cfg.webhook_secret`.
+    cfg.webhook_secret = cfg
+        .resolved_webhook_secret()
+        .map_err(StartError::SecretFile)?;
+    cfg.webhook_secret_file = None;
     refuse_unsafe_defaults(&cfg, key.is_some())?;
     serve::fit_file_limit(&cfg).map_err(StartError::Refused)?;
     let store = open_store(&cfg).await?;

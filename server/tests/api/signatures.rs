@@ -114,6 +114,51 @@ async fn webhook_secrets_rotate_any_verifies_and_one_matching_signature_suffices
     );
 }
 
+/// The secrets from a file (a secret mount), one a line, verify as from the variable; the
+/// start-up refusals see them; and the variable and the file at once are refused.
+#[tokio::test]
+async fn webhook_secrets_from_a_file_one_a_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("webhook-secret");
+    std::fs::write(&file, format!("{NEW_WEBHOOK_SECRET}\n{WEBHOOK_SECRET}\n")).unwrap();
+    let app = TestApp::receiving_webhooks(|c| {
+        c.webhook_secret = None;
+        c.webhook_secret_file = Some(file.clone());
+    })
+    .await;
+    let now = unix_now();
+    for (id, secret, status) in [
+        ("file_old", WEBHOOK_SECRET, 202),
+        ("file_new", NEW_WEBHOOK_SECRET, 202),
+        ("file_stranger", STRANGER, 401),
+    ] {
+        let body = call_completed(&format!("call_{id}"));
+        assert_eq!(
+            app.deliver_at(id, now, &body, secret).await.0,
+            status,
+            "{id}"
+        );
+    }
+
+    // The real binary, as a public address with a real key: the file answers the refusal of
+    // unsigned webhooks (what is left is the token secret's).
+    let limit = Duration::from_secs(10);
+    let public = [
+        ("PUBLIC_URL", "https://recordings.example.com".to_owned()),
+        ("MINIVOICE_API_KEY", KEY.into()),
+    ];
+    let from_file = [("MINIVOICE_WEBHOOK_SECRET_FILE", file.display().to_string())];
+    let why = refused_start(&[public.as_slice(), &from_file].concat(), limit).await;
+    assert!(why.contains("WIDGET_TOKEN_SECRET"), "{why}");
+    assert!(!why.contains("without MINIVOICE_WEBHOOK_SECRET"), "{why}");
+    let both = [
+        from_file[0].clone(),
+        ("MINIVOICE_WEBHOOK_SECRET", WEBHOOK_SECRET.into()),
+    ];
+    let why = refused_start(&both, limit).await;
+    assert!(why.contains("cannot be used with"), "{why}");
+}
+
 #[tokio::test]
 async fn the_sandbox_signs_its_webhooks_with_the_first_secret() {
     let rotating = format!("{NEW_WEBHOOK_SECRET} {WEBHOOK_SECRET}");
