@@ -39,7 +39,8 @@ pub(super) fn refuse_unsafe_defaults(cfg: &ServeConfig, has_key: bool) -> Result
         why.push(format!(
             "refusing {at} without MINIVOICE_WEBHOOK_SECRET: anyone who can reach \
              /webhooks/minivoice could mark any call completed. Set MINIVOICE_WEBHOOK_SECRET \
-             (or MINIVOICE_WEBHOOK_SECRET_FILE), or pass --allow-unsigned-webhooks (ALLOW_UNSIGNED_WEBHOOKS=true) on a closed network."
+             (or MINIVOICE_WEBHOOK_SECRET_FILE), or pass --allow-unsigned-webhooks \
+             (ALLOW_UNSIGNED_WEBHOOKS=true) on a closed network."
         ));
     }
     if why.is_empty() {

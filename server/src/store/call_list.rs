@@ -170,11 +170,11 @@ mod tests {
         };
         let plan: Vec<(i64, i64, i64, String)> =
             sqlx::query_as(&format!("EXPLAIN QUERY PLAN {LIST}"))
-                .bind("started")
+                .bind(RecordingStatus::STARTED.as_str())
                 .bind(CALL_COMPLETED)
                 .bind(CALL_ENDED)
-                .bind("recording")
-                .bind("paused")
+                .bind(RecordingState::Recording.as_str())
+                .bind(RecordingState::Paused.as_str())
                 .bind("~")
                 .bind("")
                 .bind(51)
