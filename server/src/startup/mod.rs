@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use minivoice_shared::ProxyInfo;
-use tokio::net::{TcpListener, TcpSocket};
+use tokio::net::TcpListener;
 
 use crate::app::app;
 use crate::auth::TokenKeys;
@@ -17,15 +17,21 @@ use crate::events::{self, Hub};
 use crate::local::Trust;
 use crate::secret::Secret;
 use crate::state::{AppState, Parts};
-use crate::store::{self, Store};
+use crate::store::Store;
 use crate::upstream::Upstream;
 use crate::webhooks::{HeaderNames, Webhooks};
 use crate::widget::Widget;
-use crate::{recordings, sandbox, schedule, serve, webhooks};
+use crate::{recordings, sandbox, serve};
 
+mod listen;
 mod settings;
+mod store_open;
+mod upstream;
 
+use listen::bind;
 use settings::{refuse_unsafe_defaults, warn_about_settings};
+use store_open::open_store;
+use upstream::{connect_upstream, spawn_sandbox};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StartError {
@@ -75,25 +81,6 @@ pub async fn start(
         source,
     })?;
     start_on(listener, cfg, shutdown).await
-}
-
-/// Connections the kernel holds for us until they are accepted. `TcpListener::bind` asks for
-/// the standard library's 128: a shift's agents opening the widget at once (half a dozen
-/// connections a page) overflow that while the accept loop is busy, and each dropped
-/// connection waits a second for its SYN to be sent again. The kernel caps the figure at
-/// `net.core.somaxconn` (4096 since Linux 5.4).
-const LISTEN_BACKLOG: u32 = 4096;
-
-/// `addr`, bound as `TcpListener::bind` binds it, but with [`LISTEN_BACKLOG`].
-fn bind(addr: SocketAddr) -> std::io::Result<TcpListener> {
-    let socket = if addr.is_ipv4() {
-        TcpSocket::new_v4()?
-    } else {
-        TcpSocket::new_v6()?
-    };
-    socket.set_reuseaddr(true)?;
-    socket.bind(addr)?;
-    socket.listen(LISTEN_BACKLOG)
 }
 
 /// Serves on a listener the caller already holds (tests bind port 0 and keep it, so no other
@@ -216,100 +203,6 @@ async fn assemble(
     Ok(state)
 }
 
-async fn open_store(cfg: &ServeConfig) -> Result<Store, StartError> {
-    let url = cfg.database().map_err(StartError::DataDir)?;
-    let store = Store::open(&url, store_limits(cfg))
-        .await
-        .map_err(|source| StartError::Store {
-            url: redact_password(&url),
-            source,
-        })?;
-    store.watch_health(
-        HEALTH_CHECK_EVERY,
-        store_limits(cfg).acquire_timeout + Duration::from_secs(1),
-    );
-    schedule::spawn(
-        store.clone(),
-        schedule::Retention {
-            webhooks: cfg.webhook_retention,
-            live_events: cfg.live_event_retention,
-            // Saturating, should a timeout ever get past the range check.
-            abandoned_claims: cfg.upstream_timeout().saturating_mul(2),
-            inspect_keep: cfg.webhook_inspect_keep,
-        },
-    );
-    Ok(store)
-}
-
-fn store_limits(cfg: &ServeConfig) -> store::Limits {
-    store::Limits {
-        max_connections: cfg.database_max_connections,
-        acquire_timeout: Duration::from_millis(cfg.database_acquire_timeout_ms),
-        statement_timeout: Duration::from_millis(cfg.database_statement_timeout_ms),
-    }
-}
-
-/// How often the store is checked, so `/api` refuses quickly while it is down.
-const HEALTH_CHECK_EVERY: Duration = Duration::from_millis(500);
-
-/// A database URL fit for a log line or an error message: no password, in the user part or
-/// in the query.
-fn redact_password(url: &str) -> String {
-    let Ok(mut parsed) = reqwest::Url::parse(url) else {
-        return "<the configured DATABASE_URL>".into();
-    };
-    if parsed.password().is_some() {
-        let _ = parsed.set_password(Some("***"));
-    }
-    let query: Vec<(String, String)> = parsed
-        .query_pairs()
-        .map(|(k, v)| {
-            let v = if k == "password" {
-                "***".into()
-            } else {
-                v.into_owned()
-            };
-            (k.into_owned(), v)
-        })
-        .collect();
-    if !query.is_empty() {
-        parsed.query_pairs_mut().clear().extend_pairs(query);
-    }
-    parsed.to_string()
-}
-
-/// The simulated MiniVoice on its own loopback port, with a fresh key (it checks it, so the
-/// auth header path is real) and signed webhooks to us, as a real MiniVoice would send them.
-async fn spawn_sandbox(
-    cfg: &ServeConfig,
-    proxy: SocketAddr,
-    webhook_secret: Secret,
-) -> Result<(SocketAddr, Secret), StartError> {
-    let key = Secret::new(format!("sandbox_{:016x}", rand::random::<u64>()));
-    let target = sandbox::WebhookTarget {
-        url: format!("http://{proxy}/webhooks/minivoice"),
-        secret: webhook_secret,
-        names: webhooks::HeaderNames::from(cfg),
-    };
-    let addr = sandbox::spawn_with(cfg.sandbox_listen_addr, Some(key.clone()), Some(target))
-        .await
-        .map_err(StartError::Sandbox)?;
-    tracing::warn!(
-        sandbox = %addr,
-        "SANDBOX MODE: no MINIVOICE_API_KEY set; forwarding to a simulated MiniVoice, \
-         no real call is recorded"
-    );
-    Ok((addr, key))
-}
-
-fn connect_upstream(
-    cfg: &ServeConfig,
-    base_url: &str,
-    key: Secret,
-) -> Result<Upstream, StartError> {
-    Upstream::new(base_url, key, cfg.upstream_timeout()).map_err(StartError::Upstream)
-}
-
 /// A state for the unit tests that drive `app` with `oneshot`: an in-memory store, no widget,
 /// and an upstream on port 9 of loopback, where nothing listens, so any forward fails loudly.
 #[cfg(test)]
@@ -327,20 +220,4 @@ pub(crate) async fn test_state(sandbox: bool) -> AppState {
     assemble(&cfg, store, upstream, sandbox, None)
         .await
         .unwrap()
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn database_passwords_never_show() {
-        for url in [
-            "postgres://user:hunter2@db:5432/mv",
-            "postgres://user@db/mv?password=hunter2&sslmode=require",
-        ] {
-            let shown = super::redact_password(url);
-            assert!(!shown.contains("hunter2"), "{shown}");
-            assert!(shown.contains("db"), "{shown}");
-        }
-        assert!(!super::redact_password("not a url hunter2").contains("hunter2"));
-    }
 }
