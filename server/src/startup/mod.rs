@@ -98,16 +98,14 @@ pub async fn start_on(
         source,
     })?;
     cfg.listen_addr = addr;
+    // The secrets, each read once (from its variable or its file).
     let key = cfg.resolved_key().map_err(StartError::SecretFile)?;
-    // Read once, here: everything after reads `cfg.webhook_secret`.
-    cfg.webhook_secret = cfg
+    let mut webhook_secret = cfg
         .resolved_webhook_secret()
         .map_err(StartError::SecretFile)?;
-    cfg.webhook_secret_file = None;
-    refuse_unsafe_defaults(&cfg, key.is_some())?;
+    refuse_unsafe_defaults(&cfg, key.is_some(), webhook_secret.is_some())?;
     serve::fit_file_limit(&cfg).map_err(StartError::Refused)?;
     let store = open_store(&cfg).await?;
-    let mut webhook_secret = cfg.webhook_secret.clone();
     let (upstream, sandbox_addr) = match key {
         Some(key) => (connect_upstream(&cfg, &cfg.base_url, key)?, None),
         None => {

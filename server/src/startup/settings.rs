@@ -9,7 +9,11 @@ use crate::widget::Widget;
 /// Served to others (off loopback, or behind a reverse proxy with `PUBLIC_URL`), what would
 /// be unsafe in front of real agents needs saying so explicitly. Every missing setting is
 /// named at once, so one attempt shows all there is to fix.
-pub(super) fn refuse_unsafe_defaults(cfg: &ServeConfig, has_key: bool) -> Result<(), StartError> {
+pub(super) fn refuse_unsafe_defaults(
+    cfg: &ServeConfig,
+    has_key: bool,
+    has_webhook_secret: bool,
+) -> Result<(), StartError> {
     if !local::served_to_others(cfg) {
         return Ok(());
     }
@@ -35,7 +39,7 @@ pub(super) fn refuse_unsafe_defaults(cfg: &ServeConfig, has_key: bool) -> Result
              for a demonstration."
         ));
     }
-    if has_key && cfg.webhook_secret.is_none() && !cfg.allow_unsigned_webhooks {
+    if has_key && !has_webhook_secret && !cfg.allow_unsigned_webhooks {
         why.push(format!(
             "refusing {at} without MINIVOICE_WEBHOOK_SECRET: anyone who can reach \
              /webhooks/minivoice could mark any call completed. Set MINIVOICE_WEBHOOK_SECRET \
